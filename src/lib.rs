@@ -1,0 +1,3 @@
+//! rotaplan: parse, validate and plan AWS-style secret rotation schedules.
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
