@@ -17,3 +17,4 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod expr;
+pub mod scan;

@@ -338,11 +338,6 @@ impl ParseError {
     pub fn is_never_fires(&self) -> bool {
         matches!(self.0.kind, ErrorKind::NeverFires)
     }
-
-    #[cfg(test)]
-    pub(crate) fn kind(&self) -> &ErrorKind {
-        &self.0.kind
-    }
 }
 
 /// 1-based character column of byte offset `at` in `input`.

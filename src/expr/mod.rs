@@ -377,13 +377,14 @@ impl Cron {
         &self.fields[5]
     }
 
+    #[allow(dead_code)] // until the planner lands
     pub(crate) fn compiled(&self) -> &Compiled {
         &self.compiled
     }
 }
 
 /// One field of a [`Cron`]: a non-empty list of items.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct CronField {
     items: Vec<Item>,
 }

@@ -447,11 +447,6 @@ fn cron_body<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, O
     })
 }
 
-impl Default for CronField {
-    fn default() -> CronField {
-        CronField { items: Vec::new() }
-    }
-}
 
 /// The body of `rate(...)`: value, spaces, unit, `)`.
 fn rate<'a>(body: &'a str) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
