@@ -447,7 +447,6 @@ fn cron_body<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, O
     })
 }
 
-
 /// The body of `rate(...)`: value, spaces, unit, `)`.
 fn rate<'a>(body: &'a str) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
     let go = |i: &'a str| -> PResult<'a, (Rate, (&'a str, &'a str))> {
