@@ -27,7 +27,8 @@ fn default_is_32_chars_with_every_type() {
 
 #[test]
 fn exclusions_hold() {
-    let cases: Vec<(PasswordPolicy, fn(char) -> bool)> = vec![
+    type Check = fn(char) -> bool;
+    let cases: Vec<(PasswordPolicy, Check)> = vec![
         (PasswordPolicy::default().exclude_numbers(true), |c| {
             !c.is_ascii_digit()
         }),
