@@ -474,8 +474,10 @@ impl SqliteStore {
             }
             let mut after = before.clone();
             let out = f(inner, &mut after, now)?;
-            save(&tx, &before, &after).map_err(|e| sql_err(&inner.path, "write", e))?;
-            tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
+            if after != before {
+                save(&tx, &before, &after).map_err(|e| sql_err(&inner.path, "write", e))?;
+                tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
+            }
             Ok(out)
         })
         .await
