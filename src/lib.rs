@@ -13,8 +13,16 @@
 //! - `cli` (default): the `plan` binary.
 //! - `serde`: `Serialize`/`Deserialize` for schedules (as their expression
 //!   string).
+//! - `rotate`: the rotation driver ([`rotate::Rotator`]), the
+//!   [`rotate::SecretStore`] and [`rotate::Target`] traits, the in-memory
+//!   store and the no-op and command targets (tokio, tracing).
+//! - `sqlite` (default): the durable embedded store, a SQLite file with
+//!   values encrypted by XChaCha20-Poly1305 (bundled SQLite).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod expr;
+#[cfg(feature = "rotate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
+pub mod rotate;
 pub mod scan;

@@ -1,0 +1,207 @@
+//! [`MemoryStore`]: a [`SecretStore`] in a mutex, for tests and embedding.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+
+use super::error::RotateError;
+use super::rules::{secret_not_found, Record};
+use super::store::{
+    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue,
+    SecretVersion, Stage, Token, VersionId, VersionRef,
+};
+
+/// A secret store in process memory. Nothing survives the process; values
+/// are zeroed when dropped.
+///
+/// Cheap to share: wrap it in an [`Arc`](std::sync::Arc) (stores are
+/// implemented for `Arc<S>` and `&S`).
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore, SecretValue, Token, VersionRef};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let id = SecretId::new("api/key")?;
+/// store.create(&id, Some((&Token::generate(), &SecretValue::from("k1"))), None).await?;
+/// let v = store.get_value(&id, &VersionRef::current()).await?;
+/// assert_eq!(v.value.expose_str(), Some("k1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Default)]
+pub struct MemoryStore {
+    secrets: Mutex<BTreeMap<SecretId, Record<SecretValue>>>,
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.lock().len();
+        f.debug_struct("MemoryStore").field("secrets", &n).finish()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{MemoryStore, SecretStore};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// assert!(MemoryStore::new().list().await?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<SecretId, Record<SecretValue>>> {
+        // A panic while holding the lock cannot leave a record half-updated
+        // in a way the rules care about more than a crash would; keep going.
+        self.secrets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the live record of `id`, purging it first if its recovery
+    /// window has passed.
+    fn with<R>(
+        &self,
+        id: &SecretId,
+        f: impl FnOnce(&mut Record<SecretValue>, DateTime<Utc>) -> Result<R, RotateError>,
+    ) -> Result<R, RotateError> {
+        let now = Utc::now();
+        let mut map = self.lock();
+        if map.get(id).is_some_and(|r| r.is_expired(now)) {
+            map.remove(id);
+        }
+        let rec = map.get_mut(id).ok_or_else(|| secret_not_found(id))?;
+        f(rec, now)
+    }
+}
+
+impl SecretStore for MemoryStore {
+    async fn create(
+        &self,
+        id: &SecretId,
+        initial: Option<(&Token, &SecretValue)>,
+        rotation: Option<&RotationConfig>,
+    ) -> Result<Description, RotateError> {
+        let now = Utc::now();
+        let mut map = self.lock();
+        if map.get(id).is_some_and(|r| r.is_expired(now)) {
+            map.remove(id);
+        }
+        if map.contains_key(id) {
+            return Err(RotateError::already_exists(format!("secret `{id}`")));
+        }
+        let mut rec = Record::new(id.clone(), rotation.cloned(), now);
+        if let Some((token, value)) = initial {
+            rec.put(token, None, now, |_| Ok(true), || Ok(value.clone()))?;
+        }
+        let d = rec.describe();
+        map.insert(id.clone(), rec);
+        Ok(d)
+    }
+
+    async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
+        self.with(id, |rec, _| Ok(rec.describe()))
+    }
+
+    async fn get_value(
+        &self,
+        id: &SecretId,
+        which: &VersionRef,
+    ) -> Result<SecretVersion, RotateError> {
+        self.with(id, |rec, _| {
+            rec.ensure_live()?;
+            let (version, v) = rec.find(which)?;
+            Ok(SecretVersion {
+                version: version.clone(),
+                stages: v.stages.clone(),
+                created: v.created,
+                value: v.value.clone(),
+            })
+        })
+    }
+
+    async fn put_value(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        value: &SecretValue,
+        stages: Option<&[Stage]>,
+    ) -> Result<PutOutcome, RotateError> {
+        self.with(id, |rec, now| {
+            rec.put(
+                token,
+                stages,
+                now,
+                |old| Ok(old == value),
+                || Ok(value.clone()),
+            )
+        })
+    }
+
+    async fn update_stage(
+        &self,
+        id: &SecretId,
+        stage: &Stage,
+        move_to: Option<&VersionId>,
+        remove_from: Option<&VersionId>,
+    ) -> Result<(), RotateError> {
+        self.with(id, |rec, now| {
+            rec.update_stage(stage, move_to, remove_from, now)
+        })
+    }
+
+    async fn set_rotation(
+        &self,
+        id: &SecretId,
+        rotation: Option<&RotationConfig>,
+    ) -> Result<(), RotateError> {
+        self.with(id, |rec, now| {
+            rec.ensure_live()?;
+            rec.rotation = rotation.cloned();
+            rec.last_changed = now;
+            Ok(())
+        })
+    }
+
+    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
+        self.with(id, |rec, _| {
+            rec.ensure_live()?;
+            rec.last_rotated = Some(at);
+            Ok(())
+        })
+    }
+
+    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
+        let now = Utc::now();
+        let date = self.with(id, |rec, now| rec.delete(how, now))?;
+        match date {
+            Some(d) => Ok(d),
+            None => {
+                self.lock().remove(id);
+                Ok(now)
+            }
+        }
+    }
+
+    async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
+        self.with(id, |rec, _| {
+            rec.deletion_date = None;
+            Ok(())
+        })
+    }
+
+    async fn list(&self) -> Result<Vec<Description>, RotateError> {
+        let now = Utc::now();
+        let mut map = self.lock();
+        map.retain(|_, r| !r.is_expired(now));
+        Ok(map.values().map(Record::describe).collect())
+    }
+}

@@ -1,0 +1,312 @@
+//! Scheduler glue: which secrets are due, and rotating them.
+//!
+//! TEMPORARY: [`window_open`] is the single place that asks the planner when
+//! a secret's rotation window opens. Until the planner (`rotaplan::expr::
+//! Schedule::parse` + `rotaplan::plan::RotationRules::windows_after`) lands,
+//! it understands only `rate(N day)` / `rate(N days)` and returns an error
+//! ("schedule not supported until the planner lands") for everything else.
+//! Switch its body to the planner; nothing else here needs to change.
+
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+
+use super::error::RotateError;
+use super::store::{RotationConfig, SecretId, SecretStore, Stage, Token};
+use super::target::Target;
+use super::{RotationOutcome, Rotator};
+
+/// A secret whose rotation window is open, or was and passed without a
+/// rotation (overdue).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Due {
+    /// The secret.
+    pub id: SecretId,
+    /// Window start (inclusive).
+    pub start: DateTime<Utc>,
+    /// Window end (exclusive).
+    pub end: DateTime<Utc>,
+    /// Whether `now` is past the window's end.
+    pub overdue: bool,
+}
+
+/// The answer of [`Rotator::due`]: due secrets, and secrets whose schedule
+/// could not be evaluated.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct DueReport {
+    /// Secrets to rotate now, by name.
+    pub due: Vec<Due>,
+    /// Secrets whose rules could not be evaluated, with why.
+    pub errors: Vec<(SecretId, RotateError)>,
+}
+
+/// The answer of [`Rotator::run_due`].
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct RunSummary {
+    /// Rotations that finished.
+    pub rotated: Vec<RotationOutcome>,
+    /// Secrets that were due but failed (or could not be evaluated).
+    pub failed: Vec<(SecretId, RotateError)>,
+}
+
+impl fmt::Display for RunSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} rotated, {} failed",
+            self.rotated.len(),
+            self.failed.len()
+        )
+    }
+}
+
+/// A rotation window, `[start, end)`.
+type Window = (DateTime<Utc>, DateTime<Utc>);
+
+/// When the rotation window of `config` is open at `now`, or was open and
+/// passed since `last_rotated`: `Some((start, end))`; `None` if not due.
+///
+/// A secret never rotated is due at once (AWS rotates on enabling rotation):
+/// its window is `[now, end of now's UTC day)`.
+///
+/// TEMPORARY implementation until the planner lands: only `rate(N days)`,
+/// whose window opens at 00:00 UTC on the day of `last_rotated + N days` and
+/// lasts the rotation duration (`"Nh"`) or to the end of that UTC day. Any
+/// other schedule is an error. Replace the body with a call to the planner.
+pub(crate) fn window_open(
+    config: &RotationConfig,
+    last_rotated: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<Window>, RotateError> {
+    let days = parse_rate_days(&config.schedule).ok_or_else(|| {
+        RotateError::schedule(format!(
+            "`{}`: schedule not supported until the planner lands (only rate(N days) for now)",
+            config.schedule
+        ))
+    })?;
+    let length = match &config.duration {
+        None => None,
+        Some(d) => Some(parse_duration_hours(d).ok_or_else(|| {
+            RotateError::schedule(format!(
+                "`{d}`: window duration must be Nh with N from 1 to 24"
+            ))
+        })?),
+    };
+    let Some(last) = last_rotated else {
+        let day_end = (now.date_naive() + Duration::days(1))
+            .and_time(NaiveTime::MIN)
+            .and_utc();
+        return Ok(Some((now, day_end)));
+    };
+    let start = (last.date_naive() + Duration::days(days))
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    let end = match length {
+        Some(hours) => start + Duration::hours(hours),
+        None => start + Duration::days(1),
+    };
+    Ok((now >= start).then_some((start, end)))
+}
+
+/// `rate(1 day)` → 1, `rate(N days)` (N ≥ 2, at most 1000) → N.
+fn parse_rate_days(expr: &str) -> Option<i64> {
+    let inner = expr.strip_prefix("rate(")?.strip_suffix(')')?;
+    let mut parts = inner.split(' ').filter(|p| !p.is_empty());
+    let (value, unit) = (parts.next()?, parts.next()?);
+    if parts.next().is_some() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = value.parse().ok()?;
+    match (n, unit) {
+        (1, "day") => Some(1),
+        (2..=1000, "days") => Some(n),
+        _ => None,
+    }
+}
+
+fn parse_duration_hours(d: &str) -> Option<i64> {
+    let n: i64 = d.strip_suffix('h')?.parse().ok()?;
+    (1..=24).contains(&n).then_some(n)
+}
+
+impl<S: SecretStore, T: Target> Rotator<S, T> {
+    /// Secrets with rotation rules whose window is open at `now` or overdue,
+    /// judged by their rules and last rotation. Secrets scheduled for
+    /// deletion are skipped.
+    ///
+    /// # Errors
+    ///
+    /// Only when the store cannot list; a secret whose schedule cannot be
+    /// evaluated lands in [`DueReport::errors`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{MemoryStore, NoopTarget, RotationConfig, Rotator, SecretId, SecretStore, SecretValue, Token};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// let cfg = RotationConfig::new("rate(30 days)");
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("k"))), Some(&cfg)).await?;
+    /// let rotator = Rotator::new(&store, NoopTarget);
+    /// let now = chrono::Utc::now();
+    /// assert_eq!(rotator.due(now).await?.due.len(), 1); // never rotated: due at once
+    /// rotator.run_due(now).await?;
+    /// assert!(rotator.due(now).await?.due.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn due(&self, now: DateTime<Utc>) -> Result<DueReport, RotateError> {
+        let mut report = DueReport::default();
+        for d in self.store().list().await? {
+            let Some(config) = &d.rotation else { continue };
+            if d.is_deleted() {
+                continue;
+            }
+            match window_open(config, d.last_rotated, now) {
+                Ok(Some((start, end))) => report.due.push(Due {
+                    id: d.id.clone(),
+                    start,
+                    end,
+                    overdue: now >= end,
+                }),
+                Ok(None) => {}
+                Err(e) => report
+                    .errors
+                    .push((d.id.clone(), e.context(format!("secret `{}`", d.id)))),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Rotates every due secret; one failure does not stop the others.
+    ///
+    /// A secret left with AWSPENDING by an unfinished rotation is resumed
+    /// with that version's id as the token; others get a fresh token.
+    ///
+    /// # Errors
+    ///
+    /// Only when the store cannot list; per-secret failures are in
+    /// [`RunSummary::failed`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{MemoryStore, NoopTarget, RotationConfig, Rotator, SecretId, SecretStore, SecretValue, Token};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// for name in ["a", "b"] {
+    ///     let cfg = RotationConfig::new("rate(7 days)");
+    ///     store.create(&SecretId::new(name)?, Some((&Token::generate(), &SecretValue::from("k"))), Some(&cfg)).await?;
+    /// }
+    /// let summary = Rotator::new(&store, NoopTarget).run_due(chrono::Utc::now()).await?;
+    /// assert_eq!(summary.to_string(), "2 rotated, 0 failed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn run_due(&self, now: DateTime<Utc>) -> Result<RunSummary, RotateError> {
+        let report = self.due(now).await?;
+        let mut summary = RunSummary {
+            rotated: Vec::new(),
+            failed: report.errors,
+        };
+        for due in report.due {
+            match self.rotate(&due.id, &self.token_for(&due.id).await).await {
+                Ok(outcome) => summary.rotated.push(outcome),
+                Err(e) => summary.failed.push((due.id, e)),
+            }
+        }
+        tracing::info!(
+            rotated = summary.rotated.len(),
+            failed = summary.failed.len(),
+            "scheduled rotations done"
+        );
+        Ok(summary)
+    }
+
+    /// The pending version's id if a rotation was left unfinished, else a
+    /// fresh token.
+    async fn token_for(&self, id: &SecretId) -> Token {
+        if let Ok(d) = self.store().describe(id).await {
+            if let Some(v) = d.version_with(&Stage::pending()) {
+                if !d.versions[v].stages.contains(&Stage::current()) {
+                    if let Ok(t) = Token::new(v.as_str()) {
+                        return t;
+                    }
+                }
+            }
+        }
+        Token::generate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rate_days_window() {
+        let cfg = RotationConfig::new("rate(10 days)");
+        let last = utc("2026-11-20T13:45:00Z");
+        // Before the window: not due.
+        assert_eq!(
+            window_open(&cfg, Some(last), utc("2026-11-29T23:59:59Z")).unwrap(),
+            None
+        );
+        let w = Some((utc("2026-11-30T00:00:00Z"), utc("2026-12-01T00:00:00Z")));
+        assert_eq!(
+            window_open(&cfg, Some(last), utc("2026-11-30T00:00:00Z")).unwrap(),
+            w
+        );
+        // Overdue: same window reported.
+        assert_eq!(
+            window_open(&cfg, Some(last), utc("2026-12-05T08:00:00Z")).unwrap(),
+            w
+        );
+        let cfg3h = cfg.clone().with_duration("3h");
+        assert_eq!(
+            window_open(&cfg3h, Some(last), utc("2026-11-30T01:00:00Z")).unwrap(),
+            Some((utc("2026-11-30T00:00:00Z"), utc("2026-11-30T03:00:00Z")))
+        );
+        let one = RotationConfig::new("rate(1 day)");
+        assert_eq!(
+            window_open(&one, Some(last), utc("2026-11-21T00:00:00Z"))
+                .unwrap()
+                .unwrap()
+                .0,
+            utc("2026-11-21T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn never_rotated_is_due_now() {
+        let cfg = RotationConfig::new("rate(30 days)");
+        let now = utc("2026-11-20T13:45:00Z");
+        assert_eq!(
+            window_open(&cfg, None, now).unwrap(),
+            Some((now, utc("2026-11-21T00:00:00Z")))
+        );
+    }
+
+    #[test]
+    fn other_schedules_wait_for_the_planner() {
+        for s in [
+            "rate(4 hours)",
+            "cron(0 4 ? * SUN *)",
+            "rate(1 days)",
+            "rate(2 day)",
+            "rate(0 days)",
+        ] {
+            let err = window_open(&RotationConfig::new(s), None, Utc::now()).unwrap_err();
+            assert!(err.is_schedule(), "{s}");
+            assert!(err.to_string().contains("planner"), "{s}");
+        }
+    }
+}

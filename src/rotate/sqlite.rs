@@ -1,0 +1,1032 @@
+//! [`SqliteStore`]: the durable embedded store, one SQLite file.
+//!
+//! - Tables `secrets` (metadata and rotation rules), `versions` (one
+//!   encrypted value each) and `stages` (primary key `(secret, stage)`, so a
+//!   stage is on at most one version by construction).
+//! - Every write runs in a `BEGIN IMMEDIATE` transaction: load the secret,
+//!   apply the same rules as [`MemoryStore`](super::MemoryStore), write the
+//!   difference back. Two processes on one file serialize on SQLite's lock;
+//!   the busy time-out bounds the wait, after which the loser gets
+//!   [`RotateError::is_busy`].
+//! - Values are encrypted with XChaCha20-Poly1305 under a [`MasterKey`],
+//!   each with a random 24-byte nonce and the secret id + version id as
+//!   associated data, so a ciphertext moved to another row fails to decrypt.
+//!   The key is never stored in the file.
+//! - A new file is created with mode 0600.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use super::error::RotateError;
+use super::rules::{secret_not_found, Record, VersionRec};
+use super::store::{
+    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue,
+    SecretVersion, Stage, Token, VersionId, VersionRef,
+};
+
+/// The environment variable [`MasterKey::from_env`] reads (64 hex digits).
+pub const MASTER_KEY_ENV: &str = "ROTAPLAN_MASTER_KEY";
+
+/// The 32-byte key that encrypts values in a [`SqliteStore`].
+///
+/// Never printed (`Debug` shows `MasterKey(<redacted>)`), zeroed on drop.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::MasterKey;
+/// let key = MasterKey::from_hex(&"ab".repeat(32))?;
+/// assert_eq!(format!("{key:?}"), "MasterKey(<redacted>)");
+/// assert!(MasterKey::from_hex("abcd").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct MasterKey(Zeroizing<[u8; 32]>);
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+impl MasterKey {
+    /// A key from raw bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::MasterKey;
+    /// let key = MasterKey::from_bytes([7; 32]);
+    /// # let _ = key;
+    /// ```
+    pub fn from_bytes(bytes: [u8; 32]) -> MasterKey {
+        MasterKey(Zeroizing::new(bytes))
+    }
+
+    /// A fresh key from the OS random source.
+    ///
+    /// # Errors
+    ///
+    /// If the OS random source fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::MasterKey;
+    /// let key = MasterKey::generate()?;
+    /// # let _ = key;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn generate() -> Result<MasterKey, RotateError> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        getrandom::fill(&mut key[..])
+            .map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        Ok(MasterKey(key))
+    }
+
+    /// A key from 64 hex digits (surrounding whitespace ignored).
+    ///
+    /// # Errors
+    ///
+    /// A key error naming the length or the bad character (never the key).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::MasterKey;
+    /// assert!(MasterKey::from_hex(&"0F".repeat(32)).is_ok());
+    /// assert!(MasterKey::from_hex(&"zz".repeat(32)).unwrap_err().is_key());
+    /// ```
+    pub fn from_hex(hex: &str) -> Result<MasterKey, RotateError> {
+        let hex = hex.trim().as_bytes();
+        if hex.len() != 64 {
+            return Err(RotateError::key(format!(
+                "expected 64 hex digits (found {} characters)",
+                hex.len()
+            )));
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        for (i, pair) in hex.chunks(2).enumerate() {
+            let digit = |b: u8| match b {
+                b'0'..=b'9' => Some(b - b'0'),
+                b'a'..=b'f' => Some(b - b'a' + 10),
+                b'A'..=b'F' => Some(b - b'A' + 10),
+                _ => None,
+            };
+            match (digit(pair[0]), digit(pair[1])) {
+                (Some(h), Some(l)) => key[i] = h << 4 | l,
+                _ => {
+                    return Err(RotateError::key(format!(
+                        "not a hex digit at position {}",
+                        2 * i + usize::from(digit(pair[0]).is_some())
+                    )))
+                }
+            }
+        }
+        Ok(MasterKey(key))
+    }
+
+    /// The key in [`MASTER_KEY_ENV`] (`ROTAPLAN_MASTER_KEY`), as hex.
+    ///
+    /// # Errors
+    ///
+    /// If the variable is unset or not 64 hex digits.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use rotaplan::rotate::MasterKey;
+    /// let key = MasterKey::from_env()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_env() -> Result<MasterKey, RotateError> {
+        let value = Zeroizing::new(std::env::var(MASTER_KEY_ENV).map_err(|_| {
+            RotateError::key(format!("environment variable {MASTER_KEY_ENV} is not set"))
+        })?);
+        MasterKey::from_hex(&value)
+            .map_err(|e| e.context(format!("environment variable {MASTER_KEY_ENV}")))
+    }
+
+    /// A key from a file holding 64 hex digits or exactly 32 raw bytes.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be read or holds something else.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::MasterKey;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("master.key");
+    /// MasterKey::generate()?.write_new_file(&path)?;
+    /// let key = MasterKey::from_file(&path)?;
+    /// # let _ = key;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_file(path: impl AsRef<Path>) -> Result<MasterKey, RotateError> {
+        let path = path.as_ref();
+        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
+            RotateError::key(format!("cannot read key file `{}`: {e}", path.display()))
+        })?);
+        if bytes.len() == 32 {
+            let mut key = Zeroizing::new([0u8; 32]);
+            key.copy_from_slice(&bytes);
+            return Ok(MasterKey(key));
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            RotateError::key(format!(
+                "key file `{}` holds neither 32 raw bytes nor hex",
+                path.display()
+            ))
+        })?;
+        MasterKey::from_hex(text).map_err(|e| e.context(format!("key file `{}`", path.display())))
+    }
+
+    /// Writes the key as hex to a new file, mode 0600, atomically: a
+    /// temporary file in the same directory, fsync, rename, fsync of the
+    /// directory. Refuses to replace an existing file.
+    ///
+    /// # Errors
+    ///
+    /// If `path` exists or any step of the write fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::MasterKey;
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("k");
+    /// MasterKey::generate()?.write_new_file(&path)?;
+    /// assert!(MasterKey::generate()?.write_new_file(&path).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_new_file(&self, path: impl AsRef<Path>) -> Result<(), RotateError> {
+        use std::io::Write;
+        let path = path.as_ref();
+        let fail = |what: &str, e: std::io::Error| {
+            RotateError::key(format!("{what} key file `{}`: {e}", path.display()))
+        };
+        if path.exists() {
+            return Err(RotateError::key(format!(
+                "key file `{}` already exists",
+                path.display()
+            )));
+        }
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path.file_name().ok_or_else(|| {
+            RotateError::key(format!("key file `{}` has no file name", path.display()))
+        })?;
+        let mut suffix = [0u8; 8];
+        getrandom::fill(&mut suffix)
+            .map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        let tmp = dir.join(format!(
+            ".{}.{}.tmp",
+            name.to_string_lossy(),
+            u64::from_le_bytes(suffix)
+        ));
+        let hex = Zeroizing::new(
+            self.0
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        );
+        let result = (|| {
+            let mut f = create_private(&tmp)?;
+            f.write_all(hex.as_bytes())?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            drop(f);
+            // Not `rename`: it would replace a file that appeared meanwhile.
+            std::fs::hard_link(&tmp, path)?;
+            std::fs::remove_file(&tmp)?;
+            std::fs::File::open(dir)?.sync_all()
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map_err(|e| fail("writing", e))
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new((&*self.0).into())
+    }
+}
+
+/// Creates a new file readable and writable by its owner only.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    name          TEXT PRIMARY KEY,
+    created       INTEGER NOT NULL,
+    last_changed  INTEGER NOT NULL,
+    last_rotated  INTEGER,
+    deletion_date INTEGER,
+    rot_schedule  TEXT,
+    rot_duration  TEXT,
+    rot_strategy  TEXT,
+    rot_target    TEXT
+);
+CREATE TABLE IF NOT EXISTS versions (
+    secret  TEXT NOT NULL REFERENCES secrets(name) ON DELETE CASCADE,
+    version TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    value   BLOB NOT NULL,
+    PRIMARY KEY (secret, version)
+);
+CREATE TABLE IF NOT EXISTS stages (
+    secret  TEXT NOT NULL,
+    stage   TEXT NOT NULL,
+    version TEXT NOT NULL,
+    PRIMARY KEY (secret, stage),
+    FOREIGN KEY (secret, version) REFERENCES versions(secret, version) ON DELETE CASCADE
+);
+";
+
+/// What the key check in `meta` decrypts to.
+const KEY_CHECK: &[u8] = b"rotaplan key check v1";
+
+/// A [`SecretStore`] in one SQLite file, values encrypted at rest.
+///
+/// Clones share one connection; open the file again (another `SqliteStore`,
+/// another process) for another connection — they coordinate through
+/// SQLite's lock.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{MasterKey, SecretId, SecretStore, SecretValue, SqliteStore, Token, VersionRef};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let dir = tempfile::tempdir()?;
+/// let store = SqliteStore::open(dir.path().join("secrets.db"), MasterKey::generate()?)?;
+/// let id = SecretId::new("db/main")?;
+/// store.create(&id, Some((&Token::generate(), &SecretValue::from("s3cret"))), None).await?;
+/// let v = store.get_value(&id, &VersionRef::current()).await?;
+/// assert_eq!(v.value.expose_str(), Some("s3cret"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    cipher: XChaCha20Poly1305,
+    path: PathBuf,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating with mode 0600 if missing) the store at `path`, with
+    /// a 5-second busy time-out.
+    ///
+    /// # Errors
+    ///
+    /// - a store error if the file cannot be created or opened;
+    /// - a key error ([`RotateError::is_key`]) if the file was created with
+    ///   another master key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("s.db");
+    /// SqliteStore::open(&path, MasterKey::from_bytes([1; 32]))?;
+    /// let err = SqliteStore::open(&path, MasterKey::from_bytes([2; 32])).unwrap_err();
+    /// assert!(err.is_key());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(path: impl AsRef<Path>, key: MasterKey) -> Result<SqliteStore, RotateError> {
+        let path = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        match create_private(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    if let Ok(meta) = std::fs::metadata(&path) {
+                        if meta.permissions().mode() & 0o077 != 0 {
+                            tracing::warn!(
+                                path = %shown,
+                                "secret store file is accessible to group or others; \
+                                 values are encrypted, but consider chmod 600"
+                            );
+                        }
+                    }
+                }
+            }
+            Err(e) => return Err(RotateError::store("open", e).context(format!("store `{shown}`"))),
+        }
+        let conn = Connection::open(&path).map_err(|e| sql_err(&path, "open", e))?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| sql_err(&path, "open", e))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .map_err(|e| sql_err(&path, "open", e))?;
+        let inner = Inner {
+            conn: Mutex::new(conn),
+            cipher: key.cipher(),
+            path,
+        };
+        inner.init()?;
+        Ok(SqliteStore {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// How long a call waits for another connection's lock before failing
+    /// with [`RotateError::is_busy`] (default 5 s).
+    ///
+    /// # Errors
+    ///
+    /// A store error if SQLite refuses the setting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// let dir = tempfile::tempdir()?;
+    /// let store = SqliteStore::open(dir.path().join("s.db"), MasterKey::generate()?)?;
+    /// store.set_busy_timeout(Duration::from_millis(200))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), RotateError> {
+        let conn = self.inner.lock();
+        conn.busy_timeout(timeout)
+            .map_err(|e| sql_err(&self.inner.path, "configure", e))
+    }
+
+    /// The file's path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("s.db");
+    /// assert_eq!(SqliteStore::open(&path, MasterKey::generate()?)?.path(), path);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on the connection off the async runtime's threads.
+    async fn run<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, &mut Connection) -> Result<R, RotateError> + Send + 'static,
+    ) -> Result<R, RotateError> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.lock();
+            f(&inner, &mut conn)
+        })
+        .await
+        .map_err(|e| RotateError::store("task", std::io::Error::other(e.to_string())))?
+    }
+
+    /// Loads `id` in a write transaction, applies `f`, writes the changes
+    /// back and commits. An expired (past recovery window) secret is purged
+    /// and reported as not found.
+    async fn write<R: Send + 'static>(
+        &self,
+        id: &SecretId,
+        f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, RotateError>
+            + Send
+            + 'static,
+    ) -> Result<R, RotateError> {
+        let id = id.clone();
+        self.run(move |inner, conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(&inner.path, "begin", e))?;
+            let now = Utc::now();
+            let before = load(&tx, &id).map_err(|e| sql_err(&inner.path, "read", e))??;
+            let Some(before) = before else {
+                return Err(secret_not_found(&id));
+            };
+            if before.is_expired(now) {
+                delete_rows(&tx, &id).map_err(|e| sql_err(&inner.path, "delete", e))?;
+                tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
+                return Err(secret_not_found(&id));
+            }
+            let mut after = before.clone();
+            let out = f(inner, &mut after, now)?;
+            if after != before {
+                save(&tx, &before, &after).map_err(|e| sql_err(&inner.path, "write", e))?;
+                tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Loads `id` in a read transaction.
+    async fn read<R: Send + 'static>(
+        &self,
+        id: &SecretId,
+        f: impl FnOnce(&Inner, &Record<Vec<u8>>) -> Result<R, RotateError> + Send + 'static,
+    ) -> Result<R, RotateError> {
+        let id = id.clone();
+        self.run(move |inner, conn| {
+            let tx = conn
+                .transaction()
+                .map_err(|e| sql_err(&inner.path, "begin", e))?;
+            let rec = load(&tx, &id).map_err(|e| sql_err(&inner.path, "read", e))??;
+            match rec {
+                Some(rec) if !rec.is_expired(Utc::now()) => f(inner, &rec),
+                _ => Err(secret_not_found(&id)),
+            }
+        })
+        .await
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn init(&self) -> Result<(), RotateError> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_err(&self.path, "initialize", e))?;
+        tx.execute_batch(SCHEMA)
+            .map_err(|e| sql_err(&self.path, "initialize", e))?;
+        let check: Option<Vec<u8>> = tx
+            .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| sql_err(&self.path, "initialize", e))?;
+        match check {
+            Some(blob) => {
+                let plain = self.decrypt(&blob, b"key_check").map_err(|_| {
+                    RotateError::key(format!(
+                        "store `{}` was created with another master key",
+                        self.path.display()
+                    ))
+                })?;
+                if plain.as_slice() != KEY_CHECK {
+                    return Err(RotateError::key(format!(
+                        "store `{}` has a bad key check",
+                        self.path.display()
+                    )));
+                }
+            }
+            None => {
+                let blob = self.encrypt(KEY_CHECK, b"key_check")?;
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+                    params![blob],
+                )
+                .map_err(|e| sql_err(&self.path, "initialize", e))?;
+            }
+        }
+        tx.commit()
+            .map_err(|e| sql_err(&self.path, "initialize", e))
+    }
+
+    fn encrypt(&self, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, RotateError> {
+        let mut nonce = [0u8; 24];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        let ct = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
+            .map_err(|_| RotateError::key("encryption failed"))?;
+        let mut out = Vec::with_capacity(24 + ct.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    fn decrypt(&self, blob: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, ()> {
+        if blob.len() < 24 {
+            return Err(());
+        }
+        let (nonce, ct) = blob.split_at(24);
+        self.cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad })
+            .map(Zeroizing::new)
+            .map_err(|_| ())
+    }
+
+    fn seal(
+        &self,
+        id: &SecretId,
+        v: &VersionId,
+        value: &SecretValue,
+    ) -> Result<Vec<u8>, RotateError> {
+        let mut plain = Zeroizing::new(Vec::with_capacity(value.expose_bytes().len() + 1));
+        plain.push(u8::from(!value.is_text()));
+        plain.extend_from_slice(value.expose_bytes());
+        self.encrypt(&plain, &aad(id, v))
+    }
+
+    fn open_value(
+        &self,
+        id: &SecretId,
+        v: &VersionId,
+        blob: &[u8],
+    ) -> Result<SecretValue, RotateError> {
+        let undecryptable = || RotateError::decrypt(format!("version `{v}` of secret `{id}`"));
+        let plain = self
+            .decrypt(blob, &aad(id, v))
+            .map_err(|_| undecryptable())?;
+        match plain.split_first() {
+            Some((0, text)) => {
+                let s = std::str::from_utf8(text).map_err(|_| undecryptable())?;
+                Ok(SecretValue::text(s.to_owned()))
+            }
+            Some((1, bytes)) => Ok(SecretValue::binary(bytes.to_vec())),
+            _ => Err(undecryptable()),
+        }
+    }
+}
+
+fn aad(id: &SecretId, v: &VersionId) -> Vec<u8> {
+    let mut aad = b"rotaplan-v1\0".to_vec();
+    aad.extend_from_slice(id.as_str().as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(v.as_str().as_bytes());
+    aad
+}
+
+fn sql_err(path: &Path, op: &str, e: rusqlite::Error) -> RotateError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            RotateError::busy(format!("store `{}`", path.display()))
+        }
+        _ => RotateError::store(op, e).context(format!("store `{}`", path.display())),
+    }
+}
+
+fn to_nanos(t: DateTime<Utc>) -> Result<i64, RotateError> {
+    t.timestamp_nanos_opt()
+        .ok_or_else(|| RotateError::invalid(format!("date {t} is outside 1677–2262")))
+}
+
+fn from_nanos(n: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(n)
+}
+
+type Loaded = Result<Option<Record<Vec<u8>>>, RotateError>;
+
+fn load(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<Loaded> {
+    #[allow(clippy::type_complexity)]
+    let row: Option<(
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> = tx
+        .query_row(
+            "SELECT created, last_changed, last_rotated, deletion_date,
+                    rot_schedule, rot_duration, rot_strategy, rot_target
+             FROM secrets WHERE name = ?1",
+            params![id.as_str()],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((created, changed, rotated, deletion, schedule, duration, strategy, target)) = row
+    else {
+        return Ok(Ok(None));
+    };
+    let rotation = match schedule {
+        None => None,
+        Some(schedule) => {
+            let strategy = match strategy.as_deref().unwrap_or("single-user").parse() {
+                Ok(s) => s,
+                Err(e) => return Ok(Err(e)),
+            };
+            let target = match target.as_deref().unwrap_or("noop").parse() {
+                Ok(t) => t,
+                Err(e) => return Ok(Err(e)),
+            };
+            let mut cfg = RotationConfig::new(schedule)
+                .with_strategy(strategy)
+                .with_target(target);
+            cfg.duration = duration;
+            Some(cfg)
+        }
+    };
+    let mut rec = Record::new(id.clone(), rotation, from_nanos(created));
+    rec.last_changed = from_nanos(changed);
+    rec.last_rotated = rotated.map(from_nanos);
+    rec.deletion_date = deletion.map(from_nanos);
+    let mut stmt =
+        tx.prepare_cached("SELECT version, created, value FROM versions WHERE secret = ?1")?;
+    let rows = stmt.query_map(params![id.as_str()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (v, created, value) = row?;
+        let v = match VersionId::new(v) {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        };
+        rec.versions.insert(
+            v,
+            VersionRec {
+                value,
+                stages: Default::default(),
+                created: from_nanos(created),
+            },
+        );
+    }
+    let mut stmt = tx.prepare_cached("SELECT stage, version FROM stages WHERE secret = ?1")?;
+    let rows = stmt.query_map(params![id.as_str()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (stage, v) = row?;
+        let (Ok(stage), Ok(v)) = (Stage::new(stage), VersionId::new(v)) else {
+            return Ok(Err(RotateError::invalid("corrupt stage row")));
+        };
+        if let Some(rec) = rec.versions.get_mut(&v) {
+            rec.stages.insert(stage);
+        }
+    }
+    Ok(Ok(Some(rec)))
+}
+
+fn save_secret_row(
+    tx: &rusqlite::Transaction<'_>,
+    rec: &Record<Vec<u8>>,
+) -> Result<(), RotateError> {
+    let r = rec.rotation.as_ref();
+    tx.execute(
+        "INSERT INTO secrets (name, created, last_changed, last_rotated, deletion_date,
+                              rot_schedule, rot_duration, rot_strategy, rot_target)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (name) DO UPDATE SET
+            created = excluded.created, last_changed = excluded.last_changed,
+            last_rotated = excluded.last_rotated, deletion_date = excluded.deletion_date,
+            rot_schedule = excluded.rot_schedule, rot_duration = excluded.rot_duration,
+            rot_strategy = excluded.rot_strategy, rot_target = excluded.rot_target",
+        params![
+            rec.id.as_str(),
+            to_nanos(rec.created)?,
+            to_nanos(rec.last_changed)?,
+            rec.last_rotated.map(to_nanos).transpose()?,
+            rec.deletion_date.map(to_nanos).transpose()?,
+            r.map(|r| r.schedule.clone()),
+            r.and_then(|r| r.duration.clone()),
+            r.map(|r| r.strategy.to_string()),
+            r.map(|r| r.target.to_string()),
+        ],
+    )
+    .map_err(|e| RotateError::store("write", e))?;
+    Ok(())
+}
+
+fn save(
+    tx: &rusqlite::Transaction<'_>,
+    before: &Record<Vec<u8>>,
+    after: &Record<Vec<u8>>,
+) -> Result<(), rusqlite::Error> {
+    // Errors here are all SQLite's; wrap the RotateError ones (dates) too.
+    save_secret_row(tx, after).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let id = after.id.as_str();
+    tx.execute("DELETE FROM stages WHERE secret = ?1", params![id])?;
+    for v in before
+        .versions
+        .keys()
+        .filter(|v| !after.versions.contains_key(*v))
+    {
+        tx.execute(
+            "DELETE FROM versions WHERE secret = ?1 AND version = ?2",
+            params![id, v.as_str()],
+        )?;
+    }
+    for (v, rec) in after
+        .versions
+        .iter()
+        .filter(|(v, _)| !before.versions.contains_key(*v))
+    {
+        tx.execute(
+            "INSERT INTO versions (secret, version, created, value) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                id,
+                v.as_str(),
+                rec.created.timestamp_nanos_opt().unwrap_or(i64::MAX),
+                rec.value
+            ],
+        )?;
+    }
+    for (v, rec) in &after.versions {
+        for stage in &rec.stages {
+            tx.execute(
+                "INSERT INTO stages (secret, stage, version) VALUES (?1, ?2, ?3)",
+                params![id, stage.as_str(), v.as_str()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn delete_rows(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM stages WHERE secret = ?1", params![id.as_str()])?;
+    tx.execute(
+        "DELETE FROM versions WHERE secret = ?1",
+        params![id.as_str()],
+    )?;
+    tx.execute("DELETE FROM secrets WHERE name = ?1", params![id.as_str()])?;
+    Ok(())
+}
+
+impl SecretStore for SqliteStore {
+    async fn create(
+        &self,
+        id: &SecretId,
+        initial: Option<(&Token, &SecretValue)>,
+        rotation: Option<&RotationConfig>,
+    ) -> Result<Description, RotateError> {
+        let id = id.clone();
+        let initial = initial.map(|(t, v)| (t.clone(), v.clone()));
+        let rotation = rotation.cloned();
+        self.run(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let now = Utc::now();
+            if let Some(old) = load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? {
+                if !old.is_expired(now) {
+                    return Err(RotateError::already_exists(format!("secret `{id}`")));
+                }
+                delete_rows(&tx, &id).map_err(|e| sql_err(path, "delete", e))?;
+            }
+            let before = Record::new(id.clone(), rotation.clone(), now);
+            let mut after = before.clone();
+            if let Some((token, value)) = &initial {
+                let version = VersionId::from(token);
+                after.put(
+                    token,
+                    None,
+                    now,
+                    |_| Ok(true),
+                    || inner.seal(&id, &version, value),
+                )?;
+            }
+            save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+            tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            Ok(after.describe())
+        })
+        .await
+    }
+
+    async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
+        self.read(id, |_, rec| Ok(rec.describe())).await
+    }
+
+    async fn get_value(
+        &self,
+        id: &SecretId,
+        which: &VersionRef,
+    ) -> Result<SecretVersion, RotateError> {
+        let which = which.clone();
+        self.read(id, move |inner, rec| {
+            rec.ensure_live()?;
+            let (version, v) = rec.find(&which)?;
+            Ok(SecretVersion {
+                version: version.clone(),
+                stages: v.stages.clone(),
+                created: v.created,
+                value: inner.open_value(&rec.id, version, &v.value)?,
+            })
+        })
+        .await
+    }
+
+    async fn put_value(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        value: &SecretValue,
+        stages: Option<&[Stage]>,
+    ) -> Result<PutOutcome, RotateError> {
+        let token = token.clone();
+        let value = value.clone();
+        let stages = stages.map(<[Stage]>::to_vec);
+        self.write(id, move |inner, rec, now| {
+            let id = rec.id.clone();
+            let version = VersionId::from(&token);
+            rec.put(
+                &token,
+                stages.as_deref(),
+                now,
+                |old| Ok(inner.open_value(&id, &version, old)? == value),
+                || inner.seal(&id, &version, &value),
+            )
+        })
+        .await
+    }
+
+    async fn update_stage(
+        &self,
+        id: &SecretId,
+        stage: &Stage,
+        move_to: Option<&VersionId>,
+        remove_from: Option<&VersionId>,
+    ) -> Result<(), RotateError> {
+        let stage = stage.clone();
+        let move_to = move_to.cloned();
+        let remove_from = remove_from.cloned();
+        self.write(id, move |_, rec, now| {
+            rec.update_stage(&stage, move_to.as_ref(), remove_from.as_ref(), now)
+        })
+        .await
+    }
+
+    async fn set_rotation(
+        &self,
+        id: &SecretId,
+        rotation: Option<&RotationConfig>,
+    ) -> Result<(), RotateError> {
+        let rotation = rotation.cloned();
+        self.write(id, move |_, rec, now| {
+            rec.ensure_live()?;
+            rec.rotation = rotation;
+            rec.last_changed = now;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
+        to_nanos(at)?;
+        self.write(id, move |_, rec, _| {
+            rec.ensure_live()?;
+            rec.last_rotated = Some(at);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
+        let id = id.clone();
+        self.run(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let now = Utc::now();
+            let Some(before) = load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? else {
+                return Err(secret_not_found(&id));
+            };
+            let expired = before.is_expired(now);
+            let mut after = before.clone();
+            let date = if expired {
+                None
+            } else {
+                after.delete(how, now)?
+            };
+            match date {
+                Some(_) => save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?,
+                None => delete_rows(&tx, &id).map_err(|e| sql_err(path, "delete", e))?,
+            }
+            tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            if expired {
+                return Err(secret_not_found(&id));
+            }
+            Ok(date.unwrap_or(now))
+        })
+        .await
+    }
+
+    async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
+        self.write(id, |_, rec, _| {
+            rec.deletion_date = None;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list(&self) -> Result<Vec<Description>, RotateError> {
+        self.run(|inner, conn| {
+            let path = &inner.path;
+            let tx = conn.transaction().map_err(|e| sql_err(path, "begin", e))?;
+            let names: Vec<String> = {
+                let mut stmt = tx
+                    .prepare("SELECT name FROM secrets ORDER BY name")
+                    .map_err(|e| sql_err(path, "list", e))?;
+                let rows = stmt
+                    .query_map([], |r| r.get(0))
+                    .map_err(|e| sql_err(path, "list", e))?;
+                rows.collect::<Result<_, _>>()
+                    .map_err(|e| sql_err(path, "list", e))?
+            };
+            let now = Utc::now();
+            let mut out = Vec::with_capacity(names.len());
+            for name in names {
+                let id = SecretId::new(name)?;
+                if let Some(rec) = load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? {
+                    if !rec.is_expired(now) {
+                        out.push(rec.describe());
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+}

@@ -1,0 +1,1045 @@
+//! The [`SecretStore`] trait and the value types it speaks in.
+//!
+//! A store keeps secrets the way AWS Secrets Manager does: each secret has
+//! versions (one per client request token), each version has a value and a
+//! set of staging labels ([`Stage`]), and a stage is on at most one version.
+//! Every store in this crate honours the rules in the spec's "Rotation
+//! versions and stages" section, and the rules are written down once, on
+//! [`SecretStore`]'s methods.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use zeroize::Zeroizing;
+
+use super::error::RotateError;
+
+/// How many stages a version may hold (AWS: 20).
+pub const MAX_STAGES_PER_VERSION: usize = 20;
+
+/// Deprecated versions (no stage) kept per secret before pruning (AWS: 100).
+pub const MAX_DEPRECATED_VERSIONS: usize = 100;
+
+/// The name of a secret: 1–512 characters from `A–Z a–z 0–9 / _ + = . @ -`
+/// (the AWS Secrets Manager name alphabet).
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::SecretId;
+/// let id = SecretId::new("db/main")?;
+/// assert_eq!(id.as_str(), "db/main");
+/// assert!(SecretId::new("").is_err());
+/// assert!(SecretId::new("no spaces").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretId(String);
+
+impl SecretId {
+    /// Checks and wraps a secret name.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-request error for an empty name, a name longer than 512
+    /// characters, or a character outside the alphabet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::SecretId;
+    /// assert!(SecretId::new("prod/api-key@v2").is_ok());
+    /// assert!(SecretId::new("tab\there").unwrap_err().is_invalid_request());
+    /// ```
+    pub fn new(name: impl Into<String>) -> Result<SecretId, RotateError> {
+        let name = name.into();
+        if name.is_empty() || name.len() > 512 {
+            return Err(RotateError::invalid(format!(
+                "secret name must be 1 to 512 characters (found {})",
+                name.len()
+            )));
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
+        {
+            return Err(RotateError::invalid(format!(
+                "secret name may not contain {c:?}"
+            )));
+        }
+        Ok(SecretId(name))
+    }
+
+    /// The name as a string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SecretId;
+    /// assert_eq!(SecretId::new("a")?.as_str(), "a");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn check_token(kind: &str, s: &str) -> Result<(), RotateError> {
+    if !(32..=64).contains(&s.len()) {
+        return Err(RotateError::invalid(format!(
+            "{kind} must be 32 to 64 characters (found {})",
+            s.len()
+        )));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(RotateError::invalid(format!(
+            "{kind} may not contain {c:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// A client request token: the idempotency key of a put, and of a whole
+/// rotation. It becomes the id of the version it creates.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{Token, VersionId};
+/// let t = Token::generate();
+/// assert_eq!(t.as_str().len(), 36);
+/// assert_eq!(VersionId::from(&t).as_str(), t.as_str());
+/// assert!(Token::new("short").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Token(String);
+
+impl Token {
+    /// Checks and wraps a token: 32–64 characters of `A–Z a–z 0–9 - _`
+    /// (AWS `ClientRequestToken` length).
+    ///
+    /// # Errors
+    ///
+    /// An invalid-request error for a wrong length or character.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Token;
+    /// assert!(Token::new("0123456789abcdef0123456789abcdef").is_ok());
+    /// ```
+    pub fn new(token: impl Into<String>) -> Result<Token, RotateError> {
+        let token = token.into();
+        check_token("client request token", &token)?;
+        Ok(Token(token))
+    }
+
+    /// A fresh random token: a UUID v4 (hyphenated, 36 characters) from the
+    /// OS random source.
+    ///
+    /// # Panics
+    ///
+    /// If the OS random source fails (as `uuid`'s `new_v4` would).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Token;
+    /// let t = Token::generate();
+    /// assert_ne!(t, Token::generate());
+    /// assert_eq!(&t.as_str()[14..15], "4");
+    /// ```
+    pub fn generate() -> Token {
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b).expect("the OS random source failed");
+        b[6] = (b[6] & 0x0f) | 0x40; // version 4
+        b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        Token(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        ))
+    }
+
+    /// The token as a string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Token;
+    /// let t = Token::generate();
+    /// assert_eq!(Token::new(t.as_str())?, t);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The id of a secret version. Versions created by a put carry the put's
+/// [`Token`] as their id.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::VersionId;
+/// let v = VersionId::new("0123456789abcdef0123456789abcdef")?;
+/// assert_eq!(v.to_string(), "0123456789abcdef0123456789abcdef");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VersionId(String);
+
+impl VersionId {
+    /// Checks and wraps a version id (same alphabet and length as [`Token`]).
+    ///
+    /// # Errors
+    ///
+    /// An invalid-request error for a wrong length or character.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::VersionId;
+    /// assert!(VersionId::new("x").is_err());
+    /// ```
+    pub fn new(id: impl Into<String>) -> Result<VersionId, RotateError> {
+        let id = id.into();
+        check_token("version id", &id)?;
+        Ok(VersionId(id))
+    }
+
+    /// The id as a string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{Token, VersionId};
+    /// let t = Token::generate();
+    /// assert_eq!(VersionId::from(&t).as_str(), t.as_str());
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&Token> for VersionId {
+    fn from(t: &Token) -> VersionId {
+        VersionId(t.0.clone())
+    }
+}
+
+impl From<Token> for VersionId {
+    fn from(t: Token) -> VersionId {
+        VersionId(t.0)
+    }
+}
+
+/// A staging label: `AWSCURRENT`, `AWSPENDING`, `AWSPREVIOUS` or a custom one
+/// (1–256 printable ASCII characters, no spaces).
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::Stage;
+/// assert_eq!(Stage::current().as_str(), "AWSCURRENT");
+/// assert_eq!(Stage::new("blue")?.as_str(), "blue");
+/// assert!(Stage::new("a b").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stage(String);
+
+impl Stage {
+    /// The name of the stage on the live version.
+    pub const CURRENT: &'static str = "AWSCURRENT";
+    /// The name of the stage on the version being rotated in.
+    pub const PENDING: &'static str = "AWSPENDING";
+    /// The name of the stage on the version AWSCURRENT last left.
+    pub const PREVIOUS: &'static str = "AWSPREVIOUS";
+
+    /// Checks and wraps a stage name.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-request error for an empty or too long name, or one with
+    /// spaces or control characters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert_eq!(Stage::new("AWSPENDING")?, Stage::pending());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(name: impl Into<String>) -> Result<Stage, RotateError> {
+        let name = name.into();
+        if name.is_empty() || name.len() > 256 || !name.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(RotateError::invalid(format!(
+                "stage {name:?} must be 1 to 256 printable characters without spaces"
+            )));
+        }
+        Ok(Stage(name))
+    }
+
+    /// `AWSCURRENT`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert!(Stage::current().is_current());
+    /// ```
+    pub fn current() -> Stage {
+        Stage(Stage::CURRENT.to_owned())
+    }
+
+    /// `AWSPENDING`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert_eq!(Stage::pending().as_str(), "AWSPENDING");
+    /// ```
+    pub fn pending() -> Stage {
+        Stage(Stage::PENDING.to_owned())
+    }
+
+    /// `AWSPREVIOUS`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert_eq!(Stage::previous().as_str(), "AWSPREVIOUS");
+    /// ```
+    pub fn previous() -> Stage {
+        Stage(Stage::PREVIOUS.to_owned())
+    }
+
+    /// The name as a string.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert_eq!(Stage::current().as_str(), "AWSCURRENT");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is `AWSCURRENT`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert!(!Stage::pending().is_current());
+    /// ```
+    pub fn is_current(&self) -> bool {
+        self.0 == Stage::CURRENT
+    }
+
+    /// Whether this is `AWSPENDING`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert!(Stage::pending().is_pending());
+    /// ```
+    pub fn is_pending(&self) -> bool {
+        self.0 == Stage::PENDING
+    }
+
+    /// Whether this is `AWSPREVIOUS`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Stage;
+    /// assert!(Stage::previous().is_previous());
+    /// ```
+    pub fn is_previous(&self) -> bool {
+        self.0 == Stage::PREVIOUS
+    }
+}
+
+macro_rules! string_newtype_impls {
+    ($($t:ident),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($t), self.0)
+            }
+        }
+        impl FromStr for $t {
+            type Err = RotateError;
+            fn from_str(s: &str) -> Result<$t, RotateError> {
+                $t::new(s)
+            }
+        }
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    )*};
+}
+string_newtype_impls!(SecretId, Token, VersionId, Stage);
+
+#[derive(Clone, PartialEq, Eq)]
+enum ValueRepr {
+    Text(Zeroizing<String>),
+    Binary(Zeroizing<Vec<u8>>),
+}
+
+/// A secret's value: text (AWS `SecretString`) or bytes (`SecretBinary`).
+///
+/// It never shows itself: `Debug` and `Display` print `<redacted>`, and the
+/// memory is zeroed on drop. Read it only through the `expose_*` methods.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::SecretValue;
+/// let v = SecretValue::from("hunter2");
+/// assert_eq!(format!("{v} {v:?}"), "<redacted> SecretValue(<redacted>)");
+/// assert_eq!(v.expose_str(), Some("hunter2"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(ValueRepr);
+
+impl SecretValue {
+    /// A text value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SecretValue;
+    /// assert!(SecretValue::text(String::from("{}")).is_text());
+    /// ```
+    pub fn text(s: String) -> SecretValue {
+        SecretValue(ValueRepr::Text(Zeroizing::new(s)))
+    }
+
+    /// A binary value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SecretValue;
+    /// let v = SecretValue::binary(vec![0, 1, 2]);
+    /// assert_eq!(v.expose_bytes(), &[0, 1, 2]);
+    /// assert_eq!(v.expose_str(), None);
+    /// ```
+    pub fn binary(bytes: Vec<u8>) -> SecretValue {
+        SecretValue(ValueRepr::Binary(Zeroizing::new(bytes)))
+    }
+
+    /// Whether this is a text value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SecretValue;
+    /// assert!(!SecretValue::binary(vec![]).is_text());
+    /// ```
+    pub fn is_text(&self) -> bool {
+        matches!(self.0, ValueRepr::Text(_))
+    }
+
+    /// The text, if this is a text value. Handle with care.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SecretValue;
+    /// assert_eq!(SecretValue::from("s3cret").expose_str(), Some("s3cret"));
+    /// ```
+    pub fn expose_str(&self) -> Option<&str> {
+        match &self.0 {
+            ValueRepr::Text(s) => Some(s.as_str()),
+            ValueRepr::Binary(_) => None,
+        }
+    }
+
+    /// The raw bytes (UTF-8 for text). Handle with care.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SecretValue;
+    /// assert_eq!(SecretValue::from("ab").expose_bytes(), b"ab");
+    /// ```
+    pub fn expose_bytes(&self) -> &[u8] {
+        match &self.0 {
+            ValueRepr::Text(s) => s.as_bytes(),
+            ValueRepr::Binary(b) => b,
+        }
+    }
+}
+
+impl From<&str> for SecretValue {
+    fn from(s: &str) -> SecretValue {
+        SecretValue::text(s.to_owned())
+    }
+}
+
+impl From<String> for SecretValue {
+    fn from(s: String) -> SecretValue {
+        SecretValue::text(s)
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretValue(<redacted>)")
+    }
+}
+
+impl fmt::Display for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How a rotation changes credentials.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::Strategy;
+/// assert_eq!("alternating-users".parse::<Strategy>()?, Strategy::AlternatingUsers);
+/// assert_eq!(Strategy::SingleUser.to_string(), "single-user");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Strategy {
+    /// The user changes its own password.
+    #[default]
+    SingleUser,
+    /// `<user>_clone` alternates with `<user>`; each rotation switches the
+    /// secret to the other user, so the old credential keeps working.
+    AlternatingUsers,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Strategy::SingleUser => "single-user",
+            Strategy::AlternatingUsers => "alternating-users",
+        })
+    }
+}
+
+impl FromStr for Strategy {
+    type Err = RotateError;
+    fn from_str(s: &str) -> Result<Strategy, RotateError> {
+        match s {
+            "single-user" | "single" => Ok(Strategy::SingleUser),
+            "alternating-users" | "alternating" => Ok(Strategy::AlternatingUsers),
+            _ => Err(RotateError::invalid(format!(
+                "unknown strategy {s:?} (expected single-user or alternating-users)"
+            ))),
+        }
+    }
+}
+
+/// What a secret's rotation talks to, as written in its rotation config:
+/// `noop`, `command:PROG` or `postgres`.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::TargetSpec;
+/// let spec: TargetSpec = "command:/usr/local/bin/rotate-db".parse()?;
+/// assert_eq!(spec, TargetSpec::Command("/usr/local/bin/rotate-db".into()));
+/// assert_eq!(spec.to_string(), "command:/usr/local/bin/rotate-db");
+/// assert_eq!("noop".parse::<TargetSpec>()?, TargetSpec::Noop);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TargetSpec {
+    /// Nothing to tell (an API key whose consumer reads the store).
+    #[default]
+    Noop,
+    /// Run this program for setSecret and testSecret.
+    Command(String),
+    /// A PostgreSQL role (needs the `postgres` feature, to come).
+    Postgres,
+}
+
+impl fmt::Display for TargetSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TargetSpec::Noop => f.write_str("noop"),
+            TargetSpec::Command(prog) => write!(f, "command:{prog}"),
+            TargetSpec::Postgres => f.write_str("postgres"),
+        }
+    }
+}
+
+impl FromStr for TargetSpec {
+    type Err = RotateError;
+    fn from_str(s: &str) -> Result<TargetSpec, RotateError> {
+        match s {
+            "noop" => Ok(TargetSpec::Noop),
+            "postgres" => Ok(TargetSpec::Postgres),
+            _ => match s.strip_prefix("command:") {
+                Some(prog) if !prog.is_empty() => Ok(TargetSpec::Command(prog.to_owned())),
+                _ => Err(RotateError::invalid(format!(
+                    "unknown target {s:?} (expected noop, command:PROG or postgres)"
+                ))),
+            },
+        }
+    }
+}
+
+/// A secret's rotation rules: the schedule expression (`rate(30 days)`,
+/// `cron(0 4 ? * SUN *)`), an optional window duration (`"3h"`), the strategy
+/// and the target.
+///
+/// The schedule is kept as its expression string; it is parsed by the planner
+/// when the scheduler asks whether the secret is due.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{RotationConfig, Strategy, TargetSpec};
+/// let cfg = RotationConfig::new("rate(30 days)")
+///     .with_duration("3h")
+///     .with_strategy(Strategy::AlternatingUsers)
+///     .with_target(TargetSpec::Noop);
+/// assert_eq!(cfg.schedule, "rate(30 days)");
+/// assert_eq!(cfg.duration.as_deref(), Some("3h"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RotationConfig {
+    /// The schedule expression (`rate(...)` or `cron(...)`).
+    pub schedule: String,
+    /// The window length, `Nh`; `None` for the default.
+    pub duration: Option<String>,
+    /// Single-user or alternating users.
+    pub strategy: Strategy,
+    /// What setSecret and testSecret talk to.
+    pub target: TargetSpec,
+}
+
+impl RotationConfig {
+    /// A single-user, no-op-target config with this schedule and the default
+    /// window.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{RotationConfig, Strategy};
+    /// assert_eq!(RotationConfig::new("rate(1 day)").strategy, Strategy::SingleUser);
+    /// ```
+    pub fn new(schedule: impl Into<String>) -> RotationConfig {
+        RotationConfig {
+            schedule: schedule.into(),
+            duration: None,
+            strategy: Strategy::SingleUser,
+            target: TargetSpec::Noop,
+        }
+    }
+
+    /// Sets the window duration (`"3h"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::RotationConfig;
+    /// assert_eq!(RotationConfig::new("rate(1 day)").with_duration("2h").duration.as_deref(), Some("2h"));
+    /// ```
+    pub fn with_duration(mut self, duration: impl Into<String>) -> RotationConfig {
+        self.duration = Some(duration.into());
+        self
+    }
+
+    /// Sets the strategy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{RotationConfig, Strategy};
+    /// let c = RotationConfig::new("rate(1 day)").with_strategy(Strategy::AlternatingUsers);
+    /// assert_eq!(c.strategy, Strategy::AlternatingUsers);
+    /// ```
+    pub fn with_strategy(mut self, strategy: Strategy) -> RotationConfig {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Sets the target.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{RotationConfig, TargetSpec};
+    /// let c = RotationConfig::new("rate(1 day)").with_target(TargetSpec::Postgres);
+    /// assert_eq!(c.target, TargetSpec::Postgres);
+    /// ```
+    pub fn with_target(mut self, target: TargetSpec) -> RotationConfig {
+        self.target = target;
+        self
+    }
+}
+
+/// One version as [`Description`] shows it (no value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VersionInfo {
+    /// The stages on this version; empty means deprecated.
+    pub stages: BTreeSet<Stage>,
+    /// When the version was put.
+    pub created: DateTime<Utc>,
+}
+
+/// A secret's metadata, like DescribeSecret: never its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Description {
+    /// The secret's name.
+    pub id: SecretId,
+    /// The rotation rules, if rotation is configured.
+    pub rotation: Option<RotationConfig>,
+    /// When the secret was created.
+    pub created: DateTime<Utc>,
+    /// When a value or stage last changed.
+    pub last_changed: DateTime<Utc>,
+    /// When a rotation last finished.
+    pub last_rotated: Option<DateTime<Utc>>,
+    /// When the secret will be deleted, if a deletion is scheduled.
+    pub deletion_date: Option<DateTime<Utc>>,
+    /// Every kept version, with its stages.
+    pub versions: BTreeMap<VersionId, VersionInfo>,
+}
+
+impl Description {
+    /// The version holding `stage`, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionId};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// let t = Token::generate();
+    /// store.create(&id, Some((&t, &SecretValue::from("k1"))), None).await?;
+    /// let d = store.describe(&id).await?;
+    /// assert_eq!(d.version_with(&Stage::current()), Some(&VersionId::from(&t)));
+    /// assert_eq!(d.version_with(&Stage::pending()), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn version_with(&self, stage: &Stage) -> Option<&VersionId> {
+        self.versions
+            .iter()
+            .find(|(_, v)| v.stages.contains(stage))
+            .map(|(id, _)| id)
+    }
+
+    /// Whether a deletion is scheduled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{Deletion, MemoryStore, SecretId, SecretStore};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// store.create(&id, None, None).await?;
+    /// store.delete(&id, Deletion::RecoveryWindow { days: 7 }).await?;
+    /// assert!(store.describe(&id).await?.is_deleted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn is_deleted(&self) -> bool {
+        self.deletion_date.is_some()
+    }
+}
+
+/// Which version to read: by id or by stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VersionRef {
+    /// The version with this id.
+    Id(VersionId),
+    /// The version holding this stage.
+    Stage(Stage),
+}
+
+impl VersionRef {
+    /// The version holding AWSCURRENT.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{Stage, VersionRef};
+    /// assert_eq!(VersionRef::current(), VersionRef::Stage(Stage::current()));
+    /// ```
+    pub fn current() -> VersionRef {
+        VersionRef::Stage(Stage::current())
+    }
+}
+
+/// A version's value as returned by [`SecretStore::get_value`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SecretVersion {
+    /// The version's id.
+    pub version: VersionId,
+    /// Its stages at the time of reading.
+    pub stages: BTreeSet<Stage>,
+    /// When it was put.
+    pub created: DateTime<Utc>,
+    /// The value (redacted in `Debug`).
+    pub value: SecretValue,
+}
+
+/// What [`SecretStore::put_value`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PutOutcome {
+    /// The version's id (the token).
+    pub version: VersionId,
+    /// `false` when the token already existed with the same value (a no-op).
+    pub created: bool,
+}
+
+/// How [`SecretStore::delete`] deletes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Deletion {
+    /// Schedule deletion after 7–30 days; [`SecretStore::restore`] undoes it.
+    RecoveryWindow {
+        /// Days until the secret is gone (7 to 30).
+        days: u32,
+    },
+    /// Delete at once, without recovery.
+    Force,
+}
+
+impl Default for Deletion {
+    fn default() -> Deletion {
+        Deletion::RecoveryWindow { days: 30 }
+    }
+}
+
+/// A secret backend with AWS Secrets Manager's version and stage rules.
+///
+/// Methods return `Send` futures so a store can be driven from a
+/// multi-threaded runtime; implement them with `async fn`.
+///
+/// # The rules every store honours
+///
+/// - A stage is on at most one version; a version holds at most
+///   [`MAX_STAGES_PER_VERSION`] stages; a version with none is deprecated,
+///   and deprecated versions beyond [`MAX_DEPRECATED_VERSIONS`] are pruned,
+///   oldest first, except those younger than 24 hours.
+/// - Moving AWSCURRENT to a version moves AWSPREVIOUS to the version it left.
+/// - A secret scheduled for deletion refuses every call but `describe`,
+///   `list`, `restore` and `delete` (invalid request).
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionRef};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let id = SecretId::new("api/key")?;
+/// let v1 = Token::generate();
+/// store.create(&id, Some((&v1, &SecretValue::from("k1"))), None).await?;
+/// let v2 = Token::generate();
+/// store.put_value(&id, &v2, &SecretValue::from("k2"), None).await?; // becomes AWSCURRENT
+/// let cur = store.get_value(&id, &VersionRef::current()).await?;
+/// assert_eq!(cur.value.expose_str(), Some("k2"));
+/// let prev = store.get_value(&id, &VersionRef::Stage(Stage::previous())).await?;
+/// assert_eq!(prev.value.expose_str(), Some("k1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub trait SecretStore: Send + Sync {
+    /// Creates a secret, optionally with a first value (which gets
+    /// AWSCURRENT) and rotation rules (CreateSecret).
+    ///
+    /// # Errors
+    ///
+    /// Already-exists if the name is taken (also while scheduled for deletion).
+    fn create(
+        &self,
+        id: &SecretId,
+        initial: Option<(&Token, &SecretValue)>,
+        rotation: Option<&RotationConfig>,
+    ) -> impl Future<Output = Result<Description, RotateError>> + Send;
+
+    /// Metadata, rotation rules, last rotation and versions → stages
+    /// (DescribeSecret). Works on secrets scheduled for deletion.
+    ///
+    /// # Errors
+    ///
+    /// Not-found for an unknown secret.
+    fn describe(
+        &self,
+        id: &SecretId,
+    ) -> impl Future<Output = Result<Description, RotateError>> + Send;
+
+    /// One version's value, by id or stage (GetSecretValue).
+    ///
+    /// # Errors
+    ///
+    /// Not-found for an unknown secret, version or unattached stage.
+    fn get_value(
+        &self,
+        id: &SecretId,
+        which: &VersionRef,
+    ) -> impl Future<Output = Result<SecretVersion, RotateError>> + Send;
+
+    /// Puts a value under `token` (PutSecretValue).
+    ///
+    /// - A token already used with the same value is a no-op
+    ///   (`created: false`, stages untouched); with another value it fails
+    ///   with already-exists.
+    /// - `stages: None` means AWSCURRENT. Stages attached to other versions
+    ///   move to the new one (AWSPREVIOUS following AWSCURRENT).
+    /// - The rotation claim: a put carrying AWSPENDING fails with
+    ///   rotation-in-progress while AWSPENDING sits on another version that
+    ///   is not AWSCURRENT. This check and the write are one atomic step, so
+    ///   of two racing rotations exactly one wins.
+    ///
+    /// # Errors
+    ///
+    /// Not-found, already-exists, rotation-in-progress, invalid request.
+    fn put_value(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        value: &SecretValue,
+        stages: Option<&[Stage]>,
+    ) -> impl Future<Output = Result<PutOutcome, RotateError>> + Send;
+
+    /// Moves or removes a stage (UpdateSecretVersionStage).
+    ///
+    /// - `move_to: Some(v)`: attaches `stage` to `v`. If it is attached to
+    ///   another version, `remove_from` must name that version, else
+    ///   invalid request. Moving AWSCURRENT moves AWSPREVIOUS to the version
+    ///   it left. Moving a stage onto the version that has it is a no-op.
+    /// - `move_to: None`: removes `stage` from `remove_from`, which must hold
+    ///   it. AWSCURRENT can only be moved, never removed.
+    ///
+    /// # Errors
+    ///
+    /// Not-found for an unknown secret or version, invalid request otherwise.
+    fn update_stage(
+        &self,
+        id: &SecretId,
+        stage: &Stage,
+        move_to: Option<&VersionId>,
+        remove_from: Option<&VersionId>,
+    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+
+    /// Sets or clears the rotation rules (RotateSecret's rules part /
+    /// CancelRotateSecret).
+    ///
+    /// # Errors
+    ///
+    /// Not-found, or invalid request if scheduled for deletion.
+    fn set_rotation(
+        &self,
+        id: &SecretId,
+        rotation: Option<&RotationConfig>,
+    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+
+    /// Records that a rotation finished at `at` (LastRotatedDate).
+    ///
+    /// # Errors
+    ///
+    /// Not-found, or invalid request if scheduled for deletion.
+    fn mark_rotated(
+        &self,
+        id: &SecretId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+
+    /// Schedules deletion (7–30 days) or deletes at once; returns the
+    /// deletion date (DeleteSecret). Deleting again updates nothing and
+    /// returns the scheduled date.
+    ///
+    /// # Errors
+    ///
+    /// Not-found; invalid request for a window outside 7–30 days.
+    fn delete(
+        &self,
+        id: &SecretId,
+        how: Deletion,
+    ) -> impl Future<Output = Result<DateTime<Utc>, RotateError>> + Send;
+
+    /// Cancels a scheduled deletion (RestoreSecret).
+    ///
+    /// # Errors
+    ///
+    /// Not-found (also once the recovery window has passed).
+    fn restore(&self, id: &SecretId) -> impl Future<Output = Result<(), RotateError>> + Send;
+
+    /// Every secret, including those scheduled for deletion, by name
+    /// (ListSecrets).
+    ///
+    /// # Errors
+    ///
+    /// Store failures only.
+    fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send;
+}
+
+macro_rules! forward_store {
+    ($($ptr:ty),*) => {$(
+        impl<S: SecretStore + ?Sized> SecretStore for $ptr {
+            fn create(&self, id: &SecretId, initial: Option<(&Token, &SecretValue)>, rotation: Option<&RotationConfig>)
+                -> impl Future<Output = Result<Description, RotateError>> + Send { (**self).create(id, initial, rotation) }
+            fn describe(&self, id: &SecretId) -> impl Future<Output = Result<Description, RotateError>> + Send {
+                (**self).describe(id)
+            }
+            fn get_value(&self, id: &SecretId, which: &VersionRef)
+                -> impl Future<Output = Result<SecretVersion, RotateError>> + Send { (**self).get_value(id, which) }
+            fn put_value(&self, id: &SecretId, token: &Token, value: &SecretValue, stages: Option<&[Stage]>)
+                -> impl Future<Output = Result<PutOutcome, RotateError>> + Send { (**self).put_value(id, token, value, stages) }
+            fn update_stage(&self, id: &SecretId, stage: &Stage, move_to: Option<&VersionId>, remove_from: Option<&VersionId>)
+                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).update_stage(id, stage, move_to, remove_from) }
+            fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>)
+                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).set_rotation(id, rotation) }
+            fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>)
+                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).mark_rotated(id, at) }
+            fn delete(&self, id: &SecretId, how: Deletion)
+                -> impl Future<Output = Result<DateTime<Utc>, RotateError>> + Send { (**self).delete(id, how) }
+            fn restore(&self, id: &SecretId) -> impl Future<Output = Result<(), RotateError>> + Send {
+                (**self).restore(id)
+            }
+            fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send {
+                (**self).list()
+            }
+        }
+    )*};
+}
+forward_store!(&S, Arc<S>, Box<S>);
