@@ -587,7 +587,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             self.store.update_stage(id, &pending, None, Some(&version)).await?;
         }
         let created = d.versions[&version].created;
-        if d.last_rotated.map_or(true, |t| t < created) {
+        if d.last_rotated.is_none_or(|t| t < created) {
             self.store.mark_rotated(id, Utc::now()).await?;
         }
         Ok(())
