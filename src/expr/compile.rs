@@ -197,11 +197,14 @@ impl Compiled {
         false
     }
 
-    /// The closest two firing times-of-day in hours, for a schedule whose
-    /// minutes field holds one value: `(from_hour, to_hour, gap_hours)`,
-    /// where `to_hour < from_hour` means "the next day". `None` when it fires
-    /// once a day on days that are never consecutive.
-    pub(crate) fn min_hour_gap(&self) -> Option<(u8, u8, u8)> {
+    /// The closest two firing times-of-day less than `limit` hours apart,
+    /// for a schedule whose minutes field holds one value:
+    /// `(from_hour, to_hour, gap_hours)`, where `to_hour <= from_hour` means
+    /// "the next day". `None` when no two firings are that close.
+    ///
+    /// Midnight is only crossed on days followed by a firing day; finding
+    /// those scans the calendar, so it is done only when it could matter.
+    pub(crate) fn hour_gap_below(&self, limit: u8) -> Option<(u8, u8, u8)> {
         let hours: Vec<u8> = (0..24).filter(|h| self.hours & (1 << h) != 0).collect();
         let mut best: Option<(u8, u8, u8)> = None;
         for pair in hours.windows(2) {
@@ -212,10 +215,10 @@ impl Compiled {
         }
         let (first, last) = (*hours.first()?, *hours.last()?);
         let midnight_gap = 24 - last + first;
-        if best.is_none_or(|b| midnight_gap < b.2) && self.fires_on_consecutive_days() {
+        if midnight_gap < limit && best.is_none_or(|b| midnight_gap < b.2) && self.fires_on_consecutive_days() {
             best = Some((last, first, midnight_gap));
         }
-        best
+        best.filter(|b| b.2 < limit)
     }
 }
 
