@@ -17,3 +17,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod expr;
+pub mod plan;
+
+pub use expr::Schedule;
+pub use plan::{Occurrence, PlanError, RotationRules, Window, WindowDuration};

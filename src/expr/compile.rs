@@ -144,6 +144,23 @@ impl DaySpec {
 }
 
 impl Compiled {
+    /// A schedule firing at the given minutes and hours of every day of
+    /// every month and year; `rate(N hours)` plans as this.
+    pub(crate) fn every_day(minutes: u64, hours: u32) -> Compiled {
+        Compiled {
+            minutes,
+            hours,
+            months: 0b1_1111_1111_1110,
+            years: [!0, !0, !0, (1 << (MAX_YEAR - MIN_YEAR + 1 - 192)) - 1],
+            days: DaySpec::MonthDays(!1),
+        }
+    }
+
+    /// Whether the schedule fires at `hour:minute` on the given date.
+    pub(crate) fn matches(&self, year: i32, month: u32, day: u32, hour: u32, minute: u32) -> bool {
+        self.minutes & (1 << minute) != 0 && self.hours & (1 << hour) != 0 && self.day_mask(year, month) & (1 << day) != 0
+    }
+
     /// Whether `year` is in the year set.
     pub(crate) fn has_year(&self, year: i32) -> bool {
         if !(MIN_YEAR..=MAX_YEAR).contains(&year) {

@@ -38,7 +38,7 @@
 //!
 //! See [`Schedule`] for the grammar and the meaning of every construct.
 
-mod compile;
+pub(crate) mod compile;
 mod display;
 mod error;
 mod parse;

@@ -1,0 +1,315 @@
+//! The compiled search: from a local wall-clock minute, the next (or
+//! previous) minute the sets match, found field by field with bit tricks.
+//! Nothing here steps minute by minute; the slowest path walks the year
+//! set month by month (at most 230 × 12 day masks).
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+
+use crate::expr::compile::{days_in_month, MAX_YEAR, MIN_YEAR};
+use crate::expr::Compiled;
+
+/// A local wall-clock minute. Fields are always a valid date and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Civil {
+    pub y: i32,
+    pub mo: u32,
+    pub d: u32,
+    pub h: u32,
+    pub mi: u32,
+}
+
+impl Civil {
+    /// The minute `n` falls in (seconds dropped).
+    #[inline]
+    pub(crate) fn from_naive(n: &NaiveDateTime) -> Civil {
+        Civil {
+            y: n.year(),
+            mo: n.month(),
+            d: n.day(),
+            h: n.hour(),
+            mi: n.minute(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn to_naive(self) -> Option<NaiveDateTime> {
+        NaiveDate::from_ymd_opt(self.y, self.mo, self.d)?.and_hms_opt(self.h, self.mi, 0)
+    }
+
+    /// The minute after this one.
+    #[inline]
+    pub(crate) fn succ(self) -> Civil {
+        let Civil { mut y, mut mo, mut d, mut h, mut mi } = self;
+        mi += 1;
+        if mi == 60 {
+            mi = 0;
+            h += 1;
+            if h == 24 {
+                h = 0;
+                d += 1;
+                if d > days_in_month(y, mo) {
+                    d = 1;
+                    mo += 1;
+                    if mo == 13 {
+                        mo = 1;
+                        y += 1;
+                    }
+                }
+            }
+        }
+        Civil { y, mo, d, h, mi }
+    }
+
+    /// The minute before this one.
+    #[inline]
+    pub(crate) fn pred(self) -> Civil {
+        let Civil { mut y, mut mo, mut d, mut h, mut mi } = self;
+        if mi > 0 {
+            mi -= 1;
+        } else {
+            mi = 59;
+            if h > 0 {
+                h -= 1;
+            } else {
+                h = 23;
+                if d > 1 {
+                    d -= 1;
+                } else {
+                    if mo > 1 {
+                        mo -= 1;
+                    } else {
+                        mo = 12;
+                        y -= 1;
+                    }
+                    d = days_in_month(y, mo);
+                }
+            }
+        }
+        Civil { y, mo, d, h, mi }
+    }
+
+    /// Days since 0001-01-01 (proleptic Gregorian), as chrono counts them.
+    pub(crate) fn day_number(self) -> i64 {
+        NaiveDate::from_ymd_opt(self.y, self.mo, self.d).map_or(0, |d| d.num_days_from_ce() as i64)
+    }
+
+    /// Midnight of the day with the given day number.
+    pub(crate) fn from_day_number(n: i64) -> Option<Civil> {
+        let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(n).ok()?)?;
+        Some(Civil {
+            y: date.year(),
+            mo: date.month(),
+            d: date.day(),
+            h: 0,
+            mi: 0,
+        })
+    }
+}
+
+/// Smallest year `>= y` in the year set.
+#[inline]
+fn next_year(c: &Compiled, y: i32) -> Option<i32> {
+    if y > MAX_YEAR {
+        return None;
+    }
+    let mut i = (y.max(MIN_YEAR) - MIN_YEAR) as usize;
+    while i < 256 {
+        let w = i / 64;
+        let bits = c.years[w] & (!0u64 << (i % 64));
+        if bits != 0 {
+            let r = (w * 64) as i32 + bits.trailing_zeros() as i32;
+            return (r <= MAX_YEAR - MIN_YEAR).then_some(MIN_YEAR + r);
+        }
+        i = (w + 1) * 64;
+    }
+    None
+}
+
+/// Largest year `<= y` in the year set.
+#[inline]
+fn prev_year(c: &Compiled, y: i32) -> Option<i32> {
+    if y < MIN_YEAR {
+        return None;
+    }
+    let mut i = (y.min(MAX_YEAR) - MIN_YEAR) as usize;
+    loop {
+        let w = i / 64;
+        let b = i % 64;
+        let keep = if b == 63 { !0 } else { (2u64 << b) - 1 };
+        let bits = c.years[w] & keep;
+        if bits != 0 {
+            return Some(MIN_YEAR + (w * 64) as i32 + 63 - bits.leading_zeros() as i32);
+        }
+        if w == 0 {
+            return None;
+        }
+        i = w * 64 - 1;
+    }
+}
+
+/// First matching time of day at or after `h:mi`.
+#[inline]
+fn time_at_or_after(c: &Compiled, h: u32, mi: u32) -> Option<(u32, u32)> {
+    if c.hours & (1 << h) != 0 {
+        let m = c.minutes & (!0u64 << mi);
+        if m != 0 {
+            return Some((h, m.trailing_zeros()));
+        }
+    }
+    let later = c.hours & (!1u32 << h);
+    (later != 0).then(|| (later.trailing_zeros(), c.minutes.trailing_zeros()))
+}
+
+/// Last matching time of day at or before `h:mi`.
+#[inline]
+fn time_at_or_before(c: &Compiled, h: u32, mi: u32) -> Option<(u32, u32)> {
+    if c.hours & (1 << h) != 0 {
+        let m = c.minutes & ((2u64 << mi) - 1);
+        if m != 0 {
+            return Some((h, 63 - m.leading_zeros()));
+        }
+    }
+    let earlier = c.hours & ((1u32 << h) - 1);
+    (earlier != 0).then(|| (31 - earlier.leading_zeros(), 63 - c.minutes.leading_zeros()))
+}
+
+/// The first minute at or after `from` that the sets match.
+pub(crate) fn next_cron(c: &Compiled, from: Civil) -> Option<Civil> {
+    if c.minutes == 0 || c.hours == 0 {
+        return None;
+    }
+    let mut y = next_year(c, from.y)?;
+    let mut start = if y == from.y {
+        from
+    } else {
+        Civil { y, mo: 1, d: 1, h: 0, mi: 0 }
+    };
+    loop {
+        let mut months = c.months & (!0u16 << start.mo);
+        while months != 0 {
+            let mo = months.trailing_zeros();
+            let (d0, h0, mi0) = if mo == start.mo {
+                (start.d, start.h, start.mi)
+            } else {
+                (1, 0, 0)
+            };
+            let mut days = c.days.mask(y, mo) & (!0u32 << d0);
+            while days != 0 {
+                let d = days.trailing_zeros();
+                let time = if d == d0 {
+                    time_at_or_after(c, h0, mi0)
+                } else {
+                    Some((c.hours.trailing_zeros(), c.minutes.trailing_zeros()))
+                };
+                if let Some((h, mi)) = time {
+                    return Some(Civil { y, mo, d, h, mi });
+                }
+                days &= days - 1;
+            }
+            months &= months - 1;
+        }
+        y = next_year(c, y + 1)?;
+        start = Civil { y, mo: 1, d: 1, h: 0, mi: 0 };
+    }
+}
+
+/// The last minute at or before `to` that the sets match.
+pub(crate) fn prev_cron(c: &Compiled, to: Civil) -> Option<Civil> {
+    if c.minutes == 0 || c.hours == 0 {
+        return None;
+    }
+    let mut y = prev_year(c, to.y)?;
+    let end_of_year = |y| Civil { y, mo: 12, d: 31, h: 23, mi: 59 };
+    let mut start = if y == to.y { to } else { end_of_year(y) };
+    loop {
+        let mut months = c.months & ((2u16 << start.mo) - 1);
+        while months != 0 {
+            let mo = 15 - months.leading_zeros();
+            let (d0, h0, mi0) = if mo == start.mo {
+                (start.d, start.h, start.mi)
+            } else {
+                (31, 23, 59)
+            };
+            let mut days = c.days.mask(y, mo) & ((2u64 << d0) - 1) as u32;
+            while days != 0 {
+                let d = 31 - days.leading_zeros();
+                let time = if d == d0 {
+                    time_at_or_before(c, h0, mi0)
+                } else {
+                    Some((31 - c.hours.leading_zeros(), 63 - c.minutes.leading_zeros()))
+                };
+                if let Some((h, mi)) = time {
+                    return Some(Civil { y, mo, d, h, mi });
+                }
+                days &= !(1 << d);
+            }
+            months &= !(1 << mo);
+        }
+        y = prev_year(c, y - 1)?;
+        start = end_of_year(y);
+    }
+}
+
+/// `rate(N days)`: midnight on the days `anchor + k·n`; first at or after `from`.
+pub(crate) fn next_day_grid(n: i64, anchor: i64, from: Civil) -> Option<Civil> {
+    let mut x = from.day_number();
+    if (from.h, from.mi) != (0, 0) {
+        x += 1;
+    }
+    let k = (x - anchor).div_euclid(n) + i64::from((x - anchor).rem_euclid(n) != 0);
+    in_years(Civil::from_day_number(anchor + k * n)?)
+}
+
+/// `rate(N days)`: the last grid midnight at or before `to`.
+pub(crate) fn prev_day_grid(n: i64, anchor: i64, to: Civil) -> Option<Civil> {
+    let x = to.day_number();
+    let k = (x - anchor).div_euclid(n);
+    in_years(Civil::from_day_number(anchor + k * n)?)
+}
+
+fn in_years(c: Civil) -> Option<Civil> {
+    (MIN_YEAR..=MAX_YEAR).contains(&c.y).then_some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn civ(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> Civil {
+        Civil { y, mo, d, h, mi }
+    }
+
+    #[test]
+    fn succ_and_pred_roll_over() {
+        assert_eq!(civ(2024, 2, 28, 23, 59).succ(), civ(2024, 2, 29, 0, 0));
+        assert_eq!(civ(2023, 12, 31, 23, 59).succ(), civ(2024, 1, 1, 0, 0));
+        assert_eq!(civ(2024, 3, 1, 0, 0).pred(), civ(2024, 2, 29, 23, 59));
+        assert_eq!(civ(2024, 1, 1, 0, 0).pred(), civ(2023, 12, 31, 23, 59));
+    }
+
+    #[test]
+    fn year_search_crosses_words() {
+        let mut c = Compiled::every_day(1, 1);
+        c.years = [0, 0, 0, 0];
+        assert_eq!(next_year(&c, 1970), None);
+        c.years[2] = 1 << 5; // 1970 + 133 = 2103
+        assert_eq!(next_year(&c, 1970), Some(2103));
+        assert_eq!(next_year(&c, 2104), None);
+        assert_eq!(prev_year(&c, 2199), Some(2103));
+        assert_eq!(prev_year(&c, 2102), None);
+        let all = Compiled::every_day(1, 1);
+        assert_eq!(next_year(&all, 2199), Some(2199));
+        assert_eq!(next_year(&all, 2200), None);
+        assert_eq!(prev_year(&all, 1970), Some(1970));
+        assert_eq!(prev_year(&all, 1969), None);
+    }
+
+    #[test]
+    fn day_grid_rounds_the_right_way() {
+        let anchor = civ(2026, 11, 20, 0, 0).day_number();
+        assert_eq!(next_day_grid(10, anchor, civ(2026, 11, 20, 13, 45)), Some(civ(2026, 11, 30, 0, 0)));
+        assert_eq!(next_day_grid(10, anchor, civ(2026, 11, 30, 0, 0)), Some(civ(2026, 11, 30, 0, 0)));
+        assert_eq!(prev_day_grid(10, anchor, civ(2026, 11, 29, 23, 59)), Some(civ(2026, 11, 20, 0, 0)));
+        assert_eq!(prev_day_grid(10, anchor, civ(2026, 11, 19, 0, 0)), Some(civ(2026, 11, 10, 0, 0)));
+    }
+}
