@@ -251,7 +251,10 @@ fn million_secrets(c: &mut Criterion) {
         "cron(0 4 ? * 6L *)",
         "cron(0 22 ? 1/3 SAT *)",
     ];
-    let rules: Vec<RotationRules> = mix.iter().map(|e| RotationRules::new(e.parse().unwrap(), None).unwrap()).collect();
+    let rules: Vec<RotationRules> = mix
+        .iter()
+        .map(|e| RotationRules::new(e.parse().unwrap(), None).unwrap())
+        .collect();
     let now = start();
     // A deterministic spread of schedules and last rotations.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;

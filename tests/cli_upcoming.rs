@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn plan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plan")).args(args).output().expect("run plan")
+    Command::new(env!("CARGO_BIN_EXE_plan"))
+        .args(args)
+        .output()
+        .expect("run plan")
 }
 
 fn stdout(o: &Output) -> String {
@@ -41,13 +44,24 @@ fn default_count_is_five() {
     let out = stdout(&o);
     let rows: Vec<&str> = out.lines().skip(4).collect();
     assert_eq!(rows.len(), 5, "{out}");
-    assert!(rows[0].starts_with("2026-11-23T12:00:00Z  2026-11-23T13:00:00Z  Monday   in 4h 0m"), "{out}");
+    assert!(
+        rows[0].starts_with("2026-11-23T12:00:00Z  2026-11-23T13:00:00Z  Monday   in 4h 0m"),
+        "{out}"
+    );
     assert!(rows[4].starts_with("2026-11-24T04:00:00Z"), "{out}");
 }
 
 #[test]
 fn json_for_programs() {
-    let o = plan(&["cron(0 16 ? * SUN#2 *)", "--from", "2026-11-23T08:00:00Z", "-n", "2", "--format", "json"]);
+    let o = plan(&[
+        "cron(0 16 ? * SUN#2 *)",
+        "--from",
+        "2026-11-23T08:00:00Z",
+        "-n",
+        "2",
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
@@ -93,7 +107,15 @@ fn json_in_a_zone_has_offsets_and_shifts() {
 
 #[test]
 fn windows_start_strictly_after_from() {
-    let o = plan(&["cron(0 16 ? * SUN#2 *)", "--from", "2026-12-13T16:00:00Z", "-n", "1", "--format", "json"]);
+    let o = plan(&[
+        "cron(0 16 ? * SUN#2 *)",
+        "--from",
+        "2026-12-13T16:00:00Z",
+        "-n",
+        "1",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["windows"][0]["start"], "2027-01-10T16:00:00Z");
 }
@@ -112,8 +134,16 @@ fn last_rotated_anchors_rates() {
         "json",
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let starts: Vec<&str> = v["windows"].as_array().unwrap().iter().map(|w| w["start"].as_str().unwrap()).collect();
-    assert_eq!(starts, ["2026-11-30T00:00:00Z", "2026-12-10T00:00:00Z", "2026-12-20T00:00:00Z"]);
+    let starts: Vec<&str> = v["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        ["2026-11-30T00:00:00Z", "2026-12-10T00:00:00Z", "2026-12-20T00:00:00Z"]
+    );
 }
 
 #[test]
@@ -136,7 +166,15 @@ fn profile_decides_what_is_valid() {
     let o = plan(&["cron(30 10 * * ? *)", "--from", "2026-11-23T08:00:00Z"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("minutes must be 0"), "{}", stderr(&o));
-    let o = plan(&["cron(30 10 * * ? *)", "--from", "2026-11-23T08:00:00Z", "--profile", "eventbridge", "-n", "1"]);
+    let o = plan(&[
+        "cron(30 10 * * ? *)",
+        "--from",
+        "2026-11-23T08:00:00Z",
+        "--profile",
+        "eventbridge",
+        "-n",
+        "1",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("cron(30 10 * * ? *): at 10:30 UTC every day\neventbridge profile"));
 }
@@ -169,7 +207,17 @@ fn usage_errors_are_exit_2() {
 
 #[test]
 fn a_schedule_that_stops_says_so() {
-    let o = plan(&["cron(0 0 1 1 ? 2030)", "--profile", "eventbridge", "--from", "2026-01-01T00:00:00Z"]);
+    let o = plan(&[
+        "cron(0 0 1 1 ? 2030)",
+        "--profile",
+        "eventbridge",
+        "--from",
+        "2026-01-01T00:00:00Z",
+    ]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).ends_with("in 1461d 0h\n(no more windows before the end of 2199)\n"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).ends_with("in 1461d 0h\n(no more windows before the end of 2199)\n"),
+        "{}",
+        stdout(&o)
+    );
 }

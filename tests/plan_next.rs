@@ -4,7 +4,7 @@
 //! the DST policy moved out of a gap (`shifted`). Weekdays were checked
 //! against a calendar, offsets against the zones' published rules.
 
-use chrono::{DateTime, SecondsFormat, TimeZone};
+use chrono::{DateTime, SecondsFormat};
 use chrono_tz::Tz;
 use rotaplan::expr::{Profile, Schedule};
 
@@ -15,13 +15,13 @@ struct Case {
     expected: &'static [&'static str],
 }
 
-const fn case(
-    expr: &'static str,
-    tz: &'static str,
-    from: &'static str,
-    expected: &'static [&'static str],
-) -> Case {
-    Case { expr, tz, from, expected }
+const fn case(expr: &'static str, tz: &'static str, from: &'static str, expected: &'static [&'static str]) -> Case {
+    Case {
+        expr,
+        tz,
+        from,
+        expected,
+    }
 }
 
 fn render(t: &DateTime<Tz>, shifted: bool) -> String {
@@ -48,7 +48,12 @@ const FORWARD: &[Case] = &[
         "cron(0 2/10 * * ? *)",
         "UTC",
         "2026-11-23T00:00:00Z",
-        &["2026-11-23T02:00:00Z", "2026-11-23T12:00:00Z", "2026-11-23T22:00:00Z", "2026-11-24T02:00:00Z"],
+        &[
+            "2026-11-23T02:00:00Z",
+            "2026-11-23T12:00:00Z",
+            "2026-11-23T22:00:00Z",
+            "2026-11-24T02:00:00Z",
+        ],
     ),
     // rate(5 hours): 00, 05, 10, 15, 20, then midnight again.
     case(
@@ -58,7 +63,12 @@ const FORWARD: &[Case] = &[
         &["2026-11-23T20:00:00Z", "2026-11-24T00:00:00Z", "2026-11-24T05:00:00Z"],
     ),
     // Strictly after: an instant on an occurrence is not returned.
-    case("cron(0 16 ? * SUN#2 *)", "UTC", "2026-12-13T16:00:00Z", &["2027-01-10T16:00:00Z"]),
+    case(
+        "cron(0 16 ? * SUN#2 *)",
+        "UTC",
+        "2026-12-13T16:00:00Z",
+        &["2027-01-10T16:00:00Z"],
+    ),
     case(
         "cron(0 16 ? * SUN#2 *)",
         "UTC",
@@ -84,7 +94,12 @@ const FORWARD: &[Case] = &[
         "cron(0 10 L * ? *)",
         "UTC",
         "2028-01-15T00:00:00Z",
-        &["2028-01-31T10:00:00Z", "2028-02-29T10:00:00Z", "2028-03-31T10:00:00Z", "2028-04-30T10:00:00Z"],
+        &[
+            "2028-01-31T10:00:00Z",
+            "2028-02-29T10:00:00Z",
+            "2028-03-31T10:00:00Z",
+            "2028-04-30T10:00:00Z",
+        ],
     ),
     // `L-2`: February 2027 has 28 days, so the 26th.
     case(
@@ -99,7 +114,13 @@ const FORWARD: &[Case] = &[
         "cron(0 10 1W * ? 2026)",
         "UTC",
         "2026-07-15T00:00:00Z",
-        &["2026-08-03T10:00:00Z", "2026-09-01T10:00:00Z", "2026-10-01T10:00:00Z", "2026-11-02T10:00:00Z", "2026-12-01T10:00:00Z"],
+        &[
+            "2026-08-03T10:00:00Z",
+            "2026-09-01T10:00:00Z",
+            "2026-10-01T10:00:00Z",
+            "2026-11-02T10:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ],
     ),
     // `31W`: 2026-05-31 is a Sunday → Friday 29th; months without a 31st are skipped.
     case(
@@ -135,7 +156,12 @@ const FORWARD: &[Case] = &[
         "2026-01-01T00:00:00Z",
         &["2030-01-01T12:00:00Z", "2199-01-01T12:00:00Z"],
     ),
-    case("cron(0 23 31 12 ? *)", "UTC", "2199-06-01T00:00:00Z", &["2199-12-31T23:00:00Z"]),
+    case(
+        "cron(0 23 31 12 ? *)",
+        "UTC",
+        "2199-06-01T00:00:00Z",
+        &["2199-12-31T23:00:00Z"],
+    ),
     case("rate(1 day)", "UTC", "2199-12-30T05:00:00Z", &["2199-12-31T00:00:00Z"]),
     // New York spring forward, 2026-03-08 02:00 EST → 03:00 EDT: 02:30
     // fires once, at 03:00 EDT.
@@ -151,7 +177,11 @@ const FORWARD: &[Case] = &[
         "cron(0/15 1-3 * * ? *)",
         "America/New_York",
         "2026-03-08T01:40:00-05:00",
-        &["2026-03-08T01:45:00-05:00", "2026-03-08T03:00:00-04:00", "2026-03-08T03:15:00-04:00"],
+        &[
+            "2026-03-08T01:45:00-05:00",
+            "2026-03-08T03:00:00-04:00",
+            "2026-03-08T03:15:00-04:00",
+        ],
     ),
     // New York fall back, 2026-11-01 02:00 EDT → 01:00 EST: 01:30 fires once, EDT.
     case(
@@ -201,14 +231,22 @@ const FORWARD: &[Case] = &[
         "cron(0 12 * * ? *)",
         "Pacific/Apia",
         "2011-12-29T00:00:00-10:00",
-        &["2011-12-29T12:00:00-10:00", "2011-12-31T00:00:00+14:00*", "2011-12-31T12:00:00+14:00"],
+        &[
+            "2011-12-29T12:00:00-10:00",
+            "2011-12-31T00:00:00+14:00*",
+            "2011-12-31T12:00:00+14:00",
+        ],
     ),
     // A whole day of hourly wall times in the gap fires once.
     case(
         "cron(0 * * * ? *)",
         "Pacific/Apia",
         "2011-12-29T22:30:00-10:00",
-        &["2011-12-29T23:00:00-10:00", "2011-12-31T00:00:00+14:00", "2011-12-31T01:00:00+14:00"],
+        &[
+            "2011-12-29T23:00:00-10:00",
+            "2011-12-31T00:00:00+14:00",
+            "2011-12-31T01:00:00+14:00",
+        ],
     ),
     // rate(N days) without a last rotation: the start instant stands in.
     case(
@@ -237,7 +275,12 @@ const BACKWARD: &[Case] = &[
         "cron(0 2/10 * * ? *)",
         "UTC",
         "2026-11-24T02:00:00Z",
-        &["2026-11-23T22:00:00Z", "2026-11-23T12:00:00Z", "2026-11-23T02:00:00Z", "2026-11-22T22:00:00Z"],
+        &[
+            "2026-11-23T22:00:00Z",
+            "2026-11-23T12:00:00Z",
+            "2026-11-23T02:00:00Z",
+            "2026-11-22T22:00:00Z",
+        ],
     ),
     case(
         "cron(0 0 29 2 ? *)",
@@ -245,7 +288,12 @@ const BACKWARD: &[Case] = &[
         "2104-01-01T00:00:00Z",
         &["2096-02-29T00:00:00Z", "2092-02-29T00:00:00Z"],
     ),
-    case("cron(0 0 1 1 ? *)", "UTC", "1971-06-01T00:00:00Z", &["1971-01-01T00:00:00Z", "1970-01-01T00:00:00Z"]),
+    case(
+        "cron(0 0 1 1 ? *)",
+        "UTC",
+        "1971-06-01T00:00:00Z",
+        &["1971-01-01T00:00:00Z", "1970-01-01T00:00:00Z"],
+    ),
     case(
         "cron(30 2 * * ? *)",
         "America/New_York",
@@ -271,11 +319,29 @@ fn forward_tables() {
     for c in FORWARD {
         let s = schedule(c.expr);
         let t = from(c);
-        let got: Vec<String> = s.occurrences_after(&t).take(c.expected.len() + 1).map(|o| render(&o.at, o.shifted)).collect();
+        let got: Vec<String> = s
+            .occurrences_after(&t)
+            .take(c.expected.len() + 1)
+            .map(|o| render(&o.at, o.shifted))
+            .collect();
         let want: Vec<String> = c.expected.iter().map(|s| s.to_string()).collect();
-        assert_eq!(&got[..want.len().min(got.len())], &want[..], "{} in {} after {}", c.expr, c.tz, c.from);
+        assert_eq!(
+            &got[..want.len().min(got.len())],
+            &want[..],
+            "{} in {} after {}",
+            c.expr,
+            c.tz,
+            c.from
+        );
         let first = s.next_after(&t).map(|o| render(&o.at, o.shifted));
-        assert_eq!(first.as_deref(), Some(c.expected[0]), "next_after: {} in {} after {}", c.expr, c.tz, c.from);
+        assert_eq!(
+            first.as_deref(),
+            Some(c.expected[0]),
+            "next_after: {} in {} after {}",
+            c.expr,
+            c.tz,
+            c.from
+        );
     }
 }
 
@@ -284,10 +350,21 @@ fn backward_tables() {
     for c in BACKWARD {
         let s = schedule(c.expr);
         let t = from(c);
-        let got: Vec<String> = s.occurrences_before(&t).take(c.expected.len()).map(|o| render(&o.at, o.shifted)).collect();
+        let got: Vec<String> = s
+            .occurrences_before(&t)
+            .take(c.expected.len())
+            .map(|o| render(&o.at, o.shifted))
+            .collect();
         assert_eq!(got, c.expected, "{} in {} before {}", c.expr, c.tz, c.from);
         let first = s.prev_before(&t).map(|o| render(&o.at, o.shifted));
-        assert_eq!(first.as_deref(), Some(c.expected[0]), "prev_before: {} in {} before {}", c.expr, c.tz, c.from);
+        assert_eq!(
+            first.as_deref(),
+            Some(c.expected[0]),
+            "prev_before: {} in {} before {}",
+            c.expr,
+            c.tz,
+            c.from
+        );
     }
 }
 
@@ -335,7 +412,10 @@ fn rate_from_last_rotation() {
         .take(3)
         .map(|o| o.at.to_rfc3339_opts(SecondsFormat::Secs, true))
         .collect();
-    assert_eq!(got, ["2026-01-02T12:00:00Z", "2026-01-04T00:00:00Z", "2026-01-05T12:00:00Z"]);
+    assert_eq!(
+        got,
+        ["2026-01-02T12:00:00Z", "2026-01-04T00:00:00Z", "2026-01-05T12:00:00Z"]
+    );
 }
 
 #[test]

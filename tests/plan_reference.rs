@@ -122,7 +122,13 @@ impl Expr {
         }
         let len = days_in(date.year(), m);
         // Day of week as cron counts it: 1 = Sunday ... 7 = Saturday.
-        let dow_of = |d: u32| NaiveDate::from_ymd_opt(date.year(), m, d).unwrap().weekday().num_days_from_sunday() + 1;
+        let dow_of = |d: u32| {
+            NaiveDate::from_ymd_opt(date.year(), m, d)
+                .unwrap()
+                .weekday()
+                .num_days_from_sunday()
+                + 1
+        };
         let is_weekday = |d: u32| (2..=6).contains(&dow_of(d));
         match &self.dom {
             Dom::Any => {}
@@ -299,8 +305,13 @@ fn item(min: u32, max: u32) -> impl Strategy<Value = It> {
 
 fn items(min: u32, max: u32) -> impl Strategy<Value = Vec<It>> {
     // `*` stands alone in its field.
-    prop::collection::vec(item(min, max), 1..=3)
-        .prop_map(|v| if v.iter().any(|i| matches!(i, It::All)) { vec![It::All] } else { v })
+    prop::collection::vec(item(min, max), 1..=3).prop_map(|v| {
+        if v.iter().any(|i| matches!(i, It::All)) {
+            vec![It::All]
+        } else {
+            v
+        }
+    })
 }
 
 fn plain_dow_item() -> impl Strategy<Value = It> {

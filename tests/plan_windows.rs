@@ -34,7 +34,9 @@ fn duration_format_round_trips() {
 
 #[test]
 fn duration_format_errors() {
-    for bad in ["", "h", "0h", "25h", "100h", "3", "3H", "3 h", " 3h", "-1h", "+3h", "3hh", "1.5h", "3m", "٣h"] {
+    for bad in [
+        "", "h", "0h", "25h", "100h", "3", "3H", "3 h", " 3h", "-1h", "+3h", "3hh", "1.5h", "3m", "٣h",
+    ] {
         let err = bad.parse::<WindowDuration>().unwrap_err();
         assert!(err.is_invalid_duration(), "{bad:?}");
         assert_eq!(
@@ -149,8 +151,11 @@ fn refused_durations() {
 #[test]
 fn windows_are_half_open_with_their_duration() {
     let r = rules("cron(0 4,16 * * ? *)", Some("3h")).unwrap();
-    let got: Vec<(String, String)> =
-        r.windows_after(&utc("2026-11-23T04:00:00Z")).take(2).map(|w| (fmt(&w.start), fmt(&w.end))).collect();
+    let got: Vec<(String, String)> = r
+        .windows_after(&utc("2026-11-23T04:00:00Z"))
+        .take(2)
+        .map(|w| (fmt(&w.start), fmt(&w.end)))
+        .collect();
     assert_eq!(
         got,
         [
@@ -164,18 +169,27 @@ fn windows_are_half_open_with_their_duration() {
 fn default_windows_close_at_the_end_of_the_day() {
     let r = rules("cron(0 16 ? * SUN#2 *)", None).unwrap();
     let w = r.windows_after(&utc("2026-11-23T00:00:00Z")).next().unwrap();
-    assert_eq!((fmt(&w.start), fmt(&w.end)), ("2026-12-13T16:00:00Z".into(), "2026-12-14T00:00:00Z".into()));
+    assert_eq!(
+        (fmt(&w.start), fmt(&w.end)),
+        ("2026-12-13T16:00:00Z".into(), "2026-12-14T00:00:00Z".into())
+    );
     let r = rules("rate(4 hours)", None).unwrap();
     let w = r.windows_after(&utc("2026-11-23T01:00:00Z")).next().unwrap();
-    assert_eq!((fmt(&w.start), fmt(&w.end)), ("2026-11-23T04:00:00Z".into(), "2026-11-23T05:00:00Z".into()));
+    assert_eq!(
+        (fmt(&w.start), fmt(&w.end)),
+        ("2026-11-23T04:00:00Z".into(), "2026-11-23T05:00:00Z".into())
+    );
 }
 
 #[test]
 fn rate_windows_from_the_last_rotation() {
     let r = rules("rate(10 days)", None).unwrap();
     let last = utc("2026-11-20T13:45:00Z");
-    let got: Vec<(String, String)> =
-        r.windows_after_rotation(&last, &last).take(3).map(|w| (fmt(&w.start), fmt(&w.end))).collect();
+    let got: Vec<(String, String)> = r
+        .windows_after_rotation(&last, &last)
+        .take(3)
+        .map(|w| (fmt(&w.start), fmt(&w.end)))
+        .collect();
     assert_eq!(
         got,
         [
@@ -194,19 +208,34 @@ fn windows_in_a_zone_with_dst() {
     // 2026-03-08: the day has 23 hours; the window from 00:00 to the end of
     // the day lasts 23 hours and closes at the next local midnight.
     let r = rules("cron(0 0 * * ? *)", None).unwrap();
-    let w = r.windows_after(&ny.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap()).next().unwrap();
+    let w = r
+        .windows_after(&ny.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap())
+        .next()
+        .unwrap();
     assert_eq!(fmt(&w.start), "2026-03-08T00:00:00-05:00");
     assert_eq!(fmt(&w.end), "2026-03-09T00:00:00-04:00");
-    assert_eq!((w.end.clone() - w.start.clone()).num_hours(), 23);
+    assert_eq!((w.end - w.start).num_hours(), 23);
     // An explicit duration is elapsed time: 01:00 EST + 3h = 05:00 EDT.
     let r = rules("cron(0 1 * * ? *)", Some("3h")).unwrap();
-    let w = r.windows_after(&ny.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap()).next().unwrap();
-    assert_eq!((fmt(&w.start), fmt(&w.end)), ("2026-03-08T01:00:00-05:00".into(), "2026-03-08T05:00:00-04:00".into()));
+    let w = r
+        .windows_after(&ny.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(
+        (fmt(&w.start), fmt(&w.end)),
+        ("2026-03-08T01:00:00-05:00".into(), "2026-03-08T05:00:00-04:00".into())
+    );
     // A shifted start is flagged on the window too.
     let r = rules("cron(30 2 * * ? *)", Some("1h")).unwrap();
-    let w = r.windows_after(&ny.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap()).next().unwrap();
+    let w = r
+        .windows_after(&ny.with_ymd_and_hms(2026, 3, 7, 12, 0, 0).unwrap())
+        .next()
+        .unwrap();
     assert!(w.shifted);
-    assert_eq!((fmt(&w.start), fmt(&w.end)), ("2026-03-08T03:00:00-04:00".into(), "2026-03-08T04:00:00-04:00".into()));
+    assert_eq!(
+        (fmt(&w.start), fmt(&w.end)),
+        ("2026-03-08T03:00:00-04:00".into(), "2026-03-08T04:00:00-04:00".into())
+    );
 }
 
 #[test]

@@ -22,7 +22,15 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const WEEKDAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const NTH: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
 
 /// A schedule described in English; made by [`Schedule::describe`].
@@ -153,7 +161,8 @@ fn time_of_day(f: &mut fmt::Formatter<'_>, c: &Compiled, zone: &str) -> fmt::Res
     }
     if minutes.len() == 60 {
         f.write_str("every minute")?;
-    } else if let Some(step) = progression(&minutes).filter(|&s| minutes[0] < s && minutes[minutes.len() - 1] + s > 59) {
+    } else if let Some(step) = progression(&minutes).filter(|&s| minutes[0] < s && minutes[minutes.len() - 1] + s > 59)
+    {
         write!(f, "every {}", plural(step, "minute"))?;
         if minutes[0] != 0 {
             write!(f, " from minute {}", minutes[0])?;
@@ -166,7 +175,12 @@ fn time_of_day(f: &mut fmt::Formatter<'_>, c: &Compiled, zone: &str) -> fmt::Res
         return Ok(());
     }
     let hs: Vec<String> = hours.iter().map(|&h| format!("{h:02}")).collect();
-    write!(f, " of hour{} {} {zone}", if hours.len() == 1 { "" } else { "s" }, join(&hs))
+    write!(
+        f,
+        " of hour{} {} {zone}",
+        if hours.len() == 1 { "" } else { "s" },
+        join(&hs)
+    )
 }
 
 fn ordinal(n: u32) -> String {
@@ -190,7 +204,9 @@ fn items(field: &CronField, value: &dyn Fn(u32) -> String, unit: &str, min: u32)
             Item::Value(v) => value(v.get().into()),
             Item::Range(a, b) => format!("{} to {}", value(a.get().into()), value(b.get().into())),
             Item::Step(StepStart::All, s) => format!("every {} from {}", plural(s.into(), unit), value(min)),
-            Item::Step(StepStart::From(a), s) => format!("every {} from {}", plural(s.into(), unit), value(a.get().into())),
+            Item::Step(StepStart::From(a), s) => {
+                format!("every {} from {}", plural(s.into(), unit), value(a.get().into()))
+            }
             Item::Step(StepStart::Range(a, b), s) => format!(
                 "every {} from {} to {}",
                 plural(s.into(), unit),
@@ -240,11 +256,21 @@ fn days(f: &mut fmt::Formatter<'_>, c: &Cron) -> fmt::Result {
             [Item::All] => write!(f, "every day{}", in_months(c)),
             [Item::Last] => write!(f, "on the last day of {}", months_of(c)),
             [Item::LastOffset(n)] => {
-                write!(f, "{} before the last day of {}", plural((*n).into(), "day"), months_of(c))
+                write!(
+                    f,
+                    "{} before the last day of {}",
+                    plural((*n).into(), "day"),
+                    months_of(c)
+                )
             }
             [Item::LastWeekday] => write!(f, "on the last weekday of {}", months_of(c)),
             [Item::NearestWeekday(n)] => {
-                write!(f, "on the weekday nearest the {} of {}", ordinal((*n).into()), months_of(c))
+                write!(
+                    f,
+                    "on the weekday nearest the {} of {}",
+                    ordinal((*n).into()),
+                    months_of(c)
+                )
             }
             _ => {
                 let the = |d: u32| format!("the {}", ordinal(d));
@@ -295,23 +321,44 @@ mod tests {
     #[test]
     fn descriptions() {
         let table = [
-            ("cron(0 16 ? * SUN#2 *)", "at 16:00 UTC on the second Sunday of every month"),
+            (
+                "cron(0 16 ? * SUN#2 *)",
+                "at 16:00 UTC on the second Sunday of every month",
+            ),
             ("cron(0 10 * * ? *)", "at 10:00 UTC every day"),
             ("cron(0 0/8 * * ? *)", "at 00:00, 08:00 and 16:00 UTC every day"),
             ("cron(0 2/10 * * ? *)", "at 02:00, 12:00 and 22:00 UTC every day"),
             ("cron(0 0/4 * * ? *)", "every 4 hours from 00:00 to 20:00 UTC every day"),
             ("cron(0 * * * ? *)", "every hour at minute 0 every day"),
             ("cron(0 10 L * ? *)", "at 10:00 UTC on the last day of every month"),
-            ("cron(0 10 L-3 * ? *)", "at 10:00 UTC 3 days before the last day of every month"),
+            (
+                "cron(0 10 L-3 * ? *)",
+                "at 10:00 UTC 3 days before the last day of every month",
+            ),
             ("cron(0 10 LW * ? *)", "at 10:00 UTC on the last weekday of every month"),
-            ("cron(0 10 15W * ? *)", "at 10:00 UTC on the weekday nearest the 15th of every month"),
-            ("cron(0 10 1,15 * ? *)", "at 10:00 UTC on the 1st and the 15th of every month"),
-            ("cron(0 10 1-7 JAN,JUL ? *)", "at 10:00 UTC on the 1st to the 7th of January and July"),
+            (
+                "cron(0 10 15W * ? *)",
+                "at 10:00 UTC on the weekday nearest the 15th of every month",
+            ),
+            (
+                "cron(0 10 1,15 * ? *)",
+                "at 10:00 UTC on the 1st and the 15th of every month",
+            ),
+            (
+                "cron(0 10 1-7 JAN,JUL ? *)",
+                "at 10:00 UTC on the 1st to the 7th of January and July",
+            ),
             ("cron(0 10 ? * 6L *)", "at 10:00 UTC on the last Friday of every month"),
-            ("cron(0 10 ? * MON,WED,FRI *)", "at 10:00 UTC every Monday, Wednesday and Friday"),
+            (
+                "cron(0 10 ? * MON,WED,FRI *)",
+                "at 10:00 UTC every Monday, Wednesday and Friday",
+            ),
             ("cron(0 10 ? * L *)", "at 10:00 UTC every Saturday"),
             ("cron(0 10 ? 3-5 * *)", "at 10:00 UTC every day in March to May"),
-            ("cron(0 10 1 */3 ? *)", "at 10:00 UTC on the 1st of every 3 months from January"),
+            (
+                "cron(0 10 1 */3 ? *)",
+                "at 10:00 UTC on the 1st of every 3 months from January",
+            ),
             ("cron(0 12 1 1 ? 2030)", "at 12:00 UTC on the 1st of January in 2030"),
             ("cron(0/15 10 * * ? *)", "every 15 minutes of hour 10 UTC every day"),
             ("cron(* * * * ? *)", "every minute every day"),

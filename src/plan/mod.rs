@@ -100,7 +100,7 @@ mod iter;
 mod search;
 mod window;
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Timelike};
+use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike};
 
 pub use error::PlanError;
 pub use iter::{Occurrences, Windows};
@@ -234,13 +234,18 @@ impl Planner {
             let k = (floor - anchor).div_euclid(step) + i64::from((floor - anchor).rem_euclid(step) != 0);
             return every(&tz, anchor + k * step);
         }
-        let mut from = Civil::from_naive(&t.naive_local()).succ();
+        let t_secs = t.timestamp();
+        let local = t_secs + t.offset().fix().local_minus_utc() as i64;
+        let mut from = Civil::from_local_secs(local).succ();
         loop {
             let c = self.next_civil(from)?;
             let n = c.to_naive()?;
-            match tz.from_local_datetime(&n) {
-                LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => {
-                    if at > *t {
+            match tz.offset_from_local_datetime(&n) {
+                LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => {
+                    let fix = o.fix();
+                    let secs = c.local_secs() - fix.local_minus_utc() as i64;
+                    if secs > t_secs {
+                        let at = DateTime::from_naive_utc_and_offset(n.checked_sub_offset(fix)?, o);
                         return Some(Occurrence { at, shifted: false });
                     }
                     from = c.succ();
@@ -264,9 +269,10 @@ impl Planner {
             let ceil = t.timestamp() - i64::from(t.timestamp_subsec_nanos() == 0);
             return every(&tz, anchor + (ceil - anchor).div_euclid(step) * step);
         }
-        let local = t.naive_local();
-        let mut to = Civil::from_naive(&local);
-        if local.second() == 0 && local.nanosecond() == 0 {
+        let t_secs = t.timestamp();
+        let local = t_secs + t.offset().fix().local_minus_utc() as i64;
+        let mut to = Civil::from_local_secs(local);
+        if local.rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0 {
             to = to.pred();
         }
         loop {

@@ -31,6 +31,44 @@ impl Civil {
         }
     }
 
+    /// The minute holding the local time `secs` (seconds since
+    /// 1970-01-01T00:00 in wall-clock terms), by Hinnant's civil-from-days.
+    #[inline]
+    pub(crate) fn from_local_secs(secs: i64) -> Civil {
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400) as u32;
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097) as u32;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = (yoe as i64 + era * 400 + i64::from(mo <= 2)) as i32;
+        Civil {
+            y,
+            mo,
+            d,
+            h: sod / 3600,
+            mi: sod % 3600 / 60,
+        }
+    }
+
+    /// Wall-clock seconds since 1970-01-01T00:00, by Hinnant's
+    /// days-from-civil.
+    #[inline]
+    pub(crate) fn local_secs(self) -> i64 {
+        let y = self.y as i64 - i64::from(self.mo <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400) as u32;
+        let mp = if self.mo > 2 { self.mo - 3 } else { self.mo + 9 };
+        let doy = (153 * mp + 2) / 5 + self.d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe as i64 - 719_468;
+        days * 86_400 + (self.h * 3600 + self.mi * 60) as i64
+    }
+
     #[inline]
     pub(crate) fn to_naive(self) -> Option<NaiveDateTime> {
         NaiveDate::from_ymd_opt(self.y, self.mo, self.d)?.and_hms_opt(self.h, self.mi, 0)
@@ -39,7 +77,13 @@ impl Civil {
     /// The minute after this one.
     #[inline]
     pub(crate) fn succ(self) -> Civil {
-        let Civil { mut y, mut mo, mut d, mut h, mut mi } = self;
+        let Civil {
+            mut y,
+            mut mo,
+            mut d,
+            mut h,
+            mut mi,
+        } = self;
         mi += 1;
         if mi == 60 {
             mi = 0;
@@ -63,7 +107,13 @@ impl Civil {
     /// The minute before this one.
     #[inline]
     pub(crate) fn pred(self) -> Civil {
-        let Civil { mut y, mut mo, mut d, mut h, mut mi } = self;
+        let Civil {
+            mut y,
+            mut mo,
+            mut d,
+            mut h,
+            mut mi,
+        } = self;
         if mi > 0 {
             mi -= 1;
         } else {
@@ -182,7 +232,13 @@ pub(crate) fn next_cron(c: &Compiled, from: Civil) -> Option<Civil> {
     let mut start = if y == from.y {
         from
     } else {
-        Civil { y, mo: 1, d: 1, h: 0, mi: 0 }
+        Civil {
+            y,
+            mo: 1,
+            d: 1,
+            h: 0,
+            mi: 0,
+        }
     };
     loop {
         let mut months = c.months & (!0u16 << start.mo);
@@ -209,7 +265,13 @@ pub(crate) fn next_cron(c: &Compiled, from: Civil) -> Option<Civil> {
             months &= months - 1;
         }
         y = next_year(c, y + 1)?;
-        start = Civil { y, mo: 1, d: 1, h: 0, mi: 0 };
+        start = Civil {
+            y,
+            mo: 1,
+            d: 1,
+            h: 0,
+            mi: 0,
+        };
     }
 }
 
@@ -219,7 +281,13 @@ pub(crate) fn prev_cron(c: &Compiled, to: Civil) -> Option<Civil> {
         return None;
     }
     let mut y = prev_year(c, to.y)?;
-    let end_of_year = |y| Civil { y, mo: 12, d: 31, h: 23, mi: 59 };
+    let end_of_year = |y| Civil {
+        y,
+        mo: 12,
+        d: 31,
+        h: 23,
+        mi: 59,
+    };
     let mut start = if y == to.y { to } else { end_of_year(y) };
     loop {
         let mut months = c.months & ((2u16 << start.mo) - 1);
@@ -280,6 +348,26 @@ mod tests {
     }
 
     #[test]
+    fn local_seconds_agree_with_chrono() {
+        let mut t = chrono::NaiveDate::from_ymd_opt(1960, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2210, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        while t < end {
+            let secs = t.and_utc().timestamp();
+            let c = Civil::from_naive(&t);
+            assert_eq!(Civil::from_local_secs(secs), c, "{t}");
+            assert_eq!(Civil::from_local_secs(secs + 59), c, "{t}");
+            assert_eq!(c.local_secs(), secs, "{t}");
+            t += chrono::Duration::minutes(7 * 60 + 13);
+        }
+    }
+
+    #[test]
     fn succ_and_pred_roll_over() {
         assert_eq!(civ(2024, 2, 28, 23, 59).succ(), civ(2024, 2, 29, 0, 0));
         assert_eq!(civ(2023, 12, 31, 23, 59).succ(), civ(2024, 1, 1, 0, 0));
@@ -307,9 +395,21 @@ mod tests {
     #[test]
     fn day_grid_rounds_the_right_way() {
         let anchor = civ(2026, 11, 20, 0, 0).day_number();
-        assert_eq!(next_day_grid(10, anchor, civ(2026, 11, 20, 13, 45)), Some(civ(2026, 11, 30, 0, 0)));
-        assert_eq!(next_day_grid(10, anchor, civ(2026, 11, 30, 0, 0)), Some(civ(2026, 11, 30, 0, 0)));
-        assert_eq!(prev_day_grid(10, anchor, civ(2026, 11, 29, 23, 59)), Some(civ(2026, 11, 20, 0, 0)));
-        assert_eq!(prev_day_grid(10, anchor, civ(2026, 11, 19, 0, 0)), Some(civ(2026, 11, 10, 0, 0)));
+        assert_eq!(
+            next_day_grid(10, anchor, civ(2026, 11, 20, 13, 45)),
+            Some(civ(2026, 11, 30, 0, 0))
+        );
+        assert_eq!(
+            next_day_grid(10, anchor, civ(2026, 11, 30, 0, 0)),
+            Some(civ(2026, 11, 30, 0, 0))
+        );
+        assert_eq!(
+            prev_day_grid(10, anchor, civ(2026, 11, 29, 23, 59)),
+            Some(civ(2026, 11, 20, 0, 0))
+        );
+        assert_eq!(
+            prev_day_grid(10, anchor, civ(2026, 11, 19, 0, 0)),
+            Some(civ(2026, 11, 10, 0, 0))
+        );
     }
 }

@@ -274,7 +274,11 @@ fn shape(schedule: &Schedule) -> Shape {
                     }
                 }
                 unit => {
-                    let step = if unit == RateUnit::Hours { n.saturating_mul(60) } else { n };
+                    let step = if unit == RateUnit::Hours {
+                        n.saturating_mul(60)
+                    } else {
+                        n
+                    };
                     Shape {
                         hour_level: true,
                         latest_start: 1440 - gcd(step, 1440),

@@ -71,7 +71,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let tz = args.tz;
-    let from = args.from.map_or_else(|| Utc::now().with_timezone(&tz), |t| t.with_timezone(&tz));
+    let from = args
+        .from
+        .map_or_else(|| Utc::now().with_timezone(&tz), |t| t.with_timezone(&tz));
     let windows: Vec<Window<Tz>> = match &args.last_rotated {
         Some(last) => rules.windows_after_rotation(last, &from).take(args.count).collect(),
         None => rules.windows_after(&from).take(args.count).collect(),
@@ -123,7 +125,7 @@ fn json(rules: &RotationRules, profile: Profile, tz: Tz, windows: &[Window<Tz>])
 
 /// "20d 8h", "3h 15m", "45m".
 fn until(from: &DateTime<Tz>, to: &DateTime<Tz>) -> String {
-    let total = (to.clone() - from.clone()).num_minutes().max(0);
+    let total = (*to - *from).num_minutes().max(0);
     let (d, h, m) = (total / 1440, total / 60 % 24, total % 60);
     if d > 0 {
         format!("in {d}d {h}h")
@@ -144,12 +146,21 @@ fn table(
 ) -> String {
     let mut out = String::new();
     let zone = tz.name();
-    let _ = writeln!(out, "{}: {}", rules.schedule(), rules.schedule().describe().in_zone(zone));
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        rules.schedule(),
+        rules.schedule().describe().in_zone(zone)
+    );
     let length = match rules.effective_hours() {
         Some(h) => format!("{h}h windows"),
         None => "windows to the end of the day".to_string(),
     };
-    let _ = writeln!(out, "{profile} profile, {length}, times in {zone}, from {}", instant(from, tz));
+    let _ = writeln!(
+        out,
+        "{profile} profile, {length}, times in {zone}, from {}",
+        instant(from, tz)
+    );
     let _ = writeln!(out);
     let rows: Vec<[String; 5]> = windows
         .iter()
@@ -159,7 +170,11 @@ fn table(
                 instant(&w.end, tz),
                 w.start.format("%A").to_string(),
                 until(from, &w.start),
-                if w.shifted { "shifted out of a DST gap".into() } else { String::new() },
+                if w.shifted {
+                    "shifted out of a DST gap".into()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
