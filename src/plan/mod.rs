@@ -245,7 +245,12 @@ impl Planner {
                     let fix = o.fix();
                     let secs = c.local_secs() - fix.local_minus_utc() as i64;
                     if secs > t_secs {
-                        let at = DateTime::from_naive_utc_and_offset(n.checked_sub_offset(fix)?, o);
+                        let utc = if fix.local_minus_utc() == 0 {
+                            n
+                        } else {
+                            n.checked_sub_offset(fix)?
+                        };
+                        let at = DateTime::from_naive_utc_and_offset(utc, o);
                         return Some(Occurrence { at, shifted: false });
                     }
                     from = c.succ();
