@@ -161,7 +161,8 @@ impl Planner {
             Schedule::Cron(c) => Planner::Cron(*c.compiled()),
             Schedule::Rate(r) => {
                 let n = r.value().get() as i64;
-                let local = anchor.with_timezone(tz).naive_local();
+                let offset = tz.offset_from_utc_datetime(&anchor.naive_utc()).fix().local_minus_utc();
+                let local = anchor.timestamp() + offset as i64;
                 match r.unit() {
                     RateUnit::Hours if n < 24 => {
                         let mut hours = 0u32;
@@ -173,8 +174,11 @@ impl Planner {
                         Planner::Cron(Compiled::every_day(1, hours))
                     }
                     RateUnit::Hours => {
-                        let midnight = local.date().and_time(chrono::NaiveTime::MIN);
-                        let start = resolve(tz, &midnight).map_or(anchor.timestamp(), |(at, _)| at.timestamp());
+                        let day = Civil::from_local_secs(local);
+                        let midnight = Civil { h: 0, mi: 0, ..day }.to_naive();
+                        let start = midnight
+                            .and_then(|m| resolve(tz, &m))
+                            .map_or(anchor.timestamp(), |(at, _)| at.timestamp());
                         Planner::Every {
                             step: n * 3600,
                             anchor: start,
@@ -182,7 +186,7 @@ impl Planner {
                     }
                     RateUnit::Days => Planner::Days {
                         n,
-                        anchor: Civil::from_naive(&local).day_number(),
+                        anchor: local.div_euclid(86_400),
                     },
                     _ => Planner::Every {
                         step: n * 60,
@@ -234,24 +238,23 @@ impl Planner {
             let k = (floor - anchor).div_euclid(step) + i64::from((floor - anchor).rem_euclid(step) != 0);
             return every(&tz, anchor + k * step);
         }
-        let t_secs = t.timestamp();
-        let local = t_secs + t.offset().fix().local_minus_utc() as i64;
-        let mut from = Civil::from_local_secs(local).succ();
+        let t_offset = t.offset().fix().local_minus_utc();
+        let mut from = local_civil(t, t_offset).succ();
         loop {
             let c = self.next_civil(from)?;
             let n = c.to_naive()?;
             match tz.offset_from_local_datetime(&n) {
                 LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => {
                     let fix = o.fix();
-                    let secs = c.local_secs() - fix.local_minus_utc() as i64;
-                    if secs > t_secs {
-                        let utc = if fix.local_minus_utc() == 0 {
-                            n
-                        } else {
-                            n.checked_sub_offset(fix)?
-                        };
-                        let at = DateTime::from_naive_utc_and_offset(utc, o);
-                        return Some(Occurrence { at, shifted: false });
+                    // `c` is a later wall time than `t`'s, so with the same
+                    // offset it is a later instant.
+                    if fix.local_minus_utc() == t_offset
+                        || c.local_secs() - fix.local_minus_utc() as i64 > t.timestamp()
+                    {
+                        return Some(Occurrence {
+                            at: instant(n, fix, o),
+                            shifted: false,
+                        });
                     }
                     from = c.succ();
                 }
@@ -274,19 +277,26 @@ impl Planner {
             let ceil = t.timestamp() - i64::from(t.timestamp_subsec_nanos() == 0);
             return every(&tz, anchor + (ceil - anchor).div_euclid(step) * step);
         }
-        let t_secs = t.timestamp();
-        let local = t_secs + t.offset().fix().local_minus_utc() as i64;
-        let mut to = Civil::from_local_secs(local);
-        if local.rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0 {
+        let t_offset = t.offset().fix().local_minus_utc();
+        let mut to = local_civil(t, t_offset);
+        if (t.timestamp() + t_offset as i64).rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0 {
             to = to.pred();
         }
         loop {
             let c = self.prev_civil(to)?;
             let n = c.to_naive()?;
-            match tz.from_local_datetime(&n) {
-                LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => {
-                    if at < *t {
-                        return Some(Occurrence { at, shifted: false });
+            match tz.offset_from_local_datetime(&n) {
+                LocalResult::Single(o) | LocalResult::Ambiguous(o, _) => {
+                    let fix = o.fix();
+                    // `c` is an earlier wall time than `t`'s, so with the
+                    // same offset it is an earlier instant.
+                    if fix.local_minus_utc() == t_offset
+                        || c.local_secs() - (fix.local_minus_utc() as i64) < t.timestamp()
+                    {
+                        return Some(Occurrence {
+                            at: instant(n, fix, o),
+                            shifted: false,
+                        });
                     }
                     to = c.pred();
                 }
@@ -306,6 +316,28 @@ impl Planner {
                 },
             }
         }
+    }
+}
+
+/// The instant at wall time `n` with offset `o` (whose fixed form is `fix`).
+#[inline]
+fn instant<Tz: TimeZone>(n: NaiveDateTime, fix: chrono::FixedOffset, o: Tz::Offset) -> DateTime<Tz> {
+    let utc = if fix.local_minus_utc() == 0 {
+        n
+    } else {
+        // Wall times come from 1970–2199, far inside chrono's range.
+        n.checked_sub_offset(fix).unwrap_or(n)
+    };
+    DateTime::from_naive_utc_and_offset(utc, o)
+}
+
+/// The wall-clock minute of `t`, whose offset is `offset` seconds.
+#[inline]
+fn local_civil<Tz: TimeZone>(t: &DateTime<Tz>, offset: i32) -> Civil {
+    if offset == 0 {
+        Civil::from_naive(&t.naive_utc())
+    } else {
+        Civil::from_local_secs(t.timestamp() + offset as i64)
     }
 }
 

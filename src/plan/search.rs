@@ -138,21 +138,16 @@ impl Civil {
         Civil { y, mo, d, h, mi }
     }
 
-    /// Days since 0001-01-01 (proleptic Gregorian), as chrono counts them.
+    /// Days since 1970-01-01.
+    #[inline]
     pub(crate) fn day_number(self) -> i64 {
-        NaiveDate::from_ymd_opt(self.y, self.mo, self.d).map_or(0, |d| d.num_days_from_ce() as i64)
+        Civil { h: 0, mi: 0, ..self }.local_secs().div_euclid(86_400)
     }
 
-    /// Midnight of the day with the given day number.
+    /// Midnight of the day `n` days after 1970-01-01.
+    #[inline]
     pub(crate) fn from_day_number(n: i64) -> Option<Civil> {
-        let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(n).ok()?)?;
-        Some(Civil {
-            y: date.year(),
-            mo: date.month(),
-            d: date.day(),
-            h: 0,
-            mi: 0,
-        })
+        Some(Civil::from_local_secs(n.checked_mul(86_400)?))
     }
 }
 
@@ -324,15 +319,25 @@ pub(crate) fn next_day_grid(n: i64, anchor: i64, from: Civil) -> Option<Civil> {
     if (from.h, from.mi) != (0, 0) {
         x += 1;
     }
-    let k = (x - anchor).div_euclid(n) + i64::from((x - anchor).rem_euclid(n) != 0);
-    in_years(Civil::from_day_number(anchor + k * n)?)
+    let r = floor_rem(x - anchor, n);
+    let day = if r == 0 { x } else { x - r + n };
+    in_years(Civil::from_day_number(day)?)
 }
 
 /// `rate(N days)`: the last grid midnight at or before `to`.
 pub(crate) fn prev_day_grid(n: i64, anchor: i64, to: Civil) -> Option<Civil> {
     let x = to.day_number();
-    let k = (x - anchor).div_euclid(n);
-    in_years(Civil::from_day_number(anchor + k * n)?)
+    in_years(Civil::from_day_number(x - floor_rem(x - anchor, n))?)
+}
+
+/// `a.rem_euclid(n)` for `n > 0`, with one 32-bit division when it fits
+/// (day counts always do).
+#[inline]
+fn floor_rem(a: i64, n: i64) -> i64 {
+    match (u32::try_from(a), u32::try_from(n)) {
+        (Ok(a), Ok(n)) => (a % n) as i64,
+        _ => a.rem_euclid(n),
+    }
 }
 
 fn in_years(c: Civil) -> Option<Civil> {

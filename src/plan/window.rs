@@ -4,7 +4,7 @@ use std::fmt;
 use std::num::NonZeroU8;
 use std::str::FromStr;
 
-use chrono::{DateTime, Days, NaiveTime, TimeZone};
+use chrono::{DateTime, Days, NaiveTime, Offset, TimeZone};
 
 use super::iter::Windows;
 use super::{resolve, Occurrence, PlanError, Planner};
@@ -186,11 +186,7 @@ impl Length {
     pub(crate) fn window<Tz: TimeZone>(self, o: Occurrence<Tz>) -> Window<Tz> {
         let end = match self {
             Length::Hours(h) => o.at.clone() + chrono::Duration::hours(h as i64),
-            Length::EndOfDay => {
-                let next = o.at.naive_local().date().checked_add_days(Days::new(1));
-                next.and_then(|d| resolve(&o.at.timezone(), &d.and_time(NaiveTime::MIN)))
-                    .map_or_else(|| o.at.clone() + chrono::Duration::days(1), |(t, _)| t)
-            }
+            Length::EndOfDay => end_of_day(&o.at),
         };
         Window {
             start: o.at,
@@ -198,6 +194,23 @@ impl Length {
             shifted: o.shifted,
         }
     }
+}
+
+/// The next local midnight after `start`, by the DST policy.
+#[inline]
+fn end_of_day<Tz: TimeZone>(start: &DateTime<Tz>) -> DateTime<Tz> {
+    // Fast path: the offset does not change before midnight.
+    let offset = start.offset().fix().local_minus_utc();
+    let local = start.timestamp() + offset as i64;
+    let to_midnight = 86_400 - local.rem_euclid(86_400);
+    if let Some(end) = start.clone().checked_add_signed(chrono::Duration::seconds(to_midnight)) {
+        if end.offset().fix().local_minus_utc() == offset {
+            return end;
+        }
+    }
+    let next = start.naive_local().date().checked_add_days(Days::new(1));
+    next.and_then(|d| resolve(&start.timezone(), &d.and_time(NaiveTime::MIN)))
+        .map_or_else(|| start.clone() + chrono::Duration::days(1), |(t, _)| t)
 }
 
 /// Secrets Manager's `RotationRules`: a schedule and an optional window
