@@ -246,3 +246,16 @@ fn windows_of_a_schedule_that_stops() {
     assert!(it.next().is_none());
     assert!(it.next().is_none());
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<RotationRules>();
+    check::<WindowDuration>();
+    check::<rotaplan::PlanError>();
+    check::<rotaplan::Window<chrono_tz::Tz>>();
+    check::<rotaplan::Occurrence<Utc>>();
+    check::<rotaplan::plan::Occurrences<chrono_tz::Tz>>();
+    check::<rotaplan::plan::Windows<Utc>>();
+    check::<rotaplan::expr::Description<'static>>();
+}
