@@ -427,3 +427,66 @@ fn sub_second_instants() {
     assert_eq!(s.prev_before(&t).unwrap().at.to_rfc3339(), "2026-11-23T16:00:00+00:00");
     assert_eq!(s.next_after(&t).unwrap().at.to_rfc3339(), "2026-11-24T16:00:00+00:00");
 }
+
+#[test]
+fn instants_outside_1970_to_2199() {
+    let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+    let at = |o: Option<rotaplan::Occurrence<chrono::Utc>>| o.map(|o| o.at.to_rfc3339_opts(SecondsFormat::Secs, true));
+    // From before 1970, plans start at 1970.
+    let s = schedule("cron(0 10 1 * ? *)");
+    assert_eq!(
+        at(s.next_after(&utc("1900-05-05T00:00:00Z"))).as_deref(),
+        Some("1970-01-01T10:00:00Z")
+    );
+    assert_eq!(at(s.prev_before(&utc("1900-05-05T00:00:00Z"))), None);
+    assert_eq!(
+        at(s.prev_before(&utc("2500-05-05T00:00:00Z"))).as_deref(),
+        Some("2199-12-01T10:00:00Z")
+    );
+    assert_eq!(at(s.next_after(&utc("2500-05-05T00:00:00Z"))), None);
+    // Rate grids anchored before 1970 still reach 1970 (7 minutes from 23:59).
+    let s = schedule("rate(1 day)");
+    assert_eq!(
+        at(s.next_after(&utc("1969-12-30T12:00:00Z"))).as_deref(),
+        Some("1970-01-01T00:00:00Z")
+    );
+    let s = schedule("rate(7 minutes)");
+    assert_eq!(
+        at(s.next_after(&utc("1969-12-31T23:59:00Z"))).as_deref(),
+        Some("1970-01-01T00:06:00Z")
+    );
+    assert_eq!(
+        at(s.prev_before(&utc("2200-01-01T00:00:00Z"))).as_deref(),
+        Some("2199-12-31T23:53:00Z")
+    );
+    assert_eq!(at(s.next_after(&utc("2199-12-31T23:54:00Z"))), None);
+}
+
+/// Brazil began DST on 2018-11-04 at 00:00 (to 01:00): midnight did not exist.
+#[test]
+fn midnight_in_a_gap() {
+    let tz: Tz = "America/Sao_Paulo".parse().unwrap();
+    let from = DateTime::parse_from_rfc3339("2018-11-02T12:00:00-03:00")
+        .unwrap()
+        .with_timezone(&tz);
+    let s = schedule("rate(1 day)");
+    let got: Vec<String> = s
+        .occurrences_after(&from)
+        .take(3)
+        .map(|o| render(&o.at, o.shifted))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "2018-11-03T00:00:00-03:00",
+            "2018-11-04T01:00:00-02:00*",
+            "2018-11-05T00:00:00-02:00"
+        ]
+    );
+    // The window of 3 November runs to the end of that day, which is the
+    // first instant of 4 November: 23 hours.
+    let rules = rotaplan::RotationRules::new(schedule("cron(0 0 * * ? *)"), None).unwrap();
+    let w = rules.windows_after(&from).next().unwrap();
+    assert_eq!(render(&w.start, w.shifted), "2018-11-03T00:00:00-03:00");
+    assert_eq!(render(&w.end, false), "2018-11-04T01:00:00-02:00");
+}

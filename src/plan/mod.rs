@@ -234,9 +234,10 @@ impl Planner {
     pub(crate) fn next_after<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Occurrence<Tz>> {
         let tz = t.timezone();
         if let Planner::Every { step, anchor } = *self {
-            let floor = t.timestamp() + 1;
+            // Not before the first instant that can be in 1970 anywhere.
+            let floor = (t.timestamp() + 1).max(EARLIEST);
             let k = (floor - anchor).div_euclid(step) + i64::from((floor - anchor).rem_euclid(step) != 0);
-            return every(&tz, anchor + k * step);
+            return every(&tz, anchor + k * step, step);
         }
         let t_offset = t.offset().fix().local_minus_utc();
         let mut from = local_civil(t, t_offset).succ();
@@ -274,8 +275,8 @@ impl Planner {
     pub(crate) fn prev_before<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Occurrence<Tz>> {
         let tz = t.timezone();
         if let Planner::Every { step, anchor } = *self {
-            let ceil = t.timestamp() - i64::from(t.timestamp_subsec_nanos() == 0);
-            return every(&tz, anchor + (ceil - anchor).div_euclid(step) * step);
+            let ceil = (t.timestamp() - i64::from(t.timestamp_subsec_nanos() == 0)).min(LATEST);
+            return every(&tz, anchor + (ceil - anchor).div_euclid(step) * step, -step);
         }
         let t_offset = t.offset().fix().local_minus_utc();
         let mut to = local_civil(t, t_offset);
@@ -341,14 +342,31 @@ fn local_civil<Tz: TimeZone>(t: &DateTime<Tz>, offset: i32) -> Civil {
     }
 }
 
-/// The instant `secs` in `tz`, if its local year is within 1970–2199.
-fn every<Tz: TimeZone>(tz: &Tz, secs: i64) -> Option<Occurrence<Tz>> {
+/// The earliest instant whose wall-clock year can be 1970 (1970-01-01T00:00
+/// at UTC+14:00) and the latest whose can be 2199 (2199-12-31T23:59:59 at
+/// UTC-12:00).
+const EARLIEST: i64 = -14 * 3600;
+const LATEST: i64 = 7_258_118_399 + 12 * 3600;
+
+/// The instant `secs` in `tz`, moved by `step` (toward 1970–2199) while its
+/// local year is outside 1970–2199 near the edges; `None` past them.
+fn every<Tz: TimeZone>(tz: &Tz, mut secs: i64, step: i64) -> Option<Occurrence<Tz>> {
+    use crate::expr::compile::{MAX_YEAR, MIN_YEAR};
     use chrono::Datelike;
-    let at = tz.timestamp_opt(secs, 0).single()?;
-    let year = at.naive_local().year();
-    (crate::expr::compile::MIN_YEAR..=crate::expr::compile::MAX_YEAR)
-        .contains(&year)
-        .then_some(Occurrence { at, shifted: false })
+    loop {
+        let at = tz.timestamp_opt(secs, 0).single()?;
+        let year = at.naive_local().year();
+        if (MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Some(Occurrence { at, shifted: false });
+        }
+        // Out of range before the start (going forward) or after the end
+        // (going backward) only within hours of the edge: step into range.
+        let toward = if step > 0 { year < MIN_YEAR } else { year > MAX_YEAR };
+        if !toward {
+            return None;
+        }
+        secs += step;
+    }
 }
 
 /// A wall time as an instant under the DST policy: the single instant, the

@@ -314,11 +314,16 @@ pub(crate) fn prev_cron(c: &Compiled, to: Civil) -> Option<Civil> {
 }
 
 /// `rate(N days)`: midnight on the days `anchor + k·n`; first at or after `from`.
+/// Day numbers of 1970-01-01 and 2199-12-31.
+const FIRST_DAY: i64 = 0;
+const LAST_DAY: i64 = 84_005;
+
 pub(crate) fn next_day_grid(n: i64, anchor: i64, from: Civil) -> Option<Civil> {
     let mut x = from.day_number();
     if (from.h, from.mi) != (0, 0) {
         x += 1;
     }
+    let x = x.max(FIRST_DAY);
     let r = floor_rem(x - anchor, n);
     let day = if r == 0 { x } else { x - r + n };
     in_years(Civil::from_day_number(day)?)
@@ -326,7 +331,7 @@ pub(crate) fn next_day_grid(n: i64, anchor: i64, from: Civil) -> Option<Civil> {
 
 /// `rate(N days)`: the last grid midnight at or before `to`.
 pub(crate) fn prev_day_grid(n: i64, anchor: i64, to: Civil) -> Option<Civil> {
-    let x = to.day_number();
+    let x = to.day_number().min(LAST_DAY);
     in_years(Civil::from_day_number(x - floor_rem(x - anchor, n))?)
 }
 
@@ -395,6 +400,22 @@ mod tests {
         assert_eq!(next_year(&all, 2200), None);
         assert_eq!(prev_year(&all, 1970), Some(1970));
         assert_eq!(prev_year(&all, 1969), None);
+    }
+
+    #[test]
+    fn day_grid_edges() {
+        assert_eq!(civ(2199, 12, 31, 0, 0).day_number(), LAST_DAY);
+        assert_eq!(civ(1970, 1, 1, 0, 0).day_number(), FIRST_DAY);
+        let anchor = civ(1960, 1, 1, 0, 0).day_number();
+        assert_eq!(
+            next_day_grid(1, anchor, civ(1960, 6, 1, 10, 0)),
+            Some(civ(1970, 1, 1, 0, 0))
+        );
+        assert_eq!(
+            prev_day_grid(1, anchor, civ(2300, 6, 1, 10, 0)),
+            Some(civ(2199, 12, 31, 0, 0))
+        );
+        assert_eq!(next_day_grid(1, anchor, civ(2200, 1, 1, 0, 0)), None);
     }
 
     #[test]

@@ -76,7 +76,7 @@ where
     Tz::Offset: fmt::Display,
 {
     /// `{"start": "...", "end": "...", "shifted": false}` with RFC 3339
-    /// instants to the second (`Z` for UTC).
+    /// instants to the second (`Z` for any zero offset).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let fmt = |t: &DateTime<Tz>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
