@@ -255,17 +255,36 @@ mod tests {
     }
 
     #[test]
-    fn other_schedules_wait_for_the_planner() {
-        for s in [
-            "rate(4 hours)",
-            "cron(0 4 ? * SUN *)",
-            "rate(1 days)",
-            "rate(2 day)",
-            "rate(0 days)",
+    fn hours_and_cron_windows_come_from_the_planner() {
+        // rate(4 hours): windows at 00, 04, 08... UTC, one hour long.
+        let cfg = RotationConfig::new("rate(4 hours)");
+        let last = utc("2026-11-20T05:30:00Z");
+        assert_eq!(
+            window_open(&cfg, Some(last), utc("2026-11-20T07:59:59Z")).unwrap(),
+            None
+        );
+        let w = Some((utc("2026-11-20T08:00:00Z"), utc("2026-11-20T09:00:00Z")));
+        assert_eq!(window_open(&cfg, Some(last), utc("2026-11-20T08:30:00Z")).unwrap(), w);
+        // Sundays at 04:00 with a 2-hour window; 2026-11-22 is a Sunday.
+        let cfg = RotationConfig::new("cron(0 4 ? * SUN *)").with_duration("2h");
+        let last = utc("2026-11-16T12:00:00Z");
+        let w = Some((utc("2026-11-22T04:00:00Z"), utc("2026-11-22T06:00:00Z")));
+        assert_eq!(window_open(&cfg, Some(last), utc("2026-11-23T00:00:00Z")).unwrap(), w);
+    }
+
+    #[test]
+    fn invalid_rules_are_schedule_errors() {
+        for (s, d) in [
+            ("rate(1 days)", None),
+            ("rate(0 days)", None),
+            ("cron(0 1,2 * * ? *)", None),
+            ("rate(1 day)", Some("25h")),
+            ("cron(0 22 * * ? *)", Some("3h")),
         ] {
-            let err = window_open(&RotationConfig::new(s), None, Utc::now()).unwrap_err();
-            assert!(err.is_schedule(), "{s}");
-            assert!(err.to_string().contains("planner"), "{s}");
+            let mut cfg = RotationConfig::new(s);
+            cfg.duration = d.map(String::from);
+            let err = window_open(&cfg, None, Utc::now()).unwrap_err();
+            assert!(err.is_schedule(), "{s} {d:?}: {err}");
         }
     }
 }
