@@ -1,7 +1,23 @@
 //! rotaplan: parse, validate and plan AWS-style secret rotation schedules.
+//!
+//! ```
+//! use rotaplan::expr::Schedule;
+//!
+//! let schedule = Schedule::parse("cron(0 16 ? * SUN#2 *)")?;
+//! assert_eq!(schedule.to_string(), "cron(0 16 ? * SUN#2 *)");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! - `cli` (default): the `plan` binary.
+//! - `serde`: `Serialize`/`Deserialize` for schedules (as their expression
+//!   string).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod expr;
 #[cfg(feature = "rotate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
 pub mod rotate;
+pub mod scan;

@@ -1,0 +1,332 @@
+//! The compiled form of a cron expression: one bitset per field and a day
+//! rule evaluated per month, so the planner can jump straight to the next
+//! matching value instead of stepping minute by minute.
+
+use super::{CronField, Item, StepStart};
+
+/// First and last year a cron expression can name.
+pub(crate) const MIN_YEAR: i32 = 1970;
+pub(crate) const MAX_YEAR: i32 = 2199;
+
+/// A cron expression reduced to sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Compiled {
+    /// Bit `m` set: minute `m` (0–59) matches.
+    pub minutes: u64,
+    /// Bit `h` set: hour `h` (0–23) matches.
+    pub hours: u32,
+    /// Bit `m` set: month `m` (1–12) matches.
+    pub months: u16,
+    /// Bit `y - 1970` set: year `y` matches.
+    pub years: [u64; 4],
+    /// Which days of a month match.
+    pub days: DaySpec,
+}
+
+/// The day rule: exactly one of day-of-month and day-of-week is `?`, so the
+/// other alone decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum DaySpec {
+    /// Bit `d` set: day-of-month `d` (1–31) matches, where the month has it.
+    MonthDays(u32),
+    /// `L` (offset 0) and `L-n`.
+    LastDay { offset: u8 },
+    /// `LW`.
+    LastWeekday,
+    /// `nW`.
+    NearestWeekday(u8),
+    /// Bit `w` set: weekday `w` matches, 0 = Sunday ... 6 = Saturday.
+    WeekDays(u8),
+    /// `nL`, weekday 0 = Sunday.
+    LastWeekDayOf(u8),
+    /// `n#k`, weekday 0 = Sunday.
+    Nth { weekday: u8, k: u8 },
+}
+
+/// Whether `year` is a Gregorian leap year.
+pub(crate) fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Number of days in `month` (1–12) of `year`.
+pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Day of the week of a date, 0 = Sunday, by Sakamoto's method.
+pub(crate) fn weekday(year: i32, month: u32, day: u32) -> u8 {
+    const T: [i32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let y = if month < 3 { year - 1 } else { year };
+    let w = y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400) + T[month as usize - 1] + day as i32;
+    w.rem_euclid(7) as u8
+}
+
+/// Mask with bits `1..=len` set.
+fn month_bits(len: u32) -> u32 {
+    ((1u64 << (len + 1)) - 2) as u32
+}
+
+/// Day-of-month of `nW` in a month of `len` days whose first day is
+/// weekday `first`: Saturday moves to Friday, Sunday to Monday, never across
+/// the month boundary.
+fn nearest_weekday(n: u32, len: u32, first: u8) -> Option<u32> {
+    if n > len {
+        return None;
+    }
+    let wd = (first as u32 + n - 1) % 7;
+    Some(match wd {
+        6 if n == 1 => 3,
+        6 => n - 1,
+        0 if n == len => n - 2,
+        0 => n + 1,
+        _ => n,
+    })
+}
+
+impl DaySpec {
+    /// The days of `month` in `year` that match, as a mask with bit `d` for
+    /// day `d`.
+    pub(crate) fn mask(&self, year: i32, month: u32) -> u32 {
+        let len = days_in_month(year, month);
+        let first = || weekday(year, month, 1);
+        match *self {
+            DaySpec::MonthDays(m) => m & month_bits(len),
+            DaySpec::LastDay { offset } => {
+                let offset = offset as u32;
+                if offset < len {
+                    1 << (len - offset)
+                } else {
+                    0
+                }
+            }
+            DaySpec::LastWeekday => {
+                let last_wd = (first() as u32 + len - 1) % 7;
+                let d = match last_wd {
+                    6 => len - 1,
+                    0 => len - 2,
+                    _ => len,
+                };
+                1 << d
+            }
+            DaySpec::NearestWeekday(n) => nearest_weekday(n as u32, len, first()).map_or(0, |d| 1 << d),
+            DaySpec::WeekDays(w) => {
+                // Bit d of `pattern` (days 1..=37) is set when day d falls on
+                // a weekday in `w`; built from the first week and repeated.
+                let f = first() as u32;
+                let mut week = 0u64;
+                for d in 1..=7u32 {
+                    if w & (1 << ((f + d - 1) % 7)) != 0 {
+                        week |= 1 << d;
+                    }
+                }
+                let pattern = week | week << 7 | week << 14 | week << 21 | week << 28;
+                (pattern as u32) & month_bits(len)
+            }
+            DaySpec::LastWeekDayOf(w) => {
+                let last_wd = (first() as u32 + len - 1) % 7;
+                1 << (len - (last_wd + 7 - w as u32) % 7)
+            }
+            DaySpec::Nth { weekday: w, k } => {
+                let d = 1 + (w as u32 + 7 - first() as u32) % 7 + 7 * (k as u32 - 1);
+                if d <= len {
+                    1 << d
+                } else {
+                    0
+                }
+            }
+        }
+    }
+}
+
+impl Compiled {
+    /// Whether `year` is in the year set.
+    pub(crate) fn has_year(&self, year: i32) -> bool {
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return false;
+        }
+        let i = (year - MIN_YEAR) as usize;
+        self.years[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Whether `month` (1–12) is in the month set.
+    pub(crate) fn has_month(&self, month: u32) -> bool {
+        self.months & (1 << month) != 0
+    }
+
+    /// Days of `month` in `year` on which the schedule fires at all.
+    pub(crate) fn day_mask(&self, year: i32, month: u32) -> u32 {
+        if self.has_year(year) && self.has_month(month) {
+            self.days.mask(year, month)
+        } else {
+            0
+        }
+    }
+
+    /// Every (year, month) in the sets, in order.
+    fn months_in_sets(&self) -> impl Iterator<Item = (i32, u32)> + '_ {
+        (MIN_YEAR..=MAX_YEAR)
+            .filter(|&y| self.has_year(y))
+            .flat_map(move |y| (1..=12).filter(|&m| self.has_month(m)).map(move |m| (y, m)))
+    }
+
+    /// Whether any day in 1970–2199 matches.
+    pub(crate) fn ever_fires(&self) -> bool {
+        self.minutes != 0 && self.hours != 0 && self.months_in_sets().any(|(y, m)| self.days.mask(y, m) != 0)
+    }
+
+    /// Whether the schedule fires on two consecutive days somewhere.
+    pub(crate) fn fires_on_consecutive_days(&self) -> bool {
+        let mut prev_last_fired = false;
+        let mut prev = (0, 0);
+        for y in MIN_YEAR..=MAX_YEAR {
+            for m in 1..=12 {
+                let mask = self.day_mask(y, m);
+                if mask & (mask >> 1) != 0 || (prev_last_fired && prev == (y, m) && mask & 2 != 0) {
+                    return true;
+                }
+                let len = days_in_month(y, m);
+                prev_last_fired = mask & (1 << len) != 0;
+                prev = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            }
+        }
+        false
+    }
+
+    /// The closest two firing times-of-day in hours, for a schedule whose
+    /// minutes field holds one value: `(from_hour, to_hour, gap_hours)`,
+    /// where `to_hour < from_hour` means "the next day". `None` when it fires
+    /// once a day on days that are never consecutive.
+    pub(crate) fn min_hour_gap(&self) -> Option<(u8, u8, u8)> {
+        let hours: Vec<u8> = (0..24).filter(|h| self.hours & (1 << h) != 0).collect();
+        let mut best: Option<(u8, u8, u8)> = None;
+        for pair in hours.windows(2) {
+            let gap = pair[1] - pair[0];
+            if best.is_none_or(|b| gap < b.2) {
+                best = Some((pair[0], pair[1], gap));
+            }
+        }
+        let (first, last) = (*hours.first()?, *hours.last()?);
+        let midnight_gap = 24 - last + first;
+        if best.is_none_or(|b| midnight_gap < b.2) && self.fires_on_consecutive_days() {
+            best = Some((last, first, midnight_gap));
+        }
+        best
+    }
+}
+
+/// Field bounds: minimum and maximum value.
+pub(crate) fn bounds(index: usize) -> (u16, u16) {
+    match index {
+        0 => (0, 59),
+        1 => (0, 23),
+        2 => (1, 31),
+        3 => (1, 12),
+        4 => (1, 7),
+        _ => (MIN_YEAR as u16, MAX_YEAR as u16),
+    }
+}
+
+/// The plain values a list field selects, as a 256-bit set over
+/// `value - min`; only called on fields whose items are values, ranges,
+/// steps or `*`.
+fn value_set(field: &CronField, index: usize) -> [u64; 4] {
+    let (min, max) = bounds(index);
+    let mut set = [0u64; 4];
+    let mut add = |from: u16, to: u16, step: u16| {
+        let mut v = from;
+        while v <= to {
+            let i = (v - min) as usize;
+            set[i / 64] |= 1 << (i % 64);
+            v = match v.checked_add(step) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+    };
+    for item in field.items() {
+        match *item {
+            Item::All => add(min, max, 1),
+            Item::Value(v) => add(v.get(), v.get(), 1),
+            Item::Range(a, b) => add(a.get(), b.get(), 1),
+            Item::Step(StepStart::All, s) => add(min, max, s),
+            Item::Step(StepStart::From(a), s) => add(a.get(), max, s),
+            Item::Step(StepStart::Range(a, b), s) => add(a.get(), b.get(), s),
+            // `L` in day-of-week is Saturday (7).
+            Item::Last if index == 4 => add(7, 7, 1),
+            _ => {}
+        }
+    }
+    set
+}
+
+/// Compiles the six fields; the fields have passed the grammar, so each day
+/// rule item stands alone in its field and exactly one day field is `?`.
+pub(crate) fn compile(fields: &[CronField; 6]) -> Compiled {
+    let minutes = value_set(&fields[0], 0)[0];
+    let hours = value_set(&fields[1], 1)[0] as u32;
+    let months = (value_set(&fields[3], 3)[0] << 1) as u16;
+    let years = value_set(&fields[5], 5);
+    let dom = &fields[2];
+    let dow = &fields[4];
+    let days = if dom.items() != [Item::NoSpecific] {
+        match dom.items() {
+            [Item::Last] => DaySpec::LastDay { offset: 0 },
+            [Item::LastOffset(n)] => DaySpec::LastDay { offset: *n },
+            [Item::LastWeekday] => DaySpec::LastWeekday,
+            [Item::NearestWeekday(n)] => DaySpec::NearestWeekday(*n),
+            _ => DaySpec::MonthDays((value_set(dom, 2)[0] << 1) as u32),
+        }
+    } else {
+        match dow.items() {
+            [Item::LastDayOfWeek(v)] => DaySpec::LastWeekDayOf(v.get() as u8 - 1),
+            [Item::Nth(v, k)] => DaySpec::Nth {
+                weekday: v.get() as u8 - 1,
+                k: *k,
+            },
+            _ => DaySpec::WeekDays(value_set(dow, 4)[0] as u8),
+        }
+    };
+    Compiled {
+        minutes,
+        hours,
+        months,
+        years,
+        days,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, NaiveDate};
+
+    #[test]
+    fn calendar_helpers_agree_with_chrono() {
+        for y in [1970, 1999, 2000, 2024, 2026, 2100, 2199] {
+            for m in 1..=12 {
+                let len = days_in_month(y, m);
+                assert!(NaiveDate::from_ymd_opt(y, m, len).is_some());
+                assert!(NaiveDate::from_ymd_opt(y, m, len + 1).is_none());
+                for d in 1..=len {
+                    let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+                    assert_eq!(weekday(y, m, d) as u32, date.weekday().num_days_from_sunday(), "{date}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nearest_weekday_stays_in_month() {
+        // November 2026 starts on a Sunday; 2026-08-01 is a Saturday.
+        assert_eq!(nearest_weekday(1, 31, weekday(2026, 8, 1)), Some(3));
+        assert_eq!(nearest_weekday(1, 30, weekday(2026, 11, 1)), Some(2));
+        // 2026-05-31 is a Sunday: the 31st moves back to Friday the 29th.
+        assert_eq!(nearest_weekday(31, 31, weekday(2026, 5, 1)), Some(29));
+        assert_eq!(nearest_weekday(31, 30, weekday(2026, 4, 1)), None);
+    }
+}

@@ -1,0 +1,562 @@
+//! The grammar: small nom parsers, one per construct, joined in [`parse`].
+//!
+//! Every parser works on `&str` slices of the one input, so an error's span
+//! is `input.offset(rest)`; the custom error type carries the rule that was
+//! broken, so nothing is lost on the way up (saffron's mistake).
+
+use std::num::NonZeroU32;
+use std::ops::Range;
+
+use nom::bytes::complete::{tag, take_till1, take_while1};
+use nom::character::complete::{char, space1};
+use nom::multi::separated_list1;
+use nom::Offset;
+
+use super::compile::{bounds, compile};
+use super::error::{ErrorKind, Field};
+use super::validate;
+use super::{Checked, Cron, CronField, Item, Profile, Rate, RateUnit, Schedule, StepStart, Value};
+use crate::expr::ParseError;
+
+/// What a grammar rule found wrong: the rule and where, as the remaining
+/// input at the failure and the length of the offending text.
+#[derive(Debug)]
+pub(crate) struct PErr<'a> {
+    at: &'a str,
+    len: usize,
+    kind: ErrorKind,
+}
+
+impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
+    fn from_error_kind(input: &'a str, _: nom::error::ErrorKind) -> Self {
+        PErr {
+            at: input,
+            len: next_token_len(input),
+            kind: ErrorKind::Expected {
+                expected: "something else",
+            },
+        }
+    }
+
+    fn append(_: &'a str, _: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type PResult<'a, T> = nom::IResult<&'a str, T, PErr<'a>>;
+
+/// Length of the token at the start of `s`, for underlining: a run of
+/// letters and digits, or one other character.
+fn next_token_len(s: &str) -> usize {
+    let word = s.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    if word > 0 {
+        word
+    } else {
+        s.chars().next().map_or(0, char::len_utf8)
+    }
+}
+
+/// A failure at `at`, underlining `len` bytes.
+fn fail<T>(at: &str, len: usize, kind: ErrorKind) -> PResult<'_, T> {
+    Err(nom::Err::Failure(PErr { at, len, kind }))
+}
+
+/// "expected X" at `at`, underlining the token found there.
+fn expected<'a, T>(at: &'a str, what: &'static str) -> PResult<'a, T> {
+    fail(at, next_token_len(at), ErrorKind::Expected { expected: what })
+}
+
+/// Runs `p`; a recoverable error becomes "expected `what`".
+fn require<'a, T>(
+    what: &'static str,
+    mut p: impl FnMut(&'a str) -> PResult<'a, T>,
+) -> impl FnMut(&'a str) -> PResult<'a, T> {
+    move |i| match p(i) {
+        Err(nom::Err::Error(_)) => expected(i, what),
+        other => other,
+    }
+}
+
+fn digits(i: &str) -> PResult<'_, &str> {
+    take_while1(|c: char| c.is_ascii_digit())(i)
+}
+
+fn letters(i: &str) -> PResult<'_, &str> {
+    take_while1(|c: char| c.is_ascii_alphabetic())(i)
+}
+
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+const WEEKDAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/// The six cron fields with what each allows.
+#[derive(Clone, Copy)]
+struct FieldCtx {
+    index: usize,
+    field: Field,
+    min: u16,
+    max: u16,
+}
+
+impl FieldCtx {
+    fn new(index: usize) -> FieldCtx {
+        let (min, max) = bounds(index);
+        FieldCtx {
+            index,
+            field: Field::CRON[index],
+            min,
+            max,
+        }
+    }
+
+    fn is_dom(self) -> bool {
+        self.index == 2
+    }
+
+    fn is_dow(self) -> bool {
+        self.index == 4
+    }
+
+    fn names(self) -> Option<&'static [&'static str]> {
+        match self.index {
+            3 => Some(&MONTHS),
+            4 => Some(&WEEKDAYS),
+            _ => None,
+        }
+    }
+
+    fn what_next(self) -> &'static str {
+        match self.index {
+            2 => "`,`, `-`, `/`, `W` or a space",
+            4 => "`,`, `-`, `/`, `L`, `#` or a space",
+            _ => "`,`, `-`, `/` or a space",
+        }
+    }
+}
+
+/// A decimal number in `min..=max`, or a name where the field has names.
+fn value(ctx: FieldCtx) -> impl Fn(&str) -> PResult<'_, Value> {
+    move |i| {
+        if let Ok((rest, d)) = digits(i) {
+            return match d.parse::<u16>() {
+                Ok(n) if (ctx.min..=ctx.max).contains(&n) => Ok((rest, Value::from(n))),
+                _ => fail(
+                    i,
+                    d.len(),
+                    ErrorKind::OutOfRange {
+                        field: ctx.field,
+                        min: ctx.min,
+                        max: ctx.max,
+                    },
+                ),
+            };
+        }
+        if let Ok((rest, word)) = letters(i) {
+            let Some(names) = ctx.names() else {
+                return fail(i, word.len(), ErrorKind::NamesNotAllowed { field: ctx.field });
+            };
+            return match names.iter().position(|n| n.eq_ignore_ascii_case(word)) {
+                Some(p) => Ok((rest, Value::named(p as u16 + 1))),
+                None => fail(i, word.len(), ErrorKind::UnknownName { field: ctx.field }),
+            };
+        }
+        expected(
+            i,
+            if ctx.names().is_some() {
+                "a number or a name"
+            } else {
+                "a number"
+            },
+        )
+    }
+}
+
+/// The `b` of `a/b`: 1 up to the field's size.
+fn step(ctx: FieldCtx) -> impl Fn(&str) -> PResult<'_, u16> {
+    move |i| {
+        let size = ctx.max - ctx.min + 1;
+        let (rest, d) = require("a step number after `/`", digits)(i)?;
+        match d.parse::<u16>() {
+            Ok(n) if (1..=size).contains(&n) => Ok((rest, n)),
+            _ => fail(
+                i,
+                d.len(),
+                ErrorKind::StepOutOfRange {
+                    field: ctx.field,
+                    max: size,
+                },
+            ),
+        }
+    }
+}
+
+/// A small number after `L-` or `#`, checked against `range`.
+fn small_number<'a>(i: &'a str, range: Range<u8>, kind: ErrorKind, what: &'static str) -> PResult<'a, u8> {
+    let (rest, d) = require(what, digits)(i)?;
+    match d.parse::<u8>() {
+        Ok(n) if range.contains(&n) => Ok((rest, n)),
+        _ => fail(i, d.len(), kind),
+    }
+}
+
+/// One comma-separated item.
+fn item(ctx: FieldCtx) -> impl Fn(&str) -> PResult<'_, Item> {
+    move |i| {
+        if let Ok((rest, _)) = char::<_, PErr>('*')(i) {
+            if let Ok((rest, _)) = char::<_, PErr>('/')(rest) {
+                let (rest, s) = step(ctx)(rest)?;
+                return Ok((rest, Item::Step(StepStart::All, s)));
+            }
+            return Ok((rest, Item::All));
+        }
+        if let Ok((rest, _)) = char::<_, PErr>('?')(i) {
+            if !(ctx.is_dom() || ctx.is_dow()) {
+                return fail(
+                    i,
+                    1,
+                    ErrorKind::NotAllowed {
+                        field: ctx.field,
+                        what: "`?`",
+                    },
+                );
+            }
+            return Ok((rest, Item::NoSpecific));
+        }
+        if let Ok((rest, _)) = char::<_, PErr>('/')(i) {
+            // An empty start means the field's minimum (AWS documents `0 /8`).
+            let (rest, s) = step(ctx)(rest)?;
+            return Ok((rest, Item::Step(StepStart::From(Value::from(ctx.min)), s)));
+        }
+        if let Ok((rest, word)) = letters(i) {
+            if word == "L" || word == "LW" {
+                return last(ctx, i, rest, word);
+            }
+        }
+        let (rest, a) = value(ctx)(i)?;
+        if ctx.is_dom() && !a.is_named() {
+            if let Ok((rest, _)) = char::<_, PErr>('W')(rest) {
+                return Ok((rest, Item::NearestWeekday(a.get() as u8)));
+            }
+        }
+        if ctx.is_dow() && !a.is_named() {
+            if let Ok((rest, _)) = char::<_, PErr>('L')(rest) {
+                return Ok((rest, Item::LastDayOfWeek(a)));
+            }
+        }
+        if ctx.is_dow() {
+            if let Ok((rest, _)) = char::<_, PErr>('#')(rest) {
+                let (rest, k) = small_number(rest, 1..6, ErrorKind::NthOutOfRange, "a number 1-5 after `#`")?;
+                return Ok((rest, Item::Nth(a, k)));
+            }
+        }
+        if let Ok((after_dash, _)) = char::<_, PErr>('-')(rest) {
+            let (rest, c) = value(ctx)(after_dash)?;
+            if a.get() > c.get() {
+                return fail(i, i.offset(rest), ErrorKind::RangeReversed { field: ctx.field });
+            }
+            if let Ok((rest, _)) = char::<_, PErr>('/')(rest) {
+                let (rest, s) = step(ctx)(rest)?;
+                return Ok((rest, Item::Step(StepStart::Range(a, c), s)));
+            }
+            return Ok((rest, Item::Range(a, c)));
+        }
+        if let Ok((rest, _)) = char::<_, PErr>('/')(rest) {
+            let (rest, s) = step(ctx)(rest)?;
+            return Ok((rest, Item::Step(StepStart::From(a), s)));
+        }
+        Ok((rest, Item::Value(a)))
+    }
+}
+
+/// `L`, `L-n` and `LW`, where `word` (`L` or `LW`) was read from `i`.
+fn last<'a>(ctx: FieldCtx, i: &'a str, rest: &'a str, word: &str) -> PResult<'a, Item> {
+    match (word, ctx.index) {
+        ("LW", 2) => Ok((rest, Item::LastWeekday)),
+        ("L", 2) => {
+            if let Ok((rest, _)) = char::<_, PErr>('-')(rest) {
+                let (rest, n) = small_number(rest, 1..31, ErrorKind::LastOffsetOutOfRange, "a number 1-30 after `L-`")?;
+                return Ok((rest, Item::LastOffset(n)));
+            }
+            Ok((rest, Item::Last))
+        }
+        ("L", 4) => Ok((rest, Item::Last)),
+        _ => fail(
+            i,
+            word.len(),
+            ErrorKind::NotAllowed {
+                field: ctx.field,
+                what: if word == "L" { "`L`" } else { "`LW`" },
+            },
+        ),
+    }
+}
+
+/// Items that must be the only one in their field, by name.
+fn solitary(item: &Item) -> Option<&'static str> {
+    Some(match item {
+        Item::All => "`*`",
+        Item::NoSpecific => "`?`",
+        Item::Last => "`L`",
+        Item::LastOffset(_) => "`L-n`",
+        Item::LastWeekday => "`LW`",
+        Item::NearestWeekday(_) => "`nW`",
+        Item::LastDayOfWeek(_) => "`nL`",
+        Item::Nth(..) => "`n#k`",
+        _ => return None,
+    })
+}
+
+/// A whole field: items separated by commas, each with its span.
+fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str) -> Result<Vec<(Item, Range<usize>)>, PErr<'a>> {
+    let mut items = Vec::new();
+    let mut i = text;
+    loop {
+        let start = full.offset(i);
+        let (rest, it) = match item(ctx)(i) {
+            Ok(ok) => ok,
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(e),
+            Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers never ask for more input"),
+        };
+        items.push((it, start..full.offset(rest)));
+        if rest.is_empty() {
+            break;
+        }
+        match char::<_, PErr>(',')(rest) {
+            Ok((after, _)) if after.is_empty() => {
+                return Err(PErr {
+                    at: after,
+                    len: 0,
+                    kind: ErrorKind::Expected {
+                        expected: "an item after `,`",
+                    },
+                });
+            }
+            Ok((after, _)) if after.starts_with(',') => {
+                return Err(PErr {
+                    at: after,
+                    len: 1,
+                    kind: ErrorKind::Expected {
+                        expected: "an item between commas",
+                    },
+                });
+            }
+            Ok((after, _)) => i = after,
+            Err(_) => {
+                return Err(PErr {
+                    at: rest,
+                    len: next_token_len(rest),
+                    kind: ErrorKind::Expected {
+                        expected: ctx.what_next(),
+                    },
+                });
+            }
+        }
+    }
+    if items.len() > 1 {
+        if let Some((what, span)) = items.iter().find_map(|(it, span)| solitary(it).map(|w| (w, span))) {
+            return Err(PErr {
+                at: &full[span.start..],
+                len: span.len(),
+                kind: ErrorKind::MustStandAlone { field: ctx.field, what },
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// The body of `cron(...)`: space-separated field texts, then `)`.
+fn cron_fields(i: &str) -> PResult<'_, Vec<&str>> {
+    let (rest, fields) = require(
+        "a cron field",
+        separated_list1(space1, take_till1(|c| c == ' ' || c == ')')),
+    )(i)?;
+    let (rest, _) = require("`)`", char(')'))(rest)?;
+    Ok((rest, fields))
+}
+
+/// A parsed cron: the fields with each item's span, and each field's span.
+pub(crate) struct CronSpans {
+    pub fields: [CronField; 6],
+    pub item_spans: [Vec<Range<usize>>; 6],
+    pub field_spans: [Range<usize>; 6],
+}
+
+/// Parses the body of `cron(...)`; an error names the field it is in.
+fn cron<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, Option<Field>)> {
+    cron_body(full, body).map_err(|(e, index)| (e, index.map(|i| Field::CRON[i])))
+}
+
+fn cron_body<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, Option<usize>)> {
+    let (rest, texts) = cron_fields(body).map_err(|e| {
+        let e = unwrap_err(e);
+        // Which field the failure is in: count the fields before it.
+        let before = &full[5..full.offset(e.at).min(full.len())];
+        let n = before.split(' ').filter(|f| !f.is_empty()).count();
+        let index = if before.is_empty() || before.ends_with(' ') {
+            n
+        } else {
+            n - 1
+        };
+        (e, (index < 6).then_some(index))
+    })?;
+    if !rest.is_empty() {
+        return Err((
+            PErr {
+                at: rest,
+                len: rest.len(),
+                kind: ErrorKind::Expected {
+                    expected: "end of expression after `)`",
+                },
+            },
+            None,
+        ));
+    }
+    if texts.len() != 6 {
+        let (at, len) = if texts.len() > 6 {
+            let start = full.offset(texts[6]);
+            let end = full.offset(texts[texts.len() - 1]) + texts[texts.len() - 1].len();
+            (&full[start..], end - start)
+        } else {
+            (&full[full.len() - 1..], 1)
+        };
+        return Err((
+            PErr {
+                at,
+                len,
+                kind: ErrorKind::FieldCount { found: texts.len() },
+            },
+            None,
+        ));
+    }
+    let mut fields: [CronField; 6] = Default::default();
+    let mut item_spans: [Vec<Range<usize>>; 6] = Default::default();
+    let mut field_spans: [Range<usize>; 6] = Default::default();
+    for (index, text) in texts.iter().enumerate() {
+        let parsed = field(FieldCtx::new(index), full, text).map_err(|e| (e, Some(index)))?;
+        let start = full.offset(text);
+        field_spans[index] = start..start + text.len();
+        let (items, spans) = parsed.into_iter().unzip();
+        fields[index] = CronField { items };
+        item_spans[index] = spans;
+    }
+    Ok(CronSpans {
+        fields,
+        item_spans,
+        field_spans,
+    })
+}
+
+/// The body of `rate(...)`: value, spaces, unit, `)`.
+fn rate<'a>(body: &'a str) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
+    let go = |i: &'a str| -> PResult<'a, (Rate, (&'a str, &'a str))> {
+        let (rest, d) = require("a positive integer rate value", digits)(i)?;
+        let value = match d.parse::<u32>() {
+            Ok(0) => return fail(i, d.len(), ErrorKind::RateValueZero),
+            Ok(v) => NonZeroU32::new(v).expect("zero handled above"),
+            Err(_) => return fail(i, d.len(), ErrorKind::RateValueTooLarge),
+        };
+        let (rest, _) = require("a space between the rate value and its unit", space1)(rest)?;
+        let unit_at = rest;
+        let (rest, word) = require("a rate unit (`minutes`, `hours` or `days`)", letters)(rest)?;
+        let unit = match word {
+            "minute" | "minutes" => RateUnit::Minutes,
+            "hour" | "hours" => RateUnit::Hours,
+            "day" | "days" => RateUnit::Days,
+            _ => return fail(unit_at, word.len(), ErrorKind::RateUnknownUnit),
+        };
+        let right = unit.spelling(value.get());
+        if word != right {
+            return fail(unit_at, word.len(), ErrorKind::RatePlural { expected: right });
+        }
+        let (rest, _) = require("`)`", char(')'))(rest)?;
+        if !rest.is_empty() {
+            return fail(
+                rest,
+                rest.len(),
+                ErrorKind::Expected {
+                    expected: "end of expression after `)`",
+                },
+            );
+        }
+        Ok((rest, (Rate::new(value, unit), (d, word))))
+    };
+    go(body).map(|(_, r)| r).map_err(unwrap_err)
+}
+
+fn unwrap_err(e: nom::Err<PErr<'_>>) -> PErr<'_> {
+    match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e,
+        nom::Err::Incomplete(_) => unreachable!("complete parsers never ask for more input"),
+    }
+}
+
+fn allowed(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "()#?*-/, ".contains(c)
+}
+
+/// Parses and validates one expression.
+pub(crate) fn parse(input: &[u8], profile: Profile) -> Result<Checked, ParseError> {
+    let err = |kind, span: Range<usize>, field| ParseError::new(kind, span, field, input);
+    if input.is_empty() {
+        return Err(err(ErrorKind::Empty, 0..0, None));
+    }
+    if input.len() > 256 {
+        return Err(err(ErrorKind::TooLong { len: input.len() }, 256..input.len(), None));
+    }
+    let s = match std::str::from_utf8(input) {
+        Ok(s) => s,
+        Err(e) => {
+            let at = e.valid_up_to();
+            return Err(err(ErrorKind::NotUtf8, at..at + e.error_len().unwrap_or(1), None));
+        }
+    };
+    if let Some((at, c)) = s.char_indices().find(|&(_, c)| !allowed(c)) {
+        return Err(err(ErrorKind::BadChar, at..at + c.len_utf8(), None));
+    }
+    let pe = |e: PErr<'_>, field| {
+        let at = s.offset(e.at);
+        err(e.kind, at..at + e.len, field)
+    };
+    if let Ok((body, _)) = tag::<_, _, PErr>("rate(")(s) {
+        let (rate, (value, unit)) = rate(body).map_err(|e| {
+            let field = if s.offset(e.at) <= 5 + body.bytes().take_while(u8::is_ascii_digit).count() {
+                Field::RateValue
+            } else {
+                Field::RateUnit
+            };
+            pe(e, Some(field))
+        })?;
+        let span = |t: &str| s.offset(t)..s.offset(t) + t.len();
+        validate::rate(&rate, profile, span(value), span(unit))
+            .map_err(|(kind, span, field)| err(kind, span, Some(field)))?;
+        return Ok(Checked {
+            schedule: Schedule::Rate(rate),
+            warnings: Vec::new(),
+        });
+    }
+    if let Ok((body, _)) = tag::<_, _, PErr>("cron(")(s) {
+        let parsed = cron(s, body).map_err(|(e, field)| pe(e, field))?;
+        let warnings = validate::cron(&parsed, profile, s)
+            .map_err(|(kind, spans, field)| ParseError::with_spans(kind, spans, field, input))?;
+        let compiled = compile(&parsed.fields);
+        validate::compiled(&compiled, &parsed, profile)
+            .map_err(|(kind, spans, field)| ParseError::with_spans(kind, spans, field, input))?;
+        let cron = Cron {
+            fields: parsed.fields,
+            compiled,
+        };
+        return Ok(Checked {
+            schedule: Schedule::Cron(cron),
+            warnings,
+        });
+    }
+    let word = s.bytes().take_while(|b| b.is_ascii_alphanumeric()).count().max(1);
+    Err(err(
+        ErrorKind::Expected {
+            expected: "`rate(` or `cron(`",
+        },
+        0..word.min(s.len()),
+        None,
+    ))
+}

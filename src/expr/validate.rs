@@ -1,0 +1,113 @@
+//! Rules beyond the grammar: the day-field `?` rule, the profiles, "never
+//! fires", and Secrets Manager's four-hour minimum.
+
+use std::ops::Range;
+
+use super::compile::Compiled;
+use super::error::{ErrorKind, Field, Warning};
+use super::parse::CronSpans;
+use super::{Item, Profile, Rate, RateUnit};
+
+type RateError = (ErrorKind, Range<usize>, Field);
+type CronError = (ErrorKind, Vec<Range<usize>>, Option<Field>);
+
+/// Secrets Manager's minimum time between rotations.
+pub(crate) const MIN_GAP_HOURS: u8 = 4;
+/// Secrets Manager's longest rate, from the API's AutomaticallyAfterDays
+/// (the user guide says 999; the API reference and console take 1000).
+pub(crate) const MAX_RATE_DAYS: u32 = 1000;
+
+pub(crate) fn rate(rate: &Rate, profile: Profile, value: Range<usize>, unit: Range<usize>) -> Result<(), RateError> {
+    if profile != Profile::SecretsManager {
+        return Ok(());
+    }
+    let n = rate.value().get();
+    match rate.unit() {
+        RateUnit::Minutes => Err((ErrorKind::SmRateMinutes, unit, Field::RateUnit)),
+        RateUnit::Hours if n < MIN_GAP_HOURS as u32 => Err((ErrorKind::SmRateTooFrequent, value, Field::RateValue)),
+        RateUnit::Days if n > MAX_RATE_DAYS => Err((ErrorKind::SmRateTooRare, value, Field::RateValue)),
+        _ => Ok(()),
+    }
+}
+
+/// The rules that need the field texts: the `?` rule and the profiles.
+pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str) -> Result<Vec<Warning>, CronError> {
+    let dom_any = p.fields[2].items() == [Item::NoSpecific];
+    let dow_any = p.fields[4].items() == [Item::NoSpecific];
+    let days = vec![p.field_spans[2].clone(), p.field_spans[4].clone()];
+    match (dom_any, dow_any) {
+        (false, false) => return Err((ErrorKind::DaysBothSet, days, None)),
+        (true, true) => return Err((ErrorKind::DaysBothAny, days, None)),
+        _ => {}
+    }
+    let mut warnings = Vec::new();
+    match profile {
+        Profile::SecretsManager => {
+            let minutes = p.fields[0].items();
+            if !matches!(minutes, [Item::Value(v)] if v.get() == 0) {
+                return Err((
+                    ErrorKind::SmMinutes,
+                    vec![p.field_spans[0].clone()],
+                    Some(Field::Minutes),
+                ));
+            }
+            if p.fields[5].items() != [Item::All] {
+                return Err((ErrorKind::SmYear, vec![p.field_spans[5].clone()], Some(Field::Year)));
+            }
+            let undocumented = match p.fields[2].items() {
+                [Item::NearestWeekday(_)] => Some("`W`"),
+                [Item::LastWeekday] => Some("`LW`"),
+                [Item::LastOffset(_)] => Some("`L-n`"),
+                _ => None,
+            };
+            if let Some(what) = undocumented {
+                warnings.push(Warning::new(
+                    format!("{what} in day-of-month is not documented for Secrets Manager"),
+                    p.field_spans[2].clone(),
+                    input,
+                ));
+            }
+        }
+        Profile::EventBridge => {
+            let step = p.fields[4].items().iter().position(|it| matches!(it, Item::Step(..)));
+            if let Some(i) = step {
+                return Err((
+                    ErrorKind::EbDayOfWeekStep,
+                    vec![p.item_spans[4][i].clone()],
+                    Some(Field::DayOfWeek),
+                ));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// The rules that need the compiled sets: "never fires" and the minimum gap.
+pub(crate) fn compiled(c: &Compiled, p: &CronSpans, profile: Profile) -> Result<(), CronError> {
+    if !c.ever_fires() {
+        let day = if p.fields[2].items() == [Item::NoSpecific] {
+            4
+        } else {
+            2
+        };
+        let mut spans = vec![p.field_spans[day].clone()];
+        for i in [3, 5] {
+            if p.fields[i].items() != [Item::All] {
+                spans.push(p.field_spans[i].clone());
+            }
+        }
+        return Err((ErrorKind::NeverFires, spans, None));
+    }
+    if profile == Profile::SecretsManager {
+        if let Some((from, to, gap)) = c.min_hour_gap() {
+            if gap < MIN_GAP_HOURS {
+                return Err((
+                    ErrorKind::TooFrequent { from, to, gap },
+                    vec![p.field_spans[1].clone()],
+                    Some(Field::Hours),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
