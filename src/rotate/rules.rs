@@ -142,10 +142,11 @@ impl<V> Record<V> {
             .expect("target exists")
             .stages
             .insert(stage.clone());
-        if stage.is_current() {
+        if let (true, Some(from)) = (stage.is_current(), from) {
+            // AWSPREVIOUS moves to the version AWSCURRENT left (and so off
+            // the new current version, if it had it). With no version to
+            // leave, AWSPREVIOUS stays where it is.
             let prev = Stage::previous();
-            // The new current version drops AWSPREVIOUS (if it had it) and
-            // the version current left takes it.
             if let Some(holder) = self.holder(&prev).cloned() {
                 self.versions
                     .get_mut(&holder)
@@ -153,13 +154,11 @@ impl<V> Record<V> {
                     .stages
                     .remove(&prev);
             }
-            if let Some(from) = from {
-                self.versions
-                    .get_mut(&from)
-                    .expect("holder exists")
-                    .stages
-                    .insert(prev);
-            }
+            self.versions
+                .get_mut(&from)
+                .expect("holder exists")
+                .stages
+                .insert(prev);
         }
     }
 
@@ -370,5 +369,73 @@ impl<V> Record<V> {
             }
         }
         dropped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tok(n: usize) -> Token {
+        Token::new(format!("{n:032}")).unwrap()
+    }
+
+    #[test]
+    fn prune_drops_oldest_deprecated_beyond_100_but_spares_the_young() {
+        let now: DateTime<Utc> = "2026-11-20T12:00:00Z".parse().unwrap();
+        let mut rec: Record<u32> = Record::new(SecretId::new("s").unwrap(), None, now);
+        // 110 versions put one hour apart, oldest first; each new one takes
+        // AWSCURRENT, so all but the last two end up deprecated (one holds
+        // AWSPREVIOUS).
+        let start = now - Duration::hours(110);
+        for i in 0..110 {
+            let at = start + Duration::hours(i as i64);
+            rec.put(&tok(i), None, at, |_| Ok(true), || Ok(i as u32))
+                .unwrap();
+        }
+        // At the last put (t = now - 1h): 108 deprecated. The 8 oldest are
+        // dropped only when older than 24 h, which they all are.
+        let mut kept: Vec<usize> = rec.versions.values().map(|v| v.value as usize).collect();
+        kept.sort();
+        assert_eq!(kept.len(), 102);
+        assert_eq!(kept[0], 8, "versions 0..8 were pruned, oldest first");
+        assert_eq!(
+            rec.holder(&Stage::current()),
+            Some(&VersionId::from(&tok(109)))
+        );
+        assert_eq!(
+            rec.holder(&Stage::previous()),
+            Some(&VersionId::from(&tok(108)))
+        );
+
+        // Young deprecated versions are never pruned, even beyond 100.
+        let mut young: Record<u32> = Record::new(SecretId::new("y").unwrap(), None, now);
+        for i in 0..110 {
+            let at = now + Duration::minutes(i as i64);
+            young
+                .put(&tok(i), None, at, |_| Ok(true), || Ok(i as u32))
+                .unwrap();
+        }
+        assert_eq!(young.versions.len(), 110);
+        // A day later, the next change prunes down to 100 deprecated.
+        let later = now + Duration::hours(48);
+        young
+            .update_stage(
+                &Stage::new("x").unwrap(),
+                Some(&VersionId::from(&tok(0))),
+                None,
+                later,
+            )
+            .unwrap();
+        let deprecated = young
+            .versions
+            .values()
+            .filter(|v| v.stages.is_empty())
+            .count();
+        assert_eq!(deprecated, 100);
+        assert!(
+            young.versions.contains_key(&VersionId::from(&tok(0))),
+            "it holds `x` now"
+        );
     }
 }

@@ -107,7 +107,8 @@ impl<S: SecretStore> SecretStore for FaultyStore<S> {
         id: &SecretId,
         which: &VersionRef,
     ) -> Result<SecretVersion, RotateError> {
-        self.gate("get_value", self.inner.get_value(id, which)).await
+        self.gate("get_value", self.inner.get_value(id, which))
+            .await
     }
     async fn put_value(
         &self,
