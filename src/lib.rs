@@ -13,6 +13,11 @@
 //! - `cli` (default): the `plan` binary.
 //! - `serde`: `Serialize`/`Deserialize` for schedules (as their expression
 //!   string).
+//! - `aws`: `rotate::AwsSecretsManager`, a secret store on AWS Secrets
+//!   Manager (aws-sdk-secretsmanager, aws-config; heavy to build).
+//! - `postgres`: `rotate::PostgresRole`, a rotation target changing
+//!   PostgreSQL role passwords, single-user or alternating users
+//!   (tokio-postgres).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
