@@ -60,7 +60,6 @@ impl Pg {
     }
 
     /// Asserts `user` logs in with `password` and can run a query.
-    #[track_caller]
     async fn assert_logs_in(&self, user: &str, password: &str) {
         let client = self
             .login(user, password)
@@ -71,7 +70,6 @@ impl Pg {
     }
 
     /// Asserts the server refuses `user` with `password` as a bad password.
-    #[track_caller]
     async fn assert_refused(&self, user: &str, password: &str) {
         match self.login(user, password).await {
             Ok(_) => panic!("`{user}` must no longer log in with that password"),
