@@ -460,3 +460,121 @@ async fn nothing_secret_in_debug_or_errors() {
         .unwrap_err();
     assert!(!format!("{err} {err:?} {err:#?}").contains("hunter"));
 }
+
+/// One random step of the model comparison.
+#[derive(Debug, Clone)]
+enum Op {
+    Put {
+        token: usize,
+        value: u8,
+        stages: Option<Vec<Stage>>,
+    },
+    Move {
+        stage: Stage,
+        to: Option<usize>,
+        from: Option<usize>,
+    },
+}
+
+/// What a call did, as the contract's questions see it.
+fn outcome<T>(r: &Result<T, rotaplan::rotate::RotateError>) -> &'static str {
+    match r {
+        Ok(_) => "ok",
+        Err(e) if e.is_not_found() => "not found",
+        Err(e) if e.is_already_exists() => "exists",
+        Err(e) if e.is_rotation_in_progress() => "in progress",
+        Err(e) if e.is_invalid_request() => "invalid",
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+/// Versions → stages, the part of a description both stores must agree on.
+async fn stage_map<S: SecretStore>(store: &S, id: &SecretId) -> Vec<(String, Vec<String>)> {
+    let d = store.describe(id).await.unwrap();
+    d.versions
+        .iter()
+        .map(|(v, info)| (v.to_string(), info.stages.iter().map(|s| s.to_string()).collect()))
+        .collect()
+}
+
+#[tokio::test]
+async fn same_answers_and_stages_as_the_memory_store() {
+    let Some(aws) = store() else { return };
+    let stages = [
+        Stage::current(),
+        Stage::pending(),
+        Stage::previous(),
+        Stage::new("blue").unwrap(),
+    ];
+    for seed in [1u64, 7, 42, 2024] {
+        let mut rng = seed;
+        let mut next = |n: usize| {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((rng >> 33) as usize) % n
+        };
+        let tokens: Vec<Token> = (0..5).map(|_| Token::generate()).collect();
+        let ops: Vec<Op> = (0..30)
+            .map(|_| match next(2) {
+                0 => Op::Put {
+                    token: next(5),
+                    value: next(2) as u8,
+                    stages: match next(4) {
+                        0 => None,
+                        1 => Some(vec![Stage::pending()]),
+                        2 => Some(vec![stages[next(4)].clone()]),
+                        _ => Some(vec![stages[3].clone(), Stage::pending()]),
+                    },
+                },
+                _ => Op::Move {
+                    stage: stages[next(4)].clone(),
+                    to: [None, Some(next(5))][next(2)],
+                    from: [None, Some(next(5))][next(2)],
+                },
+            })
+            .collect();
+
+        let mem = rotaplan::rotate::MemoryStore::new();
+        let id = new_id("model");
+        mem.create(&id, Some((&tokens[0], &SecretValue::from("v0"))), None)
+            .await
+            .unwrap();
+        aws.create(&id, Some((&tokens[0], &SecretValue::from("v0"))), None)
+            .await
+            .unwrap();
+        for (i, op) in ops.iter().enumerate() {
+            let (a, b) = match op {
+                Op::Put { token, value, stages } => {
+                    let v = SecretValue::from(format!("v{value}"));
+                    let t = &tokens[*token];
+                    (
+                        outcome(&mem.put_value(&id, t, &v, stages.as_deref()).await),
+                        outcome(&aws.put_value(&id, t, &v, stages.as_deref()).await),
+                    )
+                }
+                Op::Move { stage, to, from } => {
+                    let to = to.map(|k| vid(&tokens[k]));
+                    let from = from.map(|k| vid(&tokens[k]));
+                    (
+                        outcome(&mem.update_stage(&id, stage, to.as_ref(), from.as_ref()).await),
+                        outcome(&aws.update_stage(&id, stage, to.as_ref(), from.as_ref()).await),
+                    )
+                }
+            };
+            assert_eq!(a, b, "seed {seed}, step {i}: {op:?}");
+            assert_eq!(
+                stage_map(&mem, &id).await,
+                stage_map(&aws, &id).await,
+                "seed {seed}, step {i}: {op:?}"
+            );
+        }
+        // And every stage reads back the same value.
+        for stage in &stages {
+            let m = mem.get_value(&id, &VersionRef::Stage(stage.clone())).await;
+            let w = aws.get_value(&id, &VersionRef::Stage(stage.clone())).await;
+            assert_eq!(outcome(&m), outcome(&w), "seed {seed}: {stage}");
+            if let (Ok(m), Ok(w)) = (m, w) {
+                assert_eq!((m.version, m.value), (w.version, w.value), "seed {seed}: {stage}");
+            }
+        }
+    }
+}

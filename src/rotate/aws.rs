@@ -46,6 +46,20 @@
 //! - reads always name a version id or a stage (GetSecretValue without
 //!   either is never sent).
 //!
+//! # Tested against moto
+//!
+//! The tests run against moto's Secrets Manager server, which departs from
+//! AWS in ways the store does not depend on:
+//!
+//! - GetSecretValue without a stage keeps answering the old value after a
+//!   stage move: the store always names a version id or a stage.
+//! - A reused token with a different value silently overwrites the version:
+//!   the store's own check answers already-exists first, as AWS does.
+//! - `VersionIdsToStages` also lists versions without stages (`[]`): those
+//!   are the deprecated versions, kept as such.
+//! - RotateSecret fails without a Lambda: the store never calls it, and
+//!   keeps rotaplan's rules in tags.
+//!
 //! # Example
 //!
 //! ```no_run

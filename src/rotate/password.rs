@@ -275,27 +275,6 @@ fn uniform(n: usize) -> Result<usize, RotateError> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uniform_covers_range() {
-        let mut seen = [false; 7];
-        for _ in 0..1000 {
-            seen[uniform(7).unwrap()] = true;
-        }
-        assert!(seen.iter().all(|s| *s));
-        assert_eq!(uniform(1).unwrap(), 0);
-    }
-
-    #[test]
-    fn punctuation_is_the_aws_set() {
-        assert_eq!(PUNCTUATION.len(), 32);
-        assert!(PUNCTUATION.chars().all(|c| c.is_ascii_punctuation()));
-    }
-}
-
 /// A policy's parameters, for stores that generate passwords remotely
 /// (Secrets Manager's GetRandomPassword).
 #[cfg(feature = "aws")]
@@ -323,5 +302,26 @@ impl PasswordPolicy {
             include_space: self.include_space,
             require_each_included_type: self.require_each_included_type,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uniform_covers_range() {
+        let mut seen = [false; 7];
+        for _ in 0..1000 {
+            seen[uniform(7).unwrap()] = true;
+        }
+        assert!(seen.iter().all(|s| *s));
+        assert_eq!(uniform(1).unwrap(), 0);
+    }
+
+    #[test]
+    fn punctuation_is_the_aws_set() {
+        assert_eq!(PUNCTUATION.len(), 32);
+        assert!(PUNCTUATION.chars().all(|c| c.is_ascii_punctuation()));
     }
 }

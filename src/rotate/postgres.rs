@@ -241,7 +241,8 @@ type PreviousFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<Sec
 /// let master = RdsSecret::from_value(&SecretValue::from(
 ///     r#"{"engine":"postgres","host":"db","username":"postgres","password":"m"}"#,
 /// ))?;
-/// let target = PostgresRole::new().master(master).previous_from(MemoryStore::new());
+/// let store = std::sync::Arc::new(MemoryStore::new());
+/// let target = PostgresRole::new().master(master).previous_from(store);
 /// assert!(!format!("{target:?}").contains("\"m\""));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
