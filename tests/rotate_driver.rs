@@ -226,29 +226,41 @@ async fn assert_safe_after_failure<S: SecretStore>(
     );
 }
 
-#[tokio::test]
-async fn store_fault_at_every_call_then_resume() {
+/// Injects every fault kind at every store call of a rotation, drops or
+/// fails the rotator, checks nothing was lost, resumes with the same token
+/// and checks the end state is exactly an unbroken rotation's.
+async fn fault_matrix<S: SecretStore>(make: impl Fn() -> S) {
     for strategy in [Strategy::SingleUser, Strategy::AlternatingUsers] {
         let n_calls = calls_in_rotation(strategy).await;
         assert!(n_calls >= 12, "{n_calls}");
         for fault in FAULTS {
             for at in 0..n_calls {
                 let what = format!("{strategy} {fault:?} at call {at}");
-                let store = FaultyStore::new(MemoryStore::new());
+                let store = FaultyStore::new(make());
                 let target = setup(&store.inner, strategy).await;
                 store.fail_at(at, fault);
                 {
                     // The "process": a rotator dropped when it hangs.
                     let rotator = Rotator::new(&store, target.clone()).retry(RetryPolicy::none());
-                    let r = tokio::time::timeout(
-                        Duration::from_millis(100),
-                        rotator.rotate(&sid("db/main"), &token(1)),
-                    )
-                    .await;
+                    // Drop it as soon as a hang fault has fired (the
+                    // store call never returns): a crash mid-step.
+                    let (id, t1) = (sid("db/main"), token(1));
+                    let r = tokio::select! {
+                        r = rotator.rotate(&id, &t1) => Some(r),
+                        _ = async {
+                            store.fired().await;
+                            if matches!(fault, Fault::HangBefore | Fault::HangAfter) {
+                                // Give a HangAfter's inner call time to land.
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                            } else {
+                                std::future::pending::<()>().await;
+                            }
+                        } => None,
+                    };
                     match r {
-                        Ok(Ok(_)) => panic!("{what}: a faulted rotation reported success"),
-                        Ok(Err(e)) => assert!(e.is_store(), "{what}: {e}"),
-                        Err(_) => assert!(
+                        Some(Ok(_)) => panic!("{what}: a faulted rotation reported success"),
+                        Some(Err(e)) => assert!(e.is_store(), "{what}: {e}"),
+                        None => assert!(
                             matches!(fault, Fault::HangBefore | Fault::HangAfter),
                             "{what}: unexpected hang"
                         ),
@@ -264,6 +276,27 @@ async fn store_fault_at_every_call_then_resume() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn store_fault_at_every_call_then_resume() {
+    fault_matrix(MemoryStore::new).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn store_fault_at_every_call_then_resume_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = std::cell::Cell::new(0);
+    fault_matrix(|| {
+        n.set(n.get() + 1);
+        rotaplan::rotate::SqliteStore::open(
+            dir.path().join(format!("{}.db", n.get())),
+            rotaplan::rotate::MasterKey::from_bytes([3; 32]),
+        )
+        .unwrap()
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -235,6 +235,34 @@ impl RotateError {
         RotateError::not_found(what)
     }
 
+    /// An "already exists" error for stores implemented outside this crate
+    /// (AWS `ResourceExistsException`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::RotateError;
+    /// assert!(RotateError::resource_exists("secret `x`").is_already_exists());
+    /// ```
+    pub fn resource_exists(what: &str) -> RotateError {
+        RotateError::already_exists(what)
+    }
+
+    /// A "rotation already in progress" error for stores implemented outside
+    /// this crate: `pending` is the version holding AWSPENDING.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::RotateError;
+    /// let err = RotateError::rotation_already_in_progress("db/main", "v2");
+    /// assert!(err.is_rotation_in_progress());
+    /// assert!(err.to_string().contains("`v2`"));
+    /// ```
+    pub fn rotation_already_in_progress(secret: &str, pending: &str) -> RotateError {
+        RotateError::rotation_in_progress(secret, pending)
+    }
+
     /// An "invalid request" error for stores implemented outside this crate
     /// (AWS `InvalidRequestException` / `InvalidParameterException`).
     ///

@@ -15,14 +15,14 @@ use super::store::{
     VersionInfo, VersionRef, MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
 };
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct VersionRec<V> {
     pub(crate) value: V,
     pub(crate) stages: BTreeSet<Stage>,
     pub(crate) created: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Record<V> {
     pub(crate) id: SecretId,
     pub(crate) rotation: Option<RotationConfig>,

@@ -376,7 +376,21 @@ impl SqliteStore {
         let shown = path.display().to_string();
         match create_private(&path) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    if let Ok(meta) = std::fs::metadata(&path) {
+                        if meta.permissions().mode() & 0o077 != 0 {
+                            tracing::warn!(
+                                path = %shown,
+                                "secret store file is accessible to group or others; \
+                                 values are encrypted, but consider chmod 600"
+                            );
+                        }
+                    }
+                }
+            }
             Err(e) => return Err(RotateError::store("open", e).context(format!("store `{shown}`"))),
         }
         let conn = Connection::open(&path).map_err(|e| sql_err(&path, "open", e))?;
@@ -474,8 +488,10 @@ impl SqliteStore {
             }
             let mut after = before.clone();
             let out = f(inner, &mut after, now)?;
-            save(&tx, &before, &after).map_err(|e| sql_err(&inner.path, "write", e))?;
-            tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
+            if after != before {
+                save(&tx, &before, &after).map_err(|e| sql_err(&inner.path, "write", e))?;
+                tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
+            }
             Ok(out)
         })
         .await

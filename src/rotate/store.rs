@@ -141,16 +141,35 @@ impl Token {
         Ok(Token(token))
     }
 
-    /// A fresh random token (a UUID v4 from the OS random source).
+    /// A fresh random token: a UUID v4 (hyphenated, 36 characters) from the
+    /// OS random source.
+    ///
+    /// # Panics
+    ///
+    /// If the OS random source fails (as `uuid`'s `new_v4` would).
     ///
     /// # Examples
     ///
     /// ```
     /// # use rotaplan::rotate::Token;
-    /// assert_ne!(Token::generate(), Token::generate());
+    /// let t = Token::generate();
+    /// assert_ne!(t, Token::generate());
+    /// assert_eq!(&t.as_str()[14..15], "4");
     /// ```
     pub fn generate() -> Token {
-        Token(uuid::Uuid::new_v4().hyphenated().to_string())
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b).expect("the OS random source failed");
+        b[6] = (b[6] & 0x0f) | 0x40; // version 4
+        b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        Token(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        ))
     }
 
     /// The token as a string.

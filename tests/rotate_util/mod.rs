@@ -38,6 +38,7 @@ pub struct FaultyStore<S> {
     pub inner: S,
     calls: AtomicUsize,
     plan: Mutex<Option<(usize, Fault)>>,
+    fired: std::sync::atomic::AtomicBool,
     pub log: Mutex<Vec<&'static str>>,
 }
 
@@ -47,6 +48,7 @@ impl<S: SecretStore> FaultyStore<S> {
             inner,
             calls: AtomicUsize::new(0),
             plan: Mutex::new(None),
+            fired: std::sync::atomic::AtomicBool::new(false),
             log: Mutex::new(Vec::new()),
         }
     }
@@ -55,6 +57,13 @@ impl<S: SecretStore> FaultyStore<S> {
     pub fn fail_at(&self, n: usize, fault: Fault) {
         let base = self.calls.load(Ordering::SeqCst);
         *self.plan.lock().unwrap() = Some((base + n, fault));
+    }
+
+    /// Resolves once the planned fault has been injected.
+    pub async fn fired(&self) {
+        while !self.fired.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
     }
 
     pub fn calls(&self) -> usize {
@@ -72,6 +81,9 @@ impl<S: SecretStore> FaultyStore<S> {
             Some((at, f)) if at == n => Some(f),
             _ => None,
         };
+        if fault.is_some() {
+            self.fired.store(true, Ordering::SeqCst);
+        }
         let injected = || RotateError::backend(op, std::io::Error::other("injected fault"));
         match fault {
             None => fut.await,

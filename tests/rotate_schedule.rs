@@ -1,0 +1,159 @@
+//! Scheduler glue: `due` and `run_due` (with the temporary rate(N days)
+//! window until the planner lands).
+#![cfg(feature = "rotate")]
+
+mod rotate_util;
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use rotaplan::rotate::{
+    Deletion, MemoryStore, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue,
+    SpecTarget, Stage, TargetSpec, Token,
+};
+use rotate_util::*;
+
+fn midnight(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.date_naive().and_time(NaiveTime::MIN).and_utc()
+}
+
+async fn add(store: &MemoryStore, name: &str, cfg: Option<RotationConfig>) {
+    store
+        .create(
+            &sid(name),
+            Some((&Token::generate(), &SecretValue::from("k0"))),
+            cfg.as_ref(),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn due_lists_open_and_overdue_windows_only() {
+    let store = MemoryStore::new();
+    let now = Utc::now();
+    let rate10 = || Some(RotationConfig::new("rate(10 days)"));
+    add(&store, "never-rotated", rate10()).await;
+    add(&store, "rotated-9-days-ago", rate10()).await;
+    store
+        .mark_rotated(&sid("rotated-9-days-ago"), now - Duration::days(9))
+        .await
+        .unwrap();
+    add(&store, "rotated-10-days-ago", rate10()).await;
+    store
+        .mark_rotated(&sid("rotated-10-days-ago"), now - Duration::days(10))
+        .await
+        .unwrap();
+    add(&store, "rotated-12-days-ago", rate10()).await;
+    store
+        .mark_rotated(&sid("rotated-12-days-ago"), now - Duration::days(12))
+        .await
+        .unwrap();
+    add(&store, "no-rules", None).await;
+    add(&store, "deleted", rate10()).await;
+    store
+        .delete(&sid("deleted"), Deletion::RecoveryWindow { days: 7 })
+        .await
+        .unwrap();
+    add(
+        &store,
+        "cron",
+        Some(RotationConfig::new("cron(0 4 ? * SUN *)")),
+    )
+    .await;
+
+    let rotator = Rotator::new(&store, SpecTarget::default());
+    let report = rotator.due(now).await.unwrap();
+    let names: Vec<&str> = report.due.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "never-rotated",
+            "rotated-10-days-ago",
+            "rotated-12-days-ago"
+        ]
+    );
+
+    let today = midnight(now);
+    let ten = &report.due[1];
+    assert_eq!(
+        (ten.start, ten.end, ten.overdue),
+        (today, today + Duration::days(1), false)
+    );
+    let twelve = &report.due[2];
+    assert_eq!(twelve.start, today - Duration::days(2));
+    assert!(twelve.overdue);
+    let never = &report.due[0];
+    assert_eq!((never.start, never.end), (now, today + Duration::days(1)));
+
+    assert_eq!(report.errors.len(), 1);
+    let (id, err) = &report.errors[0];
+    assert_eq!(id.as_str(), "cron");
+    assert!(err.is_schedule());
+    assert!(err.to_string().contains("until the planner lands"), "{err}");
+}
+
+#[tokio::test]
+async fn run_due_rotates_each_and_one_failure_does_not_stop_the_others() {
+    let store = MemoryStore::new();
+    let now = Utc::now();
+    add(&store, "a", Some(RotationConfig::new("rate(7 days)"))).await;
+    add(
+        &store,
+        "b-broken",
+        Some(RotationConfig::new("rate(7 days)").with_target(TargetSpec::Postgres)),
+    )
+    .await;
+    add(&store, "c", Some(RotationConfig::new("rate(7 days)"))).await;
+    add(
+        &store,
+        "d-cron",
+        Some(RotationConfig::new("cron(0 4 ? * SUN *)")),
+    )
+    .await;
+
+    let rotator = Rotator::new(&store, SpecTarget::default()).retry(RetryPolicy::none());
+    let summary = rotator.run_due(now).await.unwrap();
+    assert_eq!(summary.to_string(), "2 rotated, 2 failed");
+    let rotated: Vec<&str> = summary.rotated.iter().map(|o| o.secret.as_str()).collect();
+    assert_eq!(rotated, ["a", "c"]);
+    let mut failed: Vec<&str> = summary.failed.iter().map(|(id, _)| id.as_str()).collect();
+    failed.sort();
+    assert_eq!(failed, ["b-broken", "d-cron"]);
+
+    for name in ["a", "c"] {
+        let d = store.describe(&sid(name)).await.unwrap();
+        assert_eq!(d.versions.len(), 2, "{name}");
+        assert!(d.last_rotated.is_some());
+    }
+    // Rotated secrets are no longer due; the broken one still is.
+    let names: Vec<String> = rotator
+        .due(now)
+        .await
+        .unwrap()
+        .due
+        .iter()
+        .map(|d| d.id.to_string())
+        .collect();
+    assert_eq!(names, ["b-broken"]);
+
+    // The broken secret's unfinished rotation is resumed with its own token
+    // once the target works, not refused as "in progress".
+    let pending = store
+        .describe(&sid("b-broken"))
+        .await
+        .unwrap()
+        .version_with(&Stage::pending())
+        .cloned()
+        .unwrap();
+    store
+        .set_rotation(&sid("b-broken"), Some(&RotationConfig::new("rate(7 days)")))
+        .await
+        .unwrap();
+    let summary = rotator.run_due(now).await.unwrap();
+    // (d-cron still waits for the planner.)
+    assert_eq!(summary.to_string(), "1 rotated, 1 failed");
+    assert_eq!(summary.rotated[0].version, pending);
+    let d = store.describe(&sid("b-broken")).await.unwrap();
+    assert_eq!(d.version_with(&Stage::current()), Some(&pending));
+    assert_eq!(d.version_with(&Stage::pending()), None);
+    assert_eq!(d.versions.len(), 2, "no second pending version was made");
+}
