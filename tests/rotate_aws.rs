@@ -158,7 +158,12 @@ async fn put_value_rules() {
     let t4 = Token::generate();
     let blue = Stage::new("blue").unwrap();
     store
-        .put_value(&id, &t4, &SecretValue::binary(vec![0, 159, 255]), Some(&[blue.clone()]))
+        .put_value(
+            &id,
+            &t4,
+            &SecretValue::binary(vec![0, 159, 255]),
+            Some(std::slice::from_ref(&blue)),
+        )
         .await
         .unwrap();
     let v = store.get_value(&id, &VersionRef::Stage(blue.clone())).await.unwrap();

@@ -21,5 +21,11 @@ pub fn server(var: &str, what: &str) -> Option<String> {
 
 /// A short random suffix for names, so tests can share one server.
 pub fn unique() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
+    let token = rotaplan::rotate::Token::generate();
+    token
+        .as_str()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(12)
+        .collect()
 }
