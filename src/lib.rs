@@ -13,6 +13,11 @@
 //! - `cli` (default): the `plan` binary.
 //! - `serde`: `Serialize`/`Deserialize` for schedules (as their expression
 //!   string).
+//! - `rotate`: the rotation driver ([`rotate::Rotator`]), the
+//!   [`rotate::SecretStore`] and [`rotate::Target`] traits, the in-memory
+//!   store and the no-op and command targets (tokio, tracing).
+//! - `sqlite` (default): the durable embedded store, a SQLite file with
+//!   values encrypted by XChaCha20-Poly1305 (bundled SQLite).
 //! - `aws`: `rotate::AwsSecretsManager`, a secret store on AWS Secrets
 //!   Manager (aws-sdk-secretsmanager, aws-config; heavy to build).
 //! - `postgres`: `rotate::PostgresRole`, a rotation target changing

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rotaplan::rotate::{
-    MemoryStore, NoopTarget, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, Stage,
-    Step, Strategy, Token, VersionId, VersionRef,
+    MemoryStore, NoopTarget, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, Stage, Step, Strategy,
+    Token, VersionId, VersionRef,
 };
 use rotate_util::*;
 
@@ -20,11 +20,7 @@ const V0: &str = r#"{"username":"app","password":"p0","host":"db.internal"}"#;
 async fn setup<S: SecretStore>(store: &S, strategy: Strategy) -> LoginTarget {
     let cfg = RotationConfig::new("rate(30 days)").with_strategy(strategy);
     store
-        .create(
-            &sid("db/main"),
-            Some((&token(0), &SecretValue::from(V0))),
-            Some(&cfg),
-        )
+        .create(&sid("db/main"), Some((&token(0), &SecretValue::from(V0))), Some(&cfg))
         .await
         .unwrap();
     LoginTarget::with_user("app", "p0")
@@ -50,11 +46,7 @@ async fn assert_rotated<S: SecretStore>(store: &S, target: &LoginTarget, strateg
         .get_value(&id, &VersionRef::Id(VersionId::from(&token(0))))
         .await
         .unwrap();
-    assert_eq!(
-        old.value.expose_str(),
-        Some(V0),
-        "the old version is intact"
-    );
+    assert_eq!(old.value.expose_str(), Some(V0), "the old version is intact");
     let (user, pw) = creds(&cur.value);
     assert_ne!(pw, "p0");
     let j: serde_json::Value = serde_json::from_str(cur.value.expose_str().unwrap()).unwrap();
@@ -127,9 +119,7 @@ async fn new_token_refused_while_pending() {
     let err = rotator.rotate(&id, &token(2)).await.unwrap_err();
     assert!(err.is_rotation_in_progress(), "{err}");
     assert!(err.to_string().contains(token(1).as_str()), "{err}");
-    assert!(err
-        .to_string()
-        .starts_with("rotating secret `db/main`: createSecret: "));
+    assert!(err.to_string().starts_with("rotating secret `db/main`: createSecret: "));
     // The refused token left nothing behind.
     let d = store.describe(&id).await.unwrap();
     assert!(!d.versions.contains_key(&VersionId::from(&token(2))));
@@ -155,16 +145,10 @@ async fn stale_pending_on_current_does_not_block() {
         .update_stage(&id, &Stage::pending(), Some(&v0), None)
         .await
         .unwrap();
-    Rotator::new(&store, NoopTarget)
-        .rotate(&id, &token(1))
-        .await
-        .unwrap();
+    Rotator::new(&store, NoopTarget).rotate(&id, &token(1)).await.unwrap();
     let d = store.describe(&id).await.unwrap();
     assert_eq!(d.version_with(&Stage::pending()), None);
-    assert_eq!(
-        d.version_with(&Stage::current()),
-        Some(&VersionId::from(&token(1)))
-    );
+    assert_eq!(d.version_with(&Stage::current()), Some(&VersionId::from(&token(1))));
     assert_eq!(d.version_with(&Stage::previous()), Some(&v0));
 }
 
@@ -180,12 +164,7 @@ async fn calls_in_rotation(strategy: Strategy) -> usize {
 }
 
 /// After a failed attempt: no credential lost, no version lost.
-async fn assert_safe_after_failure<S: SecretStore>(
-    store: &S,
-    target: &LoginTarget,
-    strategy: Strategy,
-    what: &str,
-) {
+async fn assert_safe_after_failure<S: SecretStore>(store: &S, target: &LoginTarget, strategy: Strategy, what: &str) {
     let id = sid("db/main");
     let d = store.describe(&id).await.unwrap();
     assert!(
@@ -196,11 +175,7 @@ async fn assert_safe_after_failure<S: SecretStore>(
         .get_value(&id, &VersionRef::Id(VersionId::from(&token(0))))
         .await
         .unwrap();
-    assert_eq!(
-        old.value.expose_str(),
-        Some(V0),
-        "{what}: old value changed"
-    );
+    assert_eq!(old.value.expose_str(), Some(V0), "{what}: old value changed");
     let cur = store.get_value(&id, &VersionRef::current()).await.unwrap();
     match strategy {
         Strategy::AlternatingUsers => {
@@ -209,10 +184,7 @@ async fn assert_safe_after_failure<S: SecretStore>(
         _ => {
             // Single user: between setSecret and finishSecret only the
             // pending value works; one of the two always does.
-            let pending = store
-                .get_value(&id, &VersionRef::Stage(Stage::pending()))
-                .await
-                .ok();
+            let pending = store.get_value(&id, &VersionRef::Stage(Stage::pending())).await.ok();
             assert!(
                 target.logs_in(&cur.value) || pending.is_some_and(|p| target.logs_in(&p.value)),
                 "{what}: neither AWSCURRENT nor AWSPENDING logs in"
@@ -310,10 +282,7 @@ async fn target_fault_then_resume() {
             let rotator = Rotator::new(&store, target.clone())
                 .retry(RetryPolicy::none())
                 .step_timeout(Duration::from_millis(100));
-            let err = rotator
-                .rotate(&sid("db/main"), &token(1))
-                .await
-                .unwrap_err();
+            let err = rotator.rotate(&sid("db/main"), &token(1)).await.unwrap_err();
             match fault {
                 TargetFault::SetHang | TargetFault::TestHang => {
                     assert!(err.is_timeout(), "{what}: {err}")
@@ -348,20 +317,10 @@ async fn crash_inside_every_step_then_resume() {
                 // finish: describe, update(current) → hang after moving current.
                 _ => store.fail_at(1, Fault::HangAfter),
             }
-            let r = tokio::time::timeout(
-                Duration::from_millis(100),
-                rotator.run_step(&id, &token(1), step),
-            )
-            .await;
+            let r = tokio::time::timeout(Duration::from_millis(100), rotator.run_step(&id, &token(1), step)).await;
             assert!(r.is_err(), "{strategy} {step}: expected a hang");
             drop(rotator);
-            assert_safe_after_failure(
-                &store.inner,
-                &target,
-                strategy,
-                &format!("{strategy} {step}"),
-            )
-            .await;
+            assert_safe_after_failure(&store.inner, &target, strategy, &format!("{strategy} {step}")).await;
             Rotator::new(&store.inner, target.clone())
                 .rotate(&id, &token(1))
                 .await
@@ -391,8 +350,7 @@ async fn retries_resume_with_the_same_token() {
 #[tokio::test]
 async fn final_errors_are_not_retried() {
     let store = FaultyStore::new(MemoryStore::new());
-    let rotator = Rotator::new(&store, NoopTarget)
-        .retry(RetryPolicy::new(5).backoff(Duration::ZERO, Duration::ZERO));
+    let rotator = Rotator::new(&store, NoopTarget).retry(RetryPolicy::new(5).backoff(Duration::ZERO, Duration::ZERO));
     let err = rotator.rotate(&sid("nope"), &token(1)).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
     assert_eq!(store.calls(), 1, "not-found is final: one describe only");
@@ -403,11 +361,7 @@ async fn shared_store_via_arc_and_plain_api_key() {
     let store = Arc::new(MemoryStore::new());
     let id = sid("api/key");
     store
-        .create(
-            &id,
-            Some((&Token::generate(), &SecretValue::from("k0"))),
-            None,
-        )
+        .create(&id, Some((&Token::generate(), &SecretValue::from("k0"))), None)
         .await
         .unwrap();
     let rotator = Rotator::new(Arc::clone(&store), NoopTarget);
@@ -424,11 +378,7 @@ async fn alternating_needs_json_username() {
     let id = sid("api/key");
     let cfg = RotationConfig::new("rate(1 day)").with_strategy(Strategy::AlternatingUsers);
     store
-        .create(
-            &id,
-            Some((&token(0), &SecretValue::from("plain"))),
-            Some(&cfg),
-        )
+        .create(&id, Some((&token(0), &SecretValue::from("plain"))), Some(&cfg))
         .await
         .unwrap();
     let err = Rotator::new(&store, NoopTarget)

@@ -29,9 +29,7 @@ fn default_is_32_chars_with_every_type() {
 fn exclusions_hold() {
     type Check = fn(char) -> bool;
     let cases: Vec<(PasswordPolicy, Check)> = vec![
-        (PasswordPolicy::default().exclude_numbers(true), |c| {
-            !c.is_ascii_digit()
-        }),
+        (PasswordPolicy::default().exclude_numbers(true), |c| !c.is_ascii_digit()),
         (PasswordPolicy::default().exclude_punctuation(true), |c| {
             c.is_ascii_alphanumeric()
         }),
@@ -41,10 +39,9 @@ fn exclusions_hold() {
         (PasswordPolicy::default().exclude_lowercase(true), |c| {
             !c.is_ascii_lowercase()
         }),
-        (
-            PasswordPolicy::default().exclude_characters("aeiouAEIOU01!\"'`"),
-            |c| !"aeiouAEIOU01!\"'`".contains(c),
-        ),
+        (PasswordPolicy::default().exclude_characters("aeiouAEIOU01!\"'`"), |c| {
+            !"aeiouAEIOU01!\"'`".contains(c)
+        }),
     ];
     for (policy, ok) in cases {
         for _ in 0..100 {
@@ -81,18 +78,12 @@ fn impossible_policies_are_errors() {
         .exclude_uppercase(true)
         .exclude_lowercase(true);
     let err = all_off.generate().unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "password generation: every character is excluded"
-    );
+    assert_eq!(err.to_string(), "password generation: every character is excluded");
     assert!(PasswordPolicy::default().length(0).generate().is_err());
     assert!(PasswordPolicy::default().length(4097).generate().is_err());
     assert!(PasswordPolicy::default().length(4096).generate().is_ok());
     let err = PasswordPolicy::default().length(3).generate().unwrap_err();
-    assert!(
-        err.to_string().contains("shorter than the 4 required"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("shorter than the 4 required"), "{err}");
     // A type whose characters are all excluded cannot be required...
     let no_digits = PasswordPolicy::default().exclude_characters("0123456789");
     assert!(no_digits.generate().is_err());

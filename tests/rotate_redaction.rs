@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rotaplan::rotate::{
-    CommandTarget, MemoryStore, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue,
-    SpecTarget, Stage, Step, StepContext, Strategy, Target, TargetSpec, VersionRef,
+    CommandTarget, MemoryStore, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, SpecTarget, Stage,
+    Step, StepContext, Strategy, Target, TargetSpec, VersionRef,
 };
 use rotate_util::*;
 
@@ -174,10 +174,7 @@ async fn command_target_contract() {
     target.test_secret(&ctx, &pending).await.unwrap();
 
     let env = std::fs::read_to_string(dir.path().join("setSecret.env")).unwrap();
-    assert_eq!(
-        env.trim(),
-        format!("setSecret db/main {t} alternating-users")
-    );
+    assert_eq!(env.trim(), format!("setSecret db/main {t} alternating-users"));
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("setSecret.json")).unwrap()).unwrap();
     assert_eq!(json["Step"], "setSecret");
@@ -188,8 +185,7 @@ async fn command_target_contract() {
     assert_eq!(json["PendingSecret"]["password"], "P1");
     assert_eq!(json["CurrentSecret"], "plain-current");
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("testSecret.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join("testSecret.json")).unwrap()).unwrap();
     assert_eq!(json["Step"], "testSecret");
     assert!(json["CurrentSecret"].is_null());
 
@@ -222,18 +218,12 @@ async fn command_target_contract() {
         .test_secret(&ctx, &pending)
         .await
         .unwrap_err();
-    assert!(
-        err.is_target() && err.to_string().contains("cannot start"),
-        "{err}"
-    );
+    assert!(err.is_target() && err.to_string().contains("cannot start"), "{err}");
 
     // A program that never reads its input still works.
     let ignore = script(dir.path(), "exit 0");
     let big = SecretValue::from("x".repeat(1 << 20));
-    CommandTarget::new(&ignore)
-        .test_secret(&ctx, &big)
-        .await
-        .unwrap();
+    CommandTarget::new(&ignore).test_secret(&ctx, &big).await.unwrap();
 }
 
 #[tokio::test]
@@ -250,10 +240,7 @@ async fn postgres_spec_is_refused_until_it_exists() {
         .rotate(&id, &token(1))
         .await
         .unwrap_err();
-    assert!(
-        err.is_target() && err.to_string().contains("postgres"),
-        "{err}"
-    );
+    assert!(err.is_target() && err.to_string().contains("postgres"), "{err}");
     // The failed rotation left its pending version for a resume.
     let d = store.describe(&id).await.unwrap();
     assert!(d.version_with(&Stage::pending()).is_some());

@@ -6,8 +6,8 @@ mod rotate_util;
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use rotaplan::rotate::{
-    Deletion, MemoryStore, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue,
-    SpecTarget, Stage, TargetSpec, Token,
+    Deletion, MemoryStore, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, SpecTarget, Stage,
+    TargetSpec, Token,
 };
 use rotate_util::*;
 
@@ -53,24 +53,12 @@ async fn due_lists_open_and_overdue_windows_only() {
         .delete(&sid("deleted"), Deletion::RecoveryWindow { days: 7 })
         .await
         .unwrap();
-    add(
-        &store,
-        "cron",
-        Some(RotationConfig::new("cron(0 4 ? * SUN *)")),
-    )
-    .await;
+    add(&store, "cron", Some(RotationConfig::new("cron(0 4 ? * SUN *)"))).await;
 
     let rotator = Rotator::new(&store, SpecTarget::default());
     let report = rotator.due(now).await.unwrap();
     let names: Vec<&str> = report.due.iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "never-rotated",
-            "rotated-10-days-ago",
-            "rotated-12-days-ago"
-        ]
-    );
+    assert_eq!(names, ["never-rotated", "rotated-10-days-ago", "rotated-12-days-ago"]);
 
     let today = midnight(now);
     let ten = &report.due[1];
@@ -103,12 +91,7 @@ async fn run_due_rotates_each_and_one_failure_does_not_stop_the_others() {
     )
     .await;
     add(&store, "c", Some(RotationConfig::new("rate(7 days)"))).await;
-    add(
-        &store,
-        "d-cron",
-        Some(RotationConfig::new("cron(0 4 ? * SUN *)")),
-    )
-    .await;
+    add(&store, "d-cron", Some(RotationConfig::new("cron(0 4 ? * SUN *)"))).await;
 
     let rotator = Rotator::new(&store, SpecTarget::default()).retry(RetryPolicy::none());
     let summary = rotator.run_due(now).await.unwrap();

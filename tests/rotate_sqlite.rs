@@ -9,8 +9,8 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use rotaplan::rotate::{
-    MasterKey, NoopTarget, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue,
-    SqliteStore, Stage, Step, StepContext, Strategy, Target, TargetSpec, VersionId, VersionRef,
+    MasterKey, NoopTarget, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, SqliteStore, Stage, Step,
+    StepContext, Strategy, Target, TargetSpec, VersionId, VersionRef,
 };
 use rotate_util::*;
 
@@ -64,11 +64,7 @@ fn values_are_encrypted_at_rest_and_survive_reopen() {
             .with_strategy(Strategy::AlternatingUsers)
             .with_target(TargetSpec::Command("/bin/true".into()));
         store
-            .create(
-                &id,
-                Some((&token(0), &SecretValue::from(SECRET))),
-                Some(&cfg),
-            )
+            .create(&id, Some((&token(0), &SecretValue::from(SECRET))), Some(&cfg))
             .await
             .unwrap();
         store
@@ -82,10 +78,7 @@ fn values_are_encrypted_at_rest_and_survive_reopen() {
             .unwrap();
     });
     let raw = std::fs::read(&db).unwrap();
-    assert!(
-        !contains(&raw, SECRET.as_bytes()),
-        "plaintext found in the file"
-    );
+    assert!(!contains(&raw, SECRET.as_bytes()), "plaintext found in the file");
     assert!(!contains(&raw, &KEY), "master key found in the file");
     assert!(!contains(&raw, &[0xde, 0xad, 0xbe, 0xef]));
     assert!(contains(&raw, b"db/main"), "names are not secret");
@@ -151,10 +144,7 @@ fn wrong_key_and_tampering_are_detected() {
     }
     rt().block_on(async {
         let store = SqliteStore::open(&db, MasterKey::from_bytes(KEY)).unwrap();
-        let err = store
-            .get_value(&id, &VersionRef::current())
-            .await
-            .unwrap_err();
+        let err = store.get_value(&id, &VersionRef::current()).await.unwrap_err();
         assert!(err.is_key(), "{err}");
         assert!(err.to_string().contains("cannot decrypt version"), "{err}");
     });
@@ -181,15 +171,9 @@ fn master_key_sources() {
 
     let err = MasterKey::from_file(&bad_file).unwrap_err();
     assert!(err.is_key());
-    assert!(
-        !err.to_string().contains("not a key"),
-        "never echo key material: {err}"
-    );
+    assert!(!err.to_string().contains("not a key"), "never echo key material: {err}");
     let err = MasterKey::from_hex(&format!("{}g", &hex[..63])).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "master key: not a hex digit at position 63"
-    );
+    assert_eq!(err.to_string(), "master key: not a hex digit at position 63");
 
     // The environment variable (this test alone touches it).
     std::env::set_var(rotaplan::rotate::MASTER_KEY_ENV, hex);
@@ -238,11 +222,7 @@ fn a_held_lock_makes_calls_busy_not_wrong() {
 async fn seed(db: &Path) {
     let store = SqliteStore::open(db, MasterKey::from_bytes(KEY)).unwrap();
     store
-        .create(
-            &sid("db/main"),
-            Some((&token(0), &SecretValue::from("v0"))),
-            None,
-        )
+        .create(&sid("db/main"), Some((&token(0), &SecretValue::from("v0"))), None)
         .await
         .unwrap();
 }
@@ -261,11 +241,7 @@ fn two_connections_race_the_claim_exactly_one_wins() {
                 std::thread::spawn(move || {
                     let store = SqliteStore::open(&db, MasterKey::from_bytes(KEY)).unwrap();
                     barrier.wait();
-                    rt().block_on(Rotator::new(&store, NoopTarget).run_step(
-                        &sid("db/main"),
-                        &token(n),
-                        Step::Create,
-                    ))
+                    rt().block_on(Rotator::new(&store, NoopTarget).run_step(&sid("db/main"), &token(n), Step::Create))
                 })
             })
             .collect();
@@ -281,11 +257,7 @@ fn two_connections_race_the_claim_exactly_one_wins() {
                 .await
                 .unwrap()
         });
-        assert_eq!(
-            d.versions.len(),
-            2,
-            "round {round}: exactly one pending version"
-        );
+        assert_eq!(d.versions.len(), 2, "round {round}: exactly one pending version");
     }
 }
 
@@ -303,11 +275,7 @@ impl Target for SlowTarget {
         tokio::time::sleep(self.0).await;
         Ok(())
     }
-    async fn test_secret(
-        &self,
-        _: &StepContext<'_>,
-        _: &SecretValue,
-    ) -> Result<(), rotaplan::rotate::RotateError> {
+    async fn test_secret(&self, _: &StepContext<'_>, _: &SecretValue) -> Result<(), rotaplan::rotate::RotateError> {
         Ok(())
     }
 }
@@ -321,10 +289,7 @@ fn assert_one_rotation(db: &Path, winner: u8) {
             d.version_with(&Stage::current()),
             Some(&VersionId::from(&token(winner)))
         );
-        assert_eq!(
-            d.version_with(&Stage::previous()),
-            Some(&VersionId::from(&token(0)))
-        );
+        assert_eq!(d.version_with(&Stage::previous()), Some(&VersionId::from(&token(0))));
         assert_eq!(d.version_with(&Stage::pending()), None);
     });
 }
@@ -349,11 +314,7 @@ fn two_rotators_race_whole_rotations_exactly_one_happens() {
         })
         .collect();
     let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let winners: Vec<u8> = results
-        .iter()
-        .filter(|(_, r)| r.is_ok())
-        .map(|(n, _)| *n)
-        .collect();
+    let winners: Vec<u8> = results.iter().filter(|(_, r)| r.is_ok()).map(|(n, _)| *n).collect();
     assert_eq!(winners.len(), 1, "{results:?}");
     let (_, loser) = results.iter().find(|(_, r)| r.is_err()).unwrap();
     assert!(loser.as_ref().unwrap_err().is_rotation_in_progress());
@@ -444,14 +405,8 @@ fn full_rotation_on_sqlite_with_noop_target() {
         rotator.rotate(&sid("db/main"), &token(2)).await.unwrap();
         let d = store.describe(&sid("db/main")).await.unwrap();
         assert_eq!(d.versions.len(), 3);
-        assert_eq!(
-            d.version_with(&Stage::current()),
-            Some(&VersionId::from(&token(2)))
-        );
-        assert_eq!(
-            d.version_with(&Stage::previous()),
-            Some(&VersionId::from(&token(1)))
-        );
+        assert_eq!(d.version_with(&Stage::current()), Some(&VersionId::from(&token(2))));
+        assert_eq!(d.version_with(&Stage::previous()), Some(&VersionId::from(&token(1))));
         assert!(d.versions[&VersionId::from(&token(0))].stages.is_empty());
         assert!(d.last_rotated.is_some());
         let listed = store.list().await.unwrap();

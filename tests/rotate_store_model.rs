@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use rotaplan::rotate::{
-    Deletion, MemoryStore, NoopTarget, RetryPolicy, RotateError, Rotator, SecretStore, SecretValue,
-    Stage, VersionId, VersionRef,
+    Deletion, MemoryStore, NoopTarget, RetryPolicy, RotateError, Rotator, SecretStore, SecretValue, Stage, VersionId,
+    VersionRef,
 };
 use rotate_util::*;
 
@@ -102,11 +102,7 @@ impl Model {
         self.versions.get_mut(&to).unwrap().1.insert("AWSCURRENT");
         if let Some(left) = left.filter(|l| *l != to) {
             self.strip("AWSPREVIOUS");
-            self.versions
-                .get_mut(&left)
-                .unwrap()
-                .1
-                .insert("AWSPREVIOUS");
+            self.versions.get_mut(&left).unwrap().1.insert("AWSPREVIOUS");
         }
     }
 
@@ -115,11 +111,7 @@ impl Model {
             return Outcome::Invalid;
         }
         if let Some((v, _)) = self.versions.get(&token) {
-            return if v == value {
-                Outcome::Ok
-            } else {
-                Outcome::Exists
-            };
+            return if v == value { Outcome::Ok } else { Outcome::Exists };
         }
         let stages: BTreeSet<&'static str> = match stages {
             None => ["AWSCURRENT"].into_iter().collect(),
@@ -132,8 +124,7 @@ impl Model {
                 }
             }
         }
-        self.versions
-            .insert(token, (value.to_owned(), BTreeSet::new()));
+        self.versions.insert(token, (value.to_owned(), BTreeSet::new()));
         if stages.contains("AWSCURRENT") {
             self.move_current(token);
         }
@@ -148,11 +139,7 @@ impl Model {
         if self.deleted {
             return Outcome::Invalid;
         }
-        if to
-            .into_iter()
-            .chain(from)
-            .any(|v| !self.versions.contains_key(&v))
-        {
+        if to.into_iter().chain(from).any(|v| !self.versions.contains_key(&v)) {
             return Outcome::NotFound;
         }
         let h = self.holder(stage);
@@ -216,11 +203,7 @@ impl Model {
         if !self.versions[&token].1.contains("AWSCURRENT") {
             self.move_current(token);
         }
-        self.versions
-            .get_mut(&token)
-            .unwrap()
-            .1
-            .remove("AWSPENDING");
+        self.versions.get_mut(&token).unwrap().1.remove("AWSPENDING");
         (Outcome::Ok, created)
     }
 }
@@ -251,20 +234,12 @@ async fn observe<S: SecretStore>(store: &S) -> Model {
         let stages = info
             .stages
             .iter()
-            .map(|s| {
-                *STAGES
-                    .iter()
-                    .find(|x| **x == s.as_str())
-                    .expect("known stage")
-            })
+            .map(|s| *STAGES.iter().find(|x| **x == s.as_str()).expect("known stage"))
             .collect();
         m.versions.insert(t, (value, stages));
     }
     if m.deleted {
-        store
-            .delete(&id, Deletion::RecoveryWindow { days: 7 })
-            .await
-            .unwrap();
+        store.delete(&id, Deletion::RecoveryWindow { days: 7 }).await.unwrap();
     }
     m
 }
@@ -289,12 +264,7 @@ async fn run_ops<S: SecretStore>(store: &S, ops: &[Op]) -> Result<(), TestCaseEr
                     .as_ref()
                     .map(|s| s.iter().map(|i| Stage::new(STAGES[*i]).unwrap()).collect());
                 let got = store
-                    .put_value(
-                        &id,
-                        &token(*t),
-                        &SecretValue::from(VALUES[*value]),
-                        st.as_deref(),
-                    )
+                    .put_value(&id, &token(*t), &SecretValue::from(VALUES[*value]), st.as_deref())
                     .await
                     .map(|_| ());
                 let want = model.put(*t, VALUES[*value], stages.as_deref());
@@ -315,10 +285,7 @@ async fn run_ops<S: SecretStore>(store: &S, ops: &[Op]) -> Result<(), TestCaseEr
                 prop_assert_eq!(classify(&got), want, "op {} {:?}", i, op);
             }
             Op::Delete => {
-                store
-                    .delete(&id, Deletion::RecoveryWindow { days: 7 })
-                    .await
-                    .unwrap();
+                store.delete(&id, Deletion::RecoveryWindow { days: 7 }).await.unwrap();
                 model.deleted = true;
             }
             Op::Restore => {
@@ -331,25 +298,12 @@ async fn run_ops<S: SecretStore>(store: &S, ops: &[Op]) -> Result<(), TestCaseEr
                         .retry(RetryPolicy::none())
                         .rotate(&id, &token(*t))
                         .await;
-                    prop_assert!(
-                        got.is_err()
-                            || before
-                                .versions
-                                .get(t)
-                                .is_some_and(|v| v.1.contains("AWSCURRENT"))
-                    );
+                    prop_assert!(got.is_err() || before.versions.get(t).is_some_and(|v| v.1.contains("AWSCURRENT")));
                 } else {
                     let (want, created) = model.rotate(*t);
                     if let Some((at, after)) = fault {
                         let faulty = FaultyStore::new(store);
-                        faulty.fail_at(
-                            *at,
-                            if *after {
-                                Fault::ErrAfter
-                            } else {
-                                Fault::ErrBefore
-                            },
-                        );
+                        faulty.fail_at(*at, if *after { Fault::ErrAfter } else { Fault::ErrBefore });
                         let _ = Rotator::new(&faulty, NoopTarget)
                             .retry(RetryPolicy::none())
                             .rotate(&id, &token(*t))
@@ -358,20 +312,10 @@ async fn run_ops<S: SecretStore>(store: &S, ops: &[Op]) -> Result<(), TestCaseEr
                         // AWSCURRENT still where a value is.
                         let mid = observe(store).await;
                         for (v, (value, _)) in &before.versions {
-                            prop_assert_eq!(
-                                &mid.versions[v].0,
-                                value,
-                                "op {} {:?}: value changed",
-                                i,
-                                op
-                            );
+                            prop_assert_eq!(&mid.versions[v].0, value, "op {} {:?}: value changed", i, op);
                         }
                         if before.holder("AWSCURRENT").is_some() {
-                            prop_assert!(
-                                mid.holder("AWSCURRENT").is_some(),
-                                "op {} lost AWSCURRENT",
-                                i
-                            );
+                            prop_assert!(mid.holder("AWSCURRENT").is_some(), "op {} lost AWSCURRENT", i);
                         }
                     }
                     // Resume (or run) without faults.
@@ -508,12 +452,7 @@ fn hand_worked_stage_rules() {
             .is_invalid_request());
         // Unknown version: not found.
         assert!(store
-            .update_stage(
-                &id,
-                &Stage::new("x").unwrap(),
-                Some(&VersionId::from(&token(5))),
-                None
-            )
+            .update_stage(&id, &Stage::new("x").unwrap(), Some(&VersionId::from(&token(5))), None)
             .await
             .unwrap_err()
             .is_not_found());
@@ -525,10 +464,7 @@ fn hand_worked_stage_rules() {
                 .unwrap_err()
                 .is_invalid_request());
         }
-        let when = store
-            .delete(&id, Deletion::RecoveryWindow { days: 7 })
-            .await
-            .unwrap();
+        let when = store.delete(&id, Deletion::RecoveryWindow { days: 7 }).await.unwrap();
         assert!(when > chrono::Utc::now() + chrono::Duration::days(6));
         assert!(store
             .get_value(&id, &VersionRef::current())

@@ -197,11 +197,14 @@ impl Compiled {
         false
     }
 
-    /// The closest two firing times-of-day in hours, for a schedule whose
-    /// minutes field holds one value: `(from_hour, to_hour, gap_hours)`,
-    /// where `to_hour < from_hour` means "the next day". `None` when it fires
-    /// once a day on days that are never consecutive.
-    pub(crate) fn min_hour_gap(&self) -> Option<(u8, u8, u8)> {
+    /// The closest two firing times-of-day less than `limit` hours apart,
+    /// for a schedule whose minutes field holds one value:
+    /// `(from_hour, to_hour, gap_hours)`, where `to_hour <= from_hour` means
+    /// "the next day". `None` when no two firings are that close.
+    ///
+    /// Midnight is only crossed on days followed by a firing day; finding
+    /// those scans the calendar, so it is done only when it could matter.
+    pub(crate) fn hour_gap_below(&self, limit: u8) -> Option<(u8, u8, u8)> {
         let hours: Vec<u8> = (0..24).filter(|h| self.hours & (1 << h) != 0).collect();
         let mut best: Option<(u8, u8, u8)> = None;
         for pair in hours.windows(2) {
@@ -212,10 +215,10 @@ impl Compiled {
         }
         let (first, last) = (*hours.first()?, *hours.last()?);
         let midnight_gap = 24 - last + first;
-        if best.is_none_or(|b| midnight_gap < b.2) && self.fires_on_consecutive_days() {
+        if midnight_gap < limit && best.is_none_or(|b| midnight_gap < b.2) && self.fires_on_consecutive_days() {
             best = Some((last, first, midnight_gap));
         }
-        best
+        best.filter(|b| b.2 < limit)
     }
 }
 
@@ -238,14 +241,22 @@ fn value_set(field: &CronField, index: usize) -> [u64; 4] {
     let (min, max) = bounds(index);
     let mut set = [0u64; 4];
     let mut add = |from: u16, to: u16, step: u16| {
-        let mut v = from;
-        while v <= to {
-            let i = (v - min) as usize;
-            set[i / 64] |= 1 << (i % 64);
-            v = match v.checked_add(step) {
-                Some(n) => n,
-                None => break,
-            };
+        let (from, to) = ((from - min) as usize, (to - min) as usize);
+        if step == 1 {
+            // Whole words at a time: `*` over 230 years is four stores.
+            for (w, word) in set.iter_mut().enumerate() {
+                let (lo, hi) = (w * 64, w * 64 + 63);
+                if to < lo || from > hi {
+                    continue;
+                }
+                let a = from.max(lo) - lo;
+                let b = to.min(hi) - lo;
+                *word |= (u64::MAX >> (63 - b)) & (u64::MAX << a);
+            }
+        } else {
+            for i in (from..=to).step_by(step as usize) {
+                set[i / 64] |= 1 << (i % 64);
+            }
         }
     };
     for item in field.items() {
@@ -317,6 +328,35 @@ mod tests {
                     assert_eq!(weekday(y, m, d) as u32, date.weekday().num_days_from_sunday(), "{date}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn value_sets_match_a_naive_enumeration() {
+        use crate::expr::{Profile, Schedule};
+        let s = Schedule::parse_with(
+            "cron(5-50/7,59 1-22 2-31/3 2-11 ? 1971-2130,2140-2199/3)",
+            Profile::EventBridge,
+        );
+        let Ok(Schedule::Cron(c)) = s else { panic!("{s:?}") };
+        let c = c.compiled();
+        for m in 0..60 {
+            let want = (5..=50).step_by(7).any(|x| x == m) || m == 59;
+            assert_eq!(c.minutes & (1 << m) != 0, want, "minute {m}");
+        }
+        for h in 0..24 {
+            assert_eq!(c.hours & (1 << h) != 0, (1..=22).contains(&h), "hour {h}");
+        }
+        for mo in 1..=12 {
+            assert_eq!(c.has_month(mo), (2..=11).contains(&mo), "month {mo}");
+        }
+        assert_eq!(
+            c.days,
+            DaySpec::MonthDays((2..=31).step_by(3).fold(0, |acc, d| acc | 1 << d))
+        );
+        for y in 1960..2210 {
+            let want = (1971..=2130).contains(&y) || (2140..=2199).step_by(3).any(|x| x == y);
+            assert_eq!(c.has_year(y), want, "year {y}");
         }
     }
 

@@ -99,14 +99,12 @@ pub(crate) fn compiled(c: &Compiled, p: &CronSpans, profile: Profile) -> Result<
         return Err((ErrorKind::NeverFires, spans, None));
     }
     if profile == Profile::SecretsManager {
-        if let Some((from, to, gap)) = c.min_hour_gap() {
-            if gap < MIN_GAP_HOURS {
-                return Err((
-                    ErrorKind::TooFrequent { from, to, gap },
-                    vec![p.field_spans[1].clone()],
-                    Some(Field::Hours),
-                ));
-            }
+        if let Some((from, to, gap)) = c.hour_gap_below(MIN_GAP_HOURS) {
+            return Err((
+                ErrorKind::TooFrequent { from, to, gap },
+                vec![p.field_spans[1].clone()],
+                Some(Field::Hours),
+            ));
         }
     }
     Ok(())

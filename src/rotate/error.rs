@@ -102,10 +102,7 @@ impl RotateError {
 
     #[cold]
     #[inline(never)]
-    pub(crate) fn rotation_in_progress(
-        secret: impl Into<String>,
-        pending: impl Into<String>,
-    ) -> RotateError {
+    pub(crate) fn rotation_in_progress(secret: impl Into<String>, pending: impl Into<String>) -> RotateError {
         RotateError::new(ErrorKind::RotationInProgress {
             secret: secret.into(),
             pending: pending.into(),
@@ -200,10 +197,7 @@ impl RotateError {
     /// assert!(err.is_store());
     /// assert_eq!(err.to_string(), "store put failed: connection reset");
     /// ```
-    pub fn backend(
-        op: &str,
-        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
-    ) -> RotateError {
+    pub fn backend(op: &str, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> RotateError {
         RotateError::store(op, source)
     }
 
@@ -358,10 +352,7 @@ impl RotateError {
     /// # }).unwrap();
     /// ```
     pub fn is_rotation_in_progress(&self) -> bool {
-        matches!(
-            self.kind(),
-            ErrorKind::RotationInProgress { .. } | ErrorKind::Busy(_)
-        )
+        matches!(self.kind(), ErrorKind::RotationInProgress { .. } | ErrorKind::Busy(_))
     }
 
     /// The store's lock was held by another connection or process for longer
@@ -452,10 +443,7 @@ impl RotateError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self.kind(),
-            ErrorKind::Store(_)
-                | ErrorKind::Target(_)
-                | ErrorKind::Timeout { .. }
-                | ErrorKind::Busy(_)
+            ErrorKind::Store(_) | ErrorKind::Target(_) | ErrorKind::Timeout { .. } | ErrorKind::Busy(_)
         )
     }
 }
@@ -481,10 +469,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Target(msg) => write!(f, "target failed: {msg}"),
             ErrorKind::Store(op) => write!(f, "store {op} failed"),
             ErrorKind::Key(reason) => write!(f, "master key: {reason}"),
-            ErrorKind::Decrypt(what) => write!(
-                f,
-                "cannot decrypt {what} (wrong master key or corrupted store)"
-            ),
+            ErrorKind::Decrypt(what) => write!(f, "cannot decrypt {what} (wrong master key or corrupted store)"),
             ErrorKind::Schedule(reason) => write!(f, "schedule: {reason}"),
             ErrorKind::Password(reason) => write!(f, "password generation: {reason}"),
         }
@@ -572,10 +557,7 @@ mod tests {
 
     #[test]
     fn size_is_one_pointer() {
-        assert_eq!(
-            std::mem::size_of::<RotateError>(),
-            std::mem::size_of::<usize>()
-        );
+        assert_eq!(std::mem::size_of::<RotateError>(), std::mem::size_of::<usize>());
         assert_eq!(
             std::mem::size_of::<Result<(), RotateError>>(),
             std::mem::size_of::<usize>()
@@ -597,10 +579,7 @@ mod tests {
         assert!(!err.is_not_found());
         // source() walks one level at a time down to the foreign error.
         let s1 = err.source().unwrap();
-        assert_eq!(
-            s1.to_string(),
-            "createSecret: store put failed: database is locked"
-        );
+        assert_eq!(s1.to_string(), "createSecret: store put failed: database is locked");
         let s2 = s1.source().unwrap();
         let s3 = s2.source().unwrap();
         assert_eq!(s3.to_string(), "database is locked");

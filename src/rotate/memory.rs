@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use super::error::RotateError;
 use super::rules::{secret_not_found, Record};
 use super::store::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue,
-    SecretVersion, Stage, Token, VersionId, VersionRef,
+    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage, Token,
+    VersionId, VersionRef,
 };
 
 /// A secret store in process memory. Nothing survives the process; values
@@ -111,11 +111,7 @@ impl SecretStore for MemoryStore {
         self.with(id, |rec, _| Ok(rec.describe()))
     }
 
-    async fn get_value(
-        &self,
-        id: &SecretId,
-        which: &VersionRef,
-    ) -> Result<SecretVersion, RotateError> {
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
         self.with(id, |rec, _| {
             rec.ensure_live()?;
             let (version, v) = rec.find(which)?;
@@ -136,13 +132,7 @@ impl SecretStore for MemoryStore {
         stages: Option<&[Stage]>,
     ) -> Result<PutOutcome, RotateError> {
         self.with(id, |rec, now| {
-            rec.put(
-                token,
-                stages,
-                now,
-                |old| Ok(old == value),
-                || Ok(value.clone()),
-            )
+            rec.put(token, stages, now, |old| Ok(old == value), || Ok(value.clone()))
         })
     }
 
@@ -153,16 +143,10 @@ impl SecretStore for MemoryStore {
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
     ) -> Result<(), RotateError> {
-        self.with(id, |rec, now| {
-            rec.update_stage(stage, move_to, remove_from, now)
-        })
+        self.with(id, |rec, now| rec.update_stage(stage, move_to, remove_from, now))
     }
 
-    async fn set_rotation(
-        &self,
-        id: &SecretId,
-        rotation: Option<&RotationConfig>,
-    ) -> Result<(), RotateError> {
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
         self.with(id, |rec, now| {
             rec.ensure_live()?;
             rec.rotation = rotation.cloned();

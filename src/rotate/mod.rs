@@ -107,9 +107,8 @@ pub use schedule::{Due, DueReport, RunSummary};
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{MasterKey, SqliteStore, MASTER_KEY_ENV};
 pub use store::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue,
-    SecretVersion, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
-    MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
+    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage,
+    Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef, MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
 };
 pub use target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
 
@@ -203,9 +202,7 @@ impl RetryPolicy {
 
     fn delay(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.initial_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
     }
 }
 
@@ -380,11 +377,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
-    pub async fn rotate(
-        &self,
-        id: &SecretId,
-        token: &Token,
-    ) -> Result<RotationOutcome, RotateError> {
+    pub async fn rotate(&self, id: &SecretId, token: &Token) -> Result<RotationOutcome, RotateError> {
         let span = tracing::info_span!("rotate", secret = %id, token = %token);
         async {
             let mut attempt = 1;
@@ -436,11 +429,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
-    pub async fn rotate_once(
-        &self,
-        id: &SecretId,
-        token: &Token,
-    ) -> Result<RotationOutcome, RotateError> {
+    pub async fn rotate_once(&self, id: &SecretId, token: &Token) -> Result<RotationOutcome, RotateError> {
         let span = tracing::info_span!("rotate", secret = %id, token = %token);
         self.attempt(id, token).instrument(span).await
     }
@@ -484,12 +473,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
-    pub async fn run_step(
-        &self,
-        id: &SecretId,
-        token: &Token,
-        step: Step,
-    ) -> Result<(), RotateError> {
+    pub async fn run_step(&self, id: &SecretId, token: &Token, step: Step) -> Result<(), RotateError> {
         let span = tracing::info_span!("rotation_step", secret = %id, step = step.as_str());
         let work = async {
             let result = match step {
@@ -510,13 +494,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             Err(_) => Err(RotateError::timeout(step.as_str(), self.step_timeout)),
         };
         result
-            .map_err(|e| {
-                if e.is_timeout() {
-                    e
-                } else {
-                    e.context(step.as_str())
-                }
-            })
+            .map_err(|e| if e.is_timeout() { e } else { e.context(step.as_str()) })
             .with_context(|| format!("rotating secret `{id}`"))
     }
 
@@ -529,20 +507,13 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         if let Some(pending) = d.version_with(&Stage::pending()) {
             let on_current = d.versions[pending].stages.contains(&Stage::current());
             if !on_current {
-                return Err(RotateError::rotation_in_progress(
-                    id.as_str(),
-                    pending.as_str(),
-                ));
+                return Err(RotateError::rotation_in_progress(id.as_str(), pending.as_str()));
             }
         }
         let current = self.store.get_value(id, &VersionRef::current()).await?;
         let strategy = d.rotation.as_ref().map(|r| r.strategy).unwrap_or_default();
         let next = next_value(&current.value, strategy, &self.password)?;
-        match self
-            .store
-            .put_value(id, token, &next, Some(&[Stage::pending()]))
-            .await
-        {
+        match self.store.put_value(id, token, &next, Some(&[Stage::pending()])).await {
             Ok(_) => Ok(()),
             // Another rotator with the same token put its own value first:
             // that version is this rotation's, keep it.
@@ -627,12 +598,10 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             tracing::info!(version = %version, previous = ?current.as_ref().map(VersionId::as_str), "moved AWSCURRENT");
         }
         if d.versions[&version].stages.contains(&pending) {
-            self.store
-                .update_stage(id, &pending, None, Some(&version))
-                .await?;
+            self.store.update_stage(id, &pending, None, Some(&version)).await?;
         }
         let created = d.versions[&version].created;
-        if d.last_rotated.map_or(true, |t| t < created) {
+        if d.last_rotated.is_none_or(|t| t < created) {
             self.store.mark_rotated(id, Utc::now()).await?;
         }
         Ok(())
@@ -647,16 +616,9 @@ enum TokenState {
 }
 
 /// The value a rotation puts under AWSPENDING, made from AWSCURRENT's.
-fn next_value(
-    current: &SecretValue,
-    strategy: Strategy,
-    policy: &PasswordPolicy,
-) -> Result<SecretValue, RotateError> {
+fn next_value(current: &SecretValue, strategy: Strategy, policy: &PasswordPolicy) -> Result<SecretValue, RotateError> {
     let password = policy.generate()?;
-    let password = password
-        .expose_str()
-        .expect("passwords are text")
-        .to_owned();
+    let password = password.expose_str().expect("passwords are text").to_owned();
     let json = current
         .expose_str()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
@@ -665,14 +627,9 @@ fn next_value(
         (Some(mut obj), strategy) => {
             obj["password"] = serde_json::Value::String(password);
             if strategy == Strategy::AlternatingUsers {
-                let user = obj
-                    .get("username")
-                    .and_then(serde_json::Value::as_str)
-                    .ok_or_else(|| {
-                        RotateError::invalid(
-                            "alternating users needs a \"username\" string in the secret JSON",
-                        )
-                    })?;
+                let user = obj.get("username").and_then(serde_json::Value::as_str).ok_or_else(|| {
+                    RotateError::invalid("alternating users needs a \"username\" string in the secret JSON")
+                })?;
                 obj["username"] = serde_json::Value::String(alternate_user(user));
             }
             let text = zeroize::Zeroizing::new(obj.to_string());
@@ -707,8 +664,7 @@ mod tests {
     #[test]
     fn next_value_keeps_other_fields() {
         let cur = SecretValue::from(r#"{"username":"app","password":"old","host":"db"}"#);
-        let next =
-            next_value(&cur, Strategy::AlternatingUsers, &PasswordPolicy::default()).unwrap();
+        let next = next_value(&cur, Strategy::AlternatingUsers, &PasswordPolicy::default()).unwrap();
         let v: serde_json::Value = serde_json::from_str(next.expose_str().unwrap()).unwrap();
         assert_eq!(v["username"], "app_clone");
         assert_eq!(v["host"], "db");

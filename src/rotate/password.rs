@@ -266,8 +266,7 @@ fn uniform(n: usize) -> Result<usize, RotateError> {
     let zone = u64::MAX - (u64::MAX % n);
     loop {
         let mut buf = [0u8; 8];
-        getrandom::fill(&mut buf)
-            .map_err(|e| RotateError::password(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut buf).map_err(|e| RotateError::password(format!("OS random source failed: {e}")))?;
         let x = u64::from_le_bytes(buf);
         if x < zone {
             return Ok((x % n) as usize);

@@ -11,8 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::error::RotateError;
 use super::store::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, Stage, Token, VersionId,
-    VersionInfo, VersionRef, MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
+    Deletion, Description, PutOutcome, RotationConfig, SecretId, Stage, Token, VersionId, VersionInfo, VersionRef,
+    MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,11 +42,7 @@ fn version_not_found(id: &SecretId, v: &VersionId) -> RotateError {
 }
 
 impl<V> Record<V> {
-    pub(crate) fn new(
-        id: SecretId,
-        rotation: Option<RotationConfig>,
-        now: DateTime<Utc>,
-    ) -> Record<V> {
+    pub(crate) fn new(id: SecretId, rotation: Option<RotationConfig>, now: DateTime<Utc>) -> Record<V> {
         Record {
             id,
             rotation,
@@ -104,10 +100,7 @@ impl<V> Record<V> {
             .map(|(id, _)| id)
     }
 
-    pub(crate) fn find(
-        &self,
-        which: &VersionRef,
-    ) -> Result<(&VersionId, &VersionRec<V>), RotateError> {
+    pub(crate) fn find(&self, which: &VersionRef) -> Result<(&VersionId, &VersionRec<V>), RotateError> {
         match which {
             VersionRef::Id(v) => self
                 .versions
@@ -117,9 +110,7 @@ impl<V> Record<V> {
                 .versions
                 .iter()
                 .find(|(_, rec)| rec.stages.contains(s))
-                .ok_or_else(|| {
-                    RotateError::not_found(format!("stage `{s}` on secret `{}`", self.id))
-                }),
+                .ok_or_else(|| RotateError::not_found(format!("stage `{s}` on secret `{}`", self.id))),
         }
     }
 
@@ -131,11 +122,7 @@ impl<V> Record<V> {
             return;
         }
         if let Some(from) = &from {
-            self.versions
-                .get_mut(from)
-                .expect("holder exists")
-                .stages
-                .remove(stage);
+            self.versions.get_mut(from).expect("holder exists").stages.remove(stage);
         }
         self.versions
             .get_mut(to)
@@ -154,11 +141,7 @@ impl<V> Record<V> {
                     .stages
                     .remove(&prev);
             }
-            self.versions
-                .get_mut(&from)
-                .expect("holder exists")
-                .stages
-                .insert(prev);
+            self.versions.get_mut(&from).expect("holder exists").stages.insert(prev);
         }
     }
 
@@ -212,10 +195,7 @@ impl<V> Record<V> {
             if let Some(holder) = self.holder(&pending) {
                 let on_current = self.versions[holder].stages.contains(&Stage::current());
                 if !on_current {
-                    return Err(RotateError::rotation_in_progress(
-                        self.id.as_str(),
-                        holder.as_str(),
-                    ));
+                    return Err(RotateError::rotation_in_progress(self.id.as_str(), holder.as_str()));
                 }
             }
         }
@@ -237,10 +217,7 @@ impl<V> Record<V> {
         }
         self.last_changed = now;
         self.prune(now);
-        Ok(PutOutcome {
-            version,
-            created: true,
-        })
+        Ok(PutOutcome { version, created: true })
     }
 
     /// UpdateSecretVersionStage.
@@ -273,11 +250,7 @@ impl<V> Record<V> {
                         "AWSCURRENT can only be moved to another version, not removed",
                     ));
                 }
-                self.versions
-                    .get_mut(from)
-                    .expect("checked")
-                    .stages
-                    .remove(stage);
+                self.versions.get_mut(from).expect("checked").stages.remove(stage);
                 self.last_changed = now;
                 self.prune(now);
                 Ok(())
@@ -306,9 +279,7 @@ impl<V> Record<V> {
                         )));
                     }
                     (None, Some(f)) => {
-                        return Err(RotateError::invalid(format!(
-                            "stage `{stage}` is not on version `{f}`"
-                        )));
+                        return Err(RotateError::invalid(format!("stage `{stage}` is not on version `{f}`")));
                     }
                     _ => {}
                 }
@@ -323,11 +294,7 @@ impl<V> Record<V> {
         }
     }
 
-    pub(crate) fn delete(
-        &mut self,
-        how: Deletion,
-        now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, RotateError> {
+    pub(crate) fn delete(&mut self, how: Deletion, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, RotateError> {
         match how {
             Deletion::Force => Ok(None),
             Deletion::RecoveryWindow { days } => {
@@ -390,8 +357,7 @@ mod tests {
         let start = now - Duration::hours(110);
         for i in 0..110 {
             let at = start + Duration::hours(i as i64);
-            rec.put(&tok(i), None, at, |_| Ok(true), || Ok(i as u32))
-                .unwrap();
+            rec.put(&tok(i), None, at, |_| Ok(true), || Ok(i as u32)).unwrap();
         }
         // At the last put (t = now - 1h): 108 deprecated. The 8 oldest are
         // dropped only when older than 24 h, which they all are.
@@ -399,39 +365,22 @@ mod tests {
         kept.sort();
         assert_eq!(kept.len(), 102);
         assert_eq!(kept[0], 8, "versions 0..8 were pruned, oldest first");
-        assert_eq!(
-            rec.holder(&Stage::current()),
-            Some(&VersionId::from(&tok(109)))
-        );
-        assert_eq!(
-            rec.holder(&Stage::previous()),
-            Some(&VersionId::from(&tok(108)))
-        );
+        assert_eq!(rec.holder(&Stage::current()), Some(&VersionId::from(&tok(109))));
+        assert_eq!(rec.holder(&Stage::previous()), Some(&VersionId::from(&tok(108))));
 
         // Young deprecated versions are never pruned, even beyond 100.
         let mut young: Record<u32> = Record::new(SecretId::new("y").unwrap(), None, now);
         for i in 0..110 {
             let at = now + Duration::minutes(i as i64);
-            young
-                .put(&tok(i), None, at, |_| Ok(true), || Ok(i as u32))
-                .unwrap();
+            young.put(&tok(i), None, at, |_| Ok(true), || Ok(i as u32)).unwrap();
         }
         assert_eq!(young.versions.len(), 110);
         // A day later, the next change prunes down to 100 deprecated.
         let later = now + Duration::hours(48);
         young
-            .update_stage(
-                &Stage::new("x").unwrap(),
-                Some(&VersionId::from(&tok(0))),
-                None,
-                later,
-            )
+            .update_stage(&Stage::new("x").unwrap(), Some(&VersionId::from(&tok(0))), None, later)
             .unwrap();
-        let deprecated = young
-            .versions
-            .values()
-            .filter(|v| v.stages.is_empty())
-            .count();
+        let deprecated = young.versions.values().filter(|v| v.stages.is_empty()).count();
         assert_eq!(deprecated, 100);
         assert!(
             young.versions.contains_key(&VersionId::from(&tok(0))),

@@ -54,12 +54,7 @@ pub struct RunSummary {
 
 impl fmt::Display for RunSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} rotated, {} failed",
-            self.rotated.len(),
-            self.failed.len()
-        )
+        write!(f, "{} rotated, {} failed", self.rotated.len(), self.failed.len())
     }
 }
 
@@ -87,14 +82,13 @@ pub(crate) fn window_open(
             config.schedule
         ))
     })?;
-    let length = match &config.duration {
-        None => None,
-        Some(d) => Some(parse_duration_hours(d).ok_or_else(|| {
-            RotateError::schedule(format!(
-                "`{d}`: window duration must be Nh with N from 1 to 24"
-            ))
-        })?),
-    };
+    let length =
+        match &config.duration {
+            None => None,
+            Some(d) => Some(parse_duration_hours(d).ok_or_else(|| {
+                RotateError::schedule(format!("`{d}`: window duration must be Nh with N from 1 to 24"))
+            })?),
+        };
     let Some(last) = last_rotated else {
         let day_end = (now.date_naive() + Duration::days(1))
             .and_time(NaiveTime::MIN)
@@ -261,15 +255,9 @@ mod tests {
             None
         );
         let w = Some((utc("2026-11-30T00:00:00Z"), utc("2026-12-01T00:00:00Z")));
-        assert_eq!(
-            window_open(&cfg, Some(last), utc("2026-11-30T00:00:00Z")).unwrap(),
-            w
-        );
+        assert_eq!(window_open(&cfg, Some(last), utc("2026-11-30T00:00:00Z")).unwrap(), w);
         // Overdue: same window reported.
-        assert_eq!(
-            window_open(&cfg, Some(last), utc("2026-12-05T08:00:00Z")).unwrap(),
-            w
-        );
+        assert_eq!(window_open(&cfg, Some(last), utc("2026-12-05T08:00:00Z")).unwrap(), w);
         let cfg3h = cfg.clone().with_duration("3h");
         assert_eq!(
             window_open(&cfg3h, Some(last), utc("2026-11-30T01:00:00Z")).unwrap(),

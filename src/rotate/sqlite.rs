@@ -28,8 +28,8 @@ use zeroize::Zeroizing;
 use super::error::RotateError;
 use super::rules::{secret_not_found, Record, VersionRec};
 use super::store::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue,
-    SecretVersion, Stage, Token, VersionId, VersionRef,
+    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage, Token,
+    VersionId, VersionRef,
 };
 
 /// The environment variable [`MasterKey::from_env`] reads (64 hex digits).
@@ -87,8 +87,7 @@ impl MasterKey {
     /// ```
     pub fn generate() -> Result<MasterKey, RotateError> {
         let mut key = Zeroizing::new([0u8; 32]);
-        getrandom::fill(&mut key[..])
-            .map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut key[..]).map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
         Ok(MasterKey(key))
     }
 
@@ -148,11 +147,11 @@ impl MasterKey {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_env() -> Result<MasterKey, RotateError> {
-        let value = Zeroizing::new(std::env::var(MASTER_KEY_ENV).map_err(|_| {
-            RotateError::key(format!("environment variable {MASTER_KEY_ENV} is not set"))
-        })?);
-        MasterKey::from_hex(&value)
-            .map_err(|e| e.context(format!("environment variable {MASTER_KEY_ENV}")))
+        let value = Zeroizing::new(
+            std::env::var(MASTER_KEY_ENV)
+                .map_err(|_| RotateError::key(format!("environment variable {MASTER_KEY_ENV} is not set")))?,
+        );
+        MasterKey::from_hex(&value).map_err(|e| e.context(format!("environment variable {MASTER_KEY_ENV}")))
     }
 
     /// A key from a file holding 64 hex digits or exactly 32 raw bytes.
@@ -174,9 +173,10 @@ impl MasterKey {
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<MasterKey, RotateError> {
         let path = path.as_ref();
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| {
-            RotateError::key(format!("cannot read key file `{}`: {e}", path.display()))
-        })?);
+        let bytes = Zeroizing::new(
+            std::fs::read(path)
+                .map_err(|e| RotateError::key(format!("cannot read key file `{}`: {e}", path.display())))?,
+        );
         if bytes.len() == 32 {
             let mut key = Zeroizing::new([0u8; 32]);
             key.copy_from_slice(&bytes);
@@ -212,9 +212,8 @@ impl MasterKey {
     pub fn write_new_file(&self, path: impl AsRef<Path>) -> Result<(), RotateError> {
         use std::io::Write;
         let path = path.as_ref();
-        let fail = |what: &str, e: std::io::Error| {
-            RotateError::key(format!("{what} key file `{}`: {e}", path.display()))
-        };
+        let fail =
+            |what: &str, e: std::io::Error| RotateError::key(format!("{what} key file `{}`: {e}", path.display()));
         if path.exists() {
             return Err(RotateError::key(format!(
                 "key file `{}` already exists",
@@ -225,23 +224,17 @@ impl MasterKey {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let name = path.file_name().ok_or_else(|| {
-            RotateError::key(format!("key file `{}` has no file name", path.display()))
-        })?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| RotateError::key(format!("key file `{}` has no file name", path.display())))?;
         let mut suffix = [0u8; 8];
-        getrandom::fill(&mut suffix)
-            .map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut suffix).map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
         let tmp = dir.join(format!(
             ".{}.{}.tmp",
             name.to_string_lossy(),
             u64::from_le_bytes(suffix)
         ));
-        let hex = Zeroizing::new(
-            self.0
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>(),
-        );
+        let hex = Zeroizing::new(self.0.iter().map(|b| format!("{b:02x}")).collect::<String>());
         let result = (|| {
             let mut f = create_private(&tmp)?;
             f.write_all(hex.as_bytes())?;
@@ -404,9 +397,7 @@ impl SqliteStore {
             path,
         };
         inner.init()?;
-        Ok(SqliteStore {
-            inner: Arc::new(inner),
-        })
+        Ok(SqliteStore { inner: Arc::new(inner) })
     }
 
     /// How long a call waits for another connection's lock before failing
@@ -467,9 +458,7 @@ impl SqliteStore {
     async fn write<R: Send + 'static>(
         &self,
         id: &SecretId,
-        f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, RotateError>
-            + Send
-            + 'static,
+        f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, RotateError> + Send + 'static,
     ) -> Result<R, RotateError> {
         let id = id.clone();
         self.run(move |inner, conn| {
@@ -505,9 +494,7 @@ impl SqliteStore {
     ) -> Result<R, RotateError> {
         let id = id.clone();
         self.run(move |inner, conn| {
-            let tx = conn
-                .transaction()
-                .map_err(|e| sql_err(&inner.path, "begin", e))?;
+            let tx = conn.transaction().map_err(|e| sql_err(&inner.path, "begin", e))?;
             let rec = load(&tx, &id).map_err(|e| sql_err(&inner.path, "read", e))??;
             match rec {
                 Some(rec) if !rec.is_expired(Utc::now()) => f(inner, &rec),
@@ -531,9 +518,7 @@ impl Inner {
         tx.execute_batch(SCHEMA)
             .map_err(|e| sql_err(&self.path, "initialize", e))?;
         let check: Option<Vec<u8>> = tx
-            .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
-                r.get(0)
-            })
+            .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0))
             .optional()
             .map_err(|e| sql_err(&self.path, "initialize", e))?;
         match check {
@@ -553,21 +538,16 @@ impl Inner {
             }
             None => {
                 let blob = self.encrypt(KEY_CHECK, b"key_check")?;
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
-                    params![blob],
-                )
-                .map_err(|e| sql_err(&self.path, "initialize", e))?;
+                tx.execute("INSERT INTO meta (key, value) VALUES ('key_check', ?1)", params![blob])
+                    .map_err(|e| sql_err(&self.path, "initialize", e))?;
             }
         }
-        tx.commit()
-            .map_err(|e| sql_err(&self.path, "initialize", e))
+        tx.commit().map_err(|e| sql_err(&self.path, "initialize", e))
     }
 
     fn encrypt(&self, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, RotateError> {
         let mut nonce = [0u8; 24];
-        getrandom::fill(&mut nonce)
-            .map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut nonce).map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
         let ct = self
             .cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
@@ -589,28 +569,16 @@ impl Inner {
             .map_err(|_| ())
     }
 
-    fn seal(
-        &self,
-        id: &SecretId,
-        v: &VersionId,
-        value: &SecretValue,
-    ) -> Result<Vec<u8>, RotateError> {
+    fn seal(&self, id: &SecretId, v: &VersionId, value: &SecretValue) -> Result<Vec<u8>, RotateError> {
         let mut plain = Zeroizing::new(Vec::with_capacity(value.expose_bytes().len() + 1));
         plain.push(u8::from(!value.is_text()));
         plain.extend_from_slice(value.expose_bytes());
         self.encrypt(&plain, &aad(id, v))
     }
 
-    fn open_value(
-        &self,
-        id: &SecretId,
-        v: &VersionId,
-        blob: &[u8],
-    ) -> Result<SecretValue, RotateError> {
+    fn open_value(&self, id: &SecretId, v: &VersionId, blob: &[u8]) -> Result<SecretValue, RotateError> {
         let undecryptable = || RotateError::decrypt(format!("version `{v}` of secret `{id}`"));
-        let plain = self
-            .decrypt(blob, &aad(id, v))
-            .map_err(|_| undecryptable())?;
+        let plain = self.decrypt(blob, &aad(id, v)).map_err(|_| undecryptable())?;
         match plain.split_first() {
             Some((0, text)) => {
                 let s = std::str::from_utf8(text).map_err(|_| undecryptable())?;
@@ -682,8 +650,7 @@ fn load(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<Loade
             },
         )
         .optional()?;
-    let Some((created, changed, rotated, deletion, schedule, duration, strategy, target)) = row
-    else {
+    let Some((created, changed, rotated, deletion, schedule, duration, strategy, target)) = row else {
         return Ok(Ok(None));
     };
     let rotation = match schedule {
@@ -708,14 +675,9 @@ fn load(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<Loade
     rec.last_changed = from_nanos(changed);
     rec.last_rotated = rotated.map(from_nanos);
     rec.deletion_date = deletion.map(from_nanos);
-    let mut stmt =
-        tx.prepare_cached("SELECT version, created, value FROM versions WHERE secret = ?1")?;
+    let mut stmt = tx.prepare_cached("SELECT version, created, value FROM versions WHERE secret = ?1")?;
     let rows = stmt.query_map(params![id.as_str()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, Vec<u8>>(2)?,
-        ))
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?))
     })?;
     for row in rows {
         let (v, created, value) = row?;
@@ -748,10 +710,7 @@ fn load(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<Loade
     Ok(Ok(Some(rec)))
 }
 
-fn save_secret_row(
-    tx: &rusqlite::Transaction<'_>,
-    rec: &Record<Vec<u8>>,
-) -> Result<(), RotateError> {
+fn save_secret_row(tx: &rusqlite::Transaction<'_>, rec: &Record<Vec<u8>>) -> Result<(), RotateError> {
     let r = rec.rotation.as_ref();
     tx.execute(
         "INSERT INTO secrets (name, created, last_changed, last_rotated, deletion_date,
@@ -787,21 +746,13 @@ fn save(
     save_secret_row(tx, after).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let id = after.id.as_str();
     tx.execute("DELETE FROM stages WHERE secret = ?1", params![id])?;
-    for v in before
-        .versions
-        .keys()
-        .filter(|v| !after.versions.contains_key(*v))
-    {
+    for v in before.versions.keys().filter(|v| !after.versions.contains_key(*v)) {
         tx.execute(
             "DELETE FROM versions WHERE secret = ?1 AND version = ?2",
             params![id, v.as_str()],
         )?;
     }
-    for (v, rec) in after
-        .versions
-        .iter()
-        .filter(|(v, _)| !before.versions.contains_key(*v))
-    {
+    for (v, rec) in after.versions.iter().filter(|(v, _)| !before.versions.contains_key(*v)) {
         tx.execute(
             "INSERT INTO versions (secret, version, created, value) VALUES (?1, ?2, ?3, ?4)",
             params![
@@ -825,10 +776,7 @@ fn save(
 
 fn delete_rows(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM stages WHERE secret = ?1", params![id.as_str()])?;
-    tx.execute(
-        "DELETE FROM versions WHERE secret = ?1",
-        params![id.as_str()],
-    )?;
+    tx.execute("DELETE FROM versions WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM secrets WHERE name = ?1", params![id.as_str()])?;
     Ok(())
 }
@@ -859,13 +807,7 @@ impl SecretStore for SqliteStore {
             let mut after = before.clone();
             if let Some((token, value)) = &initial {
                 let version = VersionId::from(token);
-                after.put(
-                    token,
-                    None,
-                    now,
-                    |_| Ok(true),
-                    || inner.seal(&id, &version, value),
-                )?;
+                after.put(token, None, now, |_| Ok(true), || inner.seal(&id, &version, value))?;
             }
             save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
             tx.commit().map_err(|e| sql_err(path, "commit", e))?;
@@ -878,11 +820,7 @@ impl SecretStore for SqliteStore {
         self.read(id, |_, rec| Ok(rec.describe())).await
     }
 
-    async fn get_value(
-        &self,
-        id: &SecretId,
-        which: &VersionRef,
-    ) -> Result<SecretVersion, RotateError> {
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
         let which = which.clone();
         self.read(id, move |inner, rec| {
             rec.ensure_live()?;
@@ -937,11 +875,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn set_rotation(
-        &self,
-        id: &SecretId,
-        rotation: Option<&RotationConfig>,
-    ) -> Result<(), RotateError> {
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
         let rotation = rotation.cloned();
         self.write(id, move |_, rec, now| {
             rec.ensure_live()?;
@@ -975,11 +909,7 @@ impl SecretStore for SqliteStore {
             };
             let expired = before.is_expired(now);
             let mut after = before.clone();
-            let date = if expired {
-                None
-            } else {
-                after.delete(how, now)?
-            };
+            let date = if expired { None } else { after.delete(how, now)? };
             match date {
                 Some(_) => save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?,
                 None => delete_rows(&tx, &id).map_err(|e| sql_err(path, "delete", e))?,
@@ -1009,11 +939,8 @@ impl SecretStore for SqliteStore {
                 let mut stmt = tx
                     .prepare("SELECT name FROM secrets ORDER BY name")
                     .map_err(|e| sql_err(path, "list", e))?;
-                let rows = stmt
-                    .query_map([], |r| r.get(0))
-                    .map_err(|e| sql_err(path, "list", e))?;
-                rows.collect::<Result<_, _>>()
-                    .map_err(|e| sql_err(path, "list", e))?
+                let rows = stmt.query_map([], |r| r.get(0)).map_err(|e| sql_err(path, "list", e))?;
+                rows.collect::<Result<_, _>>().map_err(|e| sql_err(path, "list", e))?
             };
             let now = Utc::now();
             let mut out = Vec::with_capacity(names.len());

@@ -67,9 +67,7 @@ impl SecretId {
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
         {
-            return Err(RotateError::invalid(format!(
-                "secret name may not contain {c:?}"
-            )));
+            return Err(RotateError::invalid(format!("secret name may not contain {c:?}")));
         }
         Ok(SecretId(name))
     }
@@ -99,9 +97,7 @@ fn check_token(kind: &str, s: &str) -> Result<(), RotateError> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
-        return Err(RotateError::invalid(format!(
-            "{kind} may not contain {c:?}"
-        )));
+        return Err(RotateError::invalid(format!("{kind} may not contain {c:?}")));
     }
     Ok(())
 }
@@ -902,10 +898,7 @@ pub trait SecretStore: Send + Sync {
     /// # Errors
     ///
     /// Not-found for an unknown secret.
-    fn describe(
-        &self,
-        id: &SecretId,
-    ) -> impl Future<Output = Result<Description, RotateError>> + Send;
+    fn describe(&self, id: &SecretId) -> impl Future<Output = Result<Description, RotateError>> + Send;
 
     /// One version's value, by id or stage (GetSecretValue).
     ///
@@ -978,11 +971,7 @@ pub trait SecretStore: Send + Sync {
     /// # Errors
     ///
     /// Not-found, or invalid request if scheduled for deletion.
-    fn mark_rotated(
-        &self,
-        id: &SecretId,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+    fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> impl Future<Output = Result<(), RotateError>> + Send;
 
     /// Schedules deletion (7–30 days) or deletes at once; returns the
     /// deletion date (DeleteSecret). Deleting again updates nothing and
@@ -991,11 +980,7 @@ pub trait SecretStore: Send + Sync {
     /// # Errors
     ///
     /// Not-found; invalid request for a window outside 7–30 days.
-    fn delete(
-        &self,
-        id: &SecretId,
-        how: Deletion,
-    ) -> impl Future<Output = Result<DateTime<Utc>, RotateError>> + Send;
+    fn delete(&self, id: &SecretId, how: Deletion) -> impl Future<Output = Result<DateTime<Utc>, RotateError>> + Send;
 
     /// Cancels a scheduled deletion (RestoreSecret).
     ///

@@ -203,11 +203,7 @@ impl Target for NoopTarget {
         Ok(())
     }
 
-    async fn test_secret(
-        &self,
-        _ctx: &StepContext<'_>,
-        _pending: &SecretValue,
-    ) -> Result<(), RotateError> {
+    async fn test_secret(&self, _ctx: &StepContext<'_>, _pending: &SecretValue) -> Result<(), RotateError> {
         Ok(())
     }
 }
@@ -350,11 +346,7 @@ impl CommandTarget {
             match stdin.write_all(&input).await {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => {
-                    return Err(RotateError::target(format!(
-                        "cannot write to command `{prog}`: {e}"
-                    )))
-                }
+                Err(e) => return Err(RotateError::target(format!("cannot write to command `{prog}`: {e}"))),
             }
             drop(stdin);
             child
@@ -386,15 +378,9 @@ impl CommandTarget {
 
 fn value_json(v: &SecretValue) -> serde_json::Value {
     match v.expose_str() {
-        Some(s) => {
-            serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_owned()))
-        }
+        Some(s) => serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_owned())),
         None => {
-            let hex: String = v
-                .expose_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hex: String = v.expose_bytes().iter().map(|b| format!("{b:02x}")).collect();
             serde_json::json!({ "SecretBinaryHex": hex })
         }
     }
@@ -410,11 +396,7 @@ impl Target for CommandTarget {
         self.run(ctx, pending, Some(current)).await
     }
 
-    async fn test_secret(
-        &self,
-        ctx: &StepContext<'_>,
-        pending: &SecretValue,
-    ) -> Result<(), RotateError> {
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
         self.run(ctx, pending, None).await
     }
 }
@@ -469,9 +451,7 @@ impl SpecTarget {
     fn resolve(&self, ctx: &StepContext<'_>) -> Result<Option<CommandTarget>, RotateError> {
         match ctx.rotation.map(|r| &r.target) {
             None | Some(TargetSpec::Noop) => Ok(None),
-            Some(TargetSpec::Command(prog)) => {
-                Ok(Some(CommandTarget::new(prog).timeout(self.command_timeout)))
-            }
+            Some(TargetSpec::Command(prog)) => Ok(Some(CommandTarget::new(prog).timeout(self.command_timeout))),
             Some(TargetSpec::Postgres) => Err(RotateError::target(
                 "the postgres target is not available in this build",
             )),
@@ -492,11 +472,7 @@ impl Target for SpecTarget {
         }
     }
 
-    async fn test_secret(
-        &self,
-        ctx: &StepContext<'_>,
-        pending: &SecretValue,
-    ) -> Result<(), RotateError> {
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
         match self.resolve(ctx)? {
             None => Ok(()),
             Some(cmd) => cmd.test_secret(ctx, pending).await,

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rotaplan::rotate::{
-    Deletion, Description, PutOutcome, RotateError, RotationConfig, SecretId, SecretStore,
-    SecretValue, SecretVersion, Stage, StepContext, Target, Token, VersionId, VersionRef,
+    Deletion, Description, PutOutcome, RotateError, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion,
+    Stage, StepContext, Target, Token, VersionId, VersionRef,
 };
 
 /// What happens at the chosen call.
@@ -26,12 +26,7 @@ pub enum Fault {
     HangAfter,
 }
 
-pub const FAULTS: [Fault; 4] = [
-    Fault::ErrBefore,
-    Fault::ErrAfter,
-    Fault::HangBefore,
-    Fault::HangAfter,
-];
+pub const FAULTS: [Fault; 4] = [Fault::ErrBefore, Fault::ErrAfter, Fault::HangBefore, Fault::HangAfter];
 
 /// A store that counts its calls and injects one fault at a chosen call.
 pub struct FaultyStore<S> {
@@ -108,19 +103,13 @@ impl<S: SecretStore> SecretStore for FaultyStore<S> {
         initial: Option<(&Token, &SecretValue)>,
         rotation: Option<&RotationConfig>,
     ) -> Result<Description, RotateError> {
-        self.gate("create", self.inner.create(id, initial, rotation))
-            .await
+        self.gate("create", self.inner.create(id, initial, rotation)).await
     }
     async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
         self.gate("describe", self.inner.describe(id)).await
     }
-    async fn get_value(
-        &self,
-        id: &SecretId,
-        which: &VersionRef,
-    ) -> Result<SecretVersion, RotateError> {
-        self.gate("get_value", self.inner.get_value(id, which))
-            .await
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
+        self.gate("get_value", self.inner.get_value(id, which)).await
     }
     async fn put_value(
         &self,
@@ -139,23 +128,14 @@ impl<S: SecretStore> SecretStore for FaultyStore<S> {
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
     ) -> Result<(), RotateError> {
-        self.gate(
-            "update_stage",
-            self.inner.update_stage(id, stage, move_to, remove_from),
-        )
-        .await
-    }
-    async fn set_rotation(
-        &self,
-        id: &SecretId,
-        rotation: Option<&RotationConfig>,
-    ) -> Result<(), RotateError> {
-        self.gate("set_rotation", self.inner.set_rotation(id, rotation))
+        self.gate("update_stage", self.inner.update_stage(id, stage, move_to, remove_from))
             .await
+    }
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
+        self.gate("set_rotation", self.inner.set_rotation(id, rotation)).await
     }
     async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
-        self.gate("mark_rotated", self.inner.mark_rotated(id, at))
-            .await
+        self.gate("mark_rotated", self.inner.mark_rotated(id, at)).await
     }
     async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
         self.gate("delete", self.inner.delete(id, how)).await
@@ -208,10 +188,7 @@ pub fn creds(v: &SecretValue) -> (String, String) {
 impl LoginTarget {
     pub fn with_user(user: &str, password: &str) -> LoginTarget {
         let t = LoginTarget::default();
-        t.users
-            .lock()
-            .unwrap()
-            .insert(user.to_owned(), password.to_owned());
+        t.users.lock().unwrap().insert(user.to_owned(), password.to_owned());
         t
     }
 
@@ -240,11 +217,7 @@ impl Target for LoginTarget {
         pending: &SecretValue,
         current: &SecretValue,
     ) -> Result<(), RotateError> {
-        let fault = self.take(&[
-            TargetFault::SetErr,
-            TargetFault::SetErrAfter,
-            TargetFault::SetHang,
-        ]);
+        let fault = self.take(&[TargetFault::SetErr, TargetFault::SetErrAfter, TargetFault::SetHang]);
         match fault {
             Some(TargetFault::SetErr) => return Err(RotateError::target_failed("injected")),
             Some(TargetFault::SetHang) => std::future::pending::<()>().await,
@@ -264,11 +237,7 @@ impl Target for LoginTarget {
         Ok(())
     }
 
-    async fn test_secret(
-        &self,
-        _ctx: &StepContext<'_>,
-        pending: &SecretValue,
-    ) -> Result<(), RotateError> {
+    async fn test_secret(&self, _ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
         match self.take(&[TargetFault::TestErr, TargetFault::TestHang]) {
             Some(TargetFault::TestErr) => return Err(RotateError::target_failed("injected")),
             Some(TargetFault::TestHang) => std::future::pending::<()>().await,
@@ -286,12 +255,7 @@ impl Target for LoginTarget {
 pub fn stage_map(d: &Description) -> BTreeMap<String, Vec<String>> {
     d.versions
         .iter()
-        .map(|(v, info)| {
-            (
-                v.to_string(),
-                info.stages.iter().map(|s| s.to_string()).collect(),
-            )
-        })
+        .map(|(v, info)| (v.to_string(), info.stages.iter().map(|s| s.to_string()).collect()))
         .collect()
 }
 
