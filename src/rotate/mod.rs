@@ -90,12 +90,10 @@ use std::time::Duration;
 use chrono::Utc;
 use tracing::Instrument;
 
-use error::ErrorContext;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub use aws::{
-    AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET,
-};
+pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
+use error::ErrorContext;
 pub use error::RotateError;
 pub use memory::MemoryStore;
 pub use password::PasswordPolicy;
