@@ -70,7 +70,7 @@ use super::target::{StepContext, Target};
 
 /// A database secret in AWS's RDS JSON shape, parsed and checked.
 ///
-/// Required keys: `engine` (`postgres` or `aurora-postgresql`), `host`,
+/// Required keys: `engine` (`postgres`, `postgresql` or `aurora-postgresql`), `host`,
 /// `username`, `password`. Optional: `port` (number or numeric string,
 /// default 5432), `dbname` (default `postgres`), `masterarn` (the master
 /// secret of an alternating-users rotation). `Debug` never shows the
@@ -93,7 +93,7 @@ use super::target::{StepContext, Target};
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct RdsSecret {
-    /// `postgres` or `aurora-postgresql`.
+    /// `postgres`, `postgresql` or `aurora-postgresql`.
     pub engine: String,
     /// The server's host name or address.
     pub host: String,
