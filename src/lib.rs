@@ -1,18 +1,30 @@
 //! rotaplan: parse, validate and plan AWS-style secret rotation schedules.
 //!
+//! Parse an expression, give it a window, and ask when the next rotation
+//! window opens:
+//!
 //! ```
-//! use rotaplan::expr::Schedule;
+//! use chrono::{TimeZone, Utc};
+//! use rotaplan::{RotationRules, Schedule};
 //!
 //! let schedule = Schedule::parse("cron(0 16 ? * SUN#2 *)")?;
-//! assert_eq!(schedule.to_string(), "cron(0 16 ? * SUN#2 *)");
+//! assert_eq!(schedule.describe().to_string(), "at 16:00 UTC on the second Sunday of every month");
+//! let rules = RotationRules::new(schedule, Some("3h".parse()?))?;
+//! let now = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+//! let window = rules.windows_after(&now).next().unwrap();
+//! assert_eq!(window.start.to_rfc3339(), "2026-12-13T16:00:00+00:00");
+//! assert_eq!(window.end.to_rfc3339(), "2026-12-13T19:00:00+00:00");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`expr`] parses and validates expressions; [`plan`] computes occurrences
+//! and windows, in UTC or any IANA time zone.
+//!
 //! # Crate features
 //!
-//! - `cli` (default): the `plan` binary.
-//! - `serde`: `Serialize`/`Deserialize` for schedules (as their expression
-//!   string).
+//! - `cli` (default): the `plan` binary (clap, anyhow, serde_json).
+//! - `serde`: `Serialize`/`Deserialize` for schedules and window durations
+//!   (as their strings), and `Serialize` for windows (RFC 3339 instants).
 //! - `rotate`: the rotation driver ([`rotate::Rotator`]), the
 //!   [`rotate::SecretStore`] and [`rotate::Target`] traits, the in-memory
 //!   store and the no-op and command targets (tokio, tracing).
@@ -27,7 +39,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod expr;
+pub mod plan;
 #[cfg(feature = "rotate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
 pub mod rotate;
 pub mod scan;
+
+pub use expr::Schedule;
+pub use plan::{Occurrence, PlanError, RotationRules, Window, WindowDuration};

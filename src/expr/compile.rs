@@ -59,10 +59,16 @@ pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 /// Day of the week of a date, 0 = Sunday, by Sakamoto's method.
+#[inline]
 pub(crate) fn weekday(year: i32, month: u32, day: u32) -> u8 {
-    const T: [i32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    const T: [u32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
     let y = if month < 3 { year - 1 } else { year };
-    let w = y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400) + T[month as usize - 1] + day as i32;
+    if y >= 0 {
+        // Unsigned division by constants: a few multiplications.
+        let y = y as u32;
+        return ((y + y / 4 - y / 100 + y / 400 + T[month as usize - 1] + day) % 7) as u8;
+    }
+    let w = y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400) + T[month as usize - 1] as i32 + day as i32;
     w.rem_euclid(7) as u8
 }
 
@@ -91,6 +97,7 @@ fn nearest_weekday(n: u32, len: u32, first: u8) -> Option<u32> {
 impl DaySpec {
     /// The days of `month` in `year` that match, as a mask with bit `d` for
     /// day `d`.
+    #[inline]
     pub(crate) fn mask(&self, year: i32, month: u32) -> u32 {
         let len = days_in_month(year, month);
         let first = || weekday(year, month, 1);
@@ -117,15 +124,13 @@ impl DaySpec {
             DaySpec::WeekDays(w) => {
                 // Bit d of `pattern` (days 1..=37) is set when day d falls on
                 // a weekday in `w`; built from the first week and repeated.
+                // Bit i of `week` (i = 0..7) is weekday (first + i) % 7;
+                // the product repeats it five times, 7 bits apart.
                 let f = first() as u32;
-                let mut week = 0u64;
-                for d in 1..=7u32 {
-                    if w & (1 << ((f + d - 1) % 7)) != 0 {
-                        week |= 1 << d;
-                    }
-                }
-                let pattern = week | week << 7 | week << 14 | week << 21 | week << 28;
-                (pattern as u32) & month_bits(len)
+                let w = w as u64 & 0x7f;
+                let week = ((w | w << 7) >> f) & 0x7f;
+                let pattern = week * 0x1020_4081;
+                ((pattern << 1) as u32) & month_bits(len)
             }
             DaySpec::LastWeekDayOf(w) => {
                 let last_wd = (first() as u32 + len - 1) % 7;
@@ -144,6 +149,25 @@ impl DaySpec {
 }
 
 impl Compiled {
+    /// A schedule firing at the given minutes and hours of every day of
+    /// every month and year; `rate(N hours)` plans as this.
+    pub(crate) fn every_day(minutes: u64, hours: u32) -> Compiled {
+        Compiled {
+            minutes,
+            hours,
+            months: 0b1_1111_1111_1110,
+            years: [!0, !0, !0, (1 << (MAX_YEAR - MIN_YEAR + 1 - 192)) - 1],
+            days: DaySpec::MonthDays(!1),
+        }
+    }
+
+    /// Whether the schedule fires at `hour:minute` on the given date.
+    pub(crate) fn matches(&self, year: i32, month: u32, day: u32, hour: u32, minute: u32) -> bool {
+        self.minutes & (1 << minute) != 0
+            && self.hours & (1 << hour) != 0
+            && self.day_mask(year, month) & (1 << day) != 0
+    }
+
     /// Whether `year` is in the year set.
     pub(crate) fn has_year(&self, year: i32) -> bool {
         if !(MIN_YEAR..=MAX_YEAR).contains(&year) {

@@ -38,7 +38,8 @@
 //!
 //! See [`Schedule`] for the grammar and the meaning of every construct.
 
-mod compile;
+pub(crate) mod compile;
+mod describe;
 mod display;
 mod error;
 mod parse;
@@ -50,6 +51,7 @@ use std::num::NonZeroU32;
 use std::str::FromStr;
 
 pub(crate) use compile::Compiled;
+pub use describe::Description;
 pub use error::{Field, ParseError, Warning};
 
 /// Which set of rules an expression is validated against.
@@ -377,7 +379,6 @@ impl Cron {
         &self.fields[5]
     }
 
-    #[allow(dead_code)] // until the planner lands
     pub(crate) fn compiled(&self) -> &Compiled {
         &self.compiled
     }

@@ -1,11 +1,8 @@
 //! Scheduler glue: which secrets are due, and rotating them.
 //!
-//! TEMPORARY: [`window_open`] is the single place that asks the planner when
-//! a secret's rotation window opens. Until the planner (`rotaplan::expr::
-//! Schedule::parse` + `rotaplan::plan::RotationRules::windows_after`) lands,
-//! it understands only `rate(N day)` / `rate(N days)` and returns an error
-//! ("schedule not supported until the planner lands") for everything else.
-//! Switch its body to the planner; nothing else here needs to change.
+//! When a secret is due comes from the planner: its [`RotationConfig`]'s
+//! schedule and duration become [`RotationRules`], and the first window that
+//! opens after the last rotation is the one that is open or overdue.
 
 use std::fmt;
 
@@ -15,6 +12,8 @@ use super::error::RotateError;
 use super::store::{RotationConfig, SecretId, SecretStore, Stage, Token};
 use super::target::Target;
 use super::{RotationOutcome, Rotator};
+use crate::expr::Schedule;
+use crate::plan::{RotationRules, WindowDuration};
 
 /// A secret whose rotation window is open, or was and passed without a
 /// rotation (overdue).
@@ -64,66 +63,38 @@ type Window = (DateTime<Utc>, DateTime<Utc>);
 /// When the rotation window of `config` is open at `now`, or was open and
 /// passed since `last_rotated`: `Some((start, end))`; `None` if not due.
 ///
-/// A secret never rotated is due at once (AWS rotates on enabling rotation):
-/// its window is `[now, end of now's UTC day)`.
-///
-/// TEMPORARY implementation until the planner lands: only `rate(N days)`,
-/// whose window opens at 00:00 UTC on the day of `last_rotated + N days` and
-/// lasts the rotation duration (`"Nh"`) or to the end of that UTC day. Any
-/// other schedule is an error. Replace the body with a call to the planner.
+/// The window that counts is the first one opening after the last
+/// rotation: a rotation inside a window satisfies that window, and windows
+/// missed since make the secret overdue (it is rotated once, not once per
+/// missed window). A secret never rotated is due at once, as AWS rotates on
+/// enabling rotation: its window is `[now, end of now's UTC day)`.
 pub(crate) fn window_open(
     config: &RotationConfig,
     last_rotated: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Option<Window>, RotateError> {
-    let days = parse_rate_days(&config.schedule).ok_or_else(|| {
-        RotateError::schedule(format!(
-            "`{}`: schedule not supported until the planner lands (only rate(N days) for now)",
-            config.schedule
-        ))
-    })?;
-    let length =
-        match &config.duration {
-            None => None,
-            Some(d) => Some(parse_duration_hours(d).ok_or_else(|| {
-                RotateError::schedule(format!("`{d}`: window duration must be Nh with N from 1 to 24"))
-            })?),
-        };
+    let schedule = Schedule::parse(&config.schedule)
+        .map_err(|e| RotateError::schedule(format!("schedule `{}`: {e}", config.schedule)))?;
+    let duration = match &config.duration {
+        None => None,
+        Some(d) => Some(
+            d.parse::<WindowDuration>()
+                .map_err(|e| RotateError::schedule(format!("duration `{d}`: {e}")))?,
+        ),
+    };
+    let rules = RotationRules::new(schedule, duration)
+        .map_err(|e| RotateError::schedule(format!("schedule `{}`: {e}", config.schedule)))?;
     let Some(last) = last_rotated else {
         let day_end = (now.date_naive() + Duration::days(1))
             .and_time(NaiveTime::MIN)
             .and_utc();
         return Ok(Some((now, day_end)));
     };
-    let start = (last.date_naive() + Duration::days(days))
-        .and_time(NaiveTime::MIN)
-        .and_utc();
-    let end = match length {
-        Some(hours) => start + Duration::hours(hours),
-        None => start + Duration::days(1),
+    let Some(window) = rules.next_window(Some(&last), &last) else {
+        // The schedule has no window after the last rotation (past 2199).
+        return Ok(None);
     };
-    Ok((now >= start).then_some((start, end)))
-}
-
-/// `rate(1 day)` → 1, `rate(N days)` (N ≥ 2, at most 1000) → N.
-fn parse_rate_days(expr: &str) -> Option<i64> {
-    let inner = expr.strip_prefix("rate(")?.strip_suffix(')')?;
-    let mut parts = inner.split(' ').filter(|p| !p.is_empty());
-    let (value, unit) = (parts.next()?, parts.next()?);
-    if parts.next().is_some() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: i64 = value.parse().ok()?;
-    match (n, unit) {
-        (1, "day") => Some(1),
-        (2..=1000, "days") => Some(n),
-        _ => None,
-    }
-}
-
-fn parse_duration_hours(d: &str) -> Option<i64> {
-    let n: i64 = d.strip_suffix('h')?.parse().ok()?;
-    (1..=24).contains(&n).then_some(n)
+    Ok((now >= window.start).then_some((window.start, window.end)))
 }
 
 impl<S: SecretStore, T: Target> Rotator<S, T> {
@@ -284,17 +255,36 @@ mod tests {
     }
 
     #[test]
-    fn other_schedules_wait_for_the_planner() {
-        for s in [
-            "rate(4 hours)",
-            "cron(0 4 ? * SUN *)",
-            "rate(1 days)",
-            "rate(2 day)",
-            "rate(0 days)",
+    fn hours_and_cron_windows_come_from_the_planner() {
+        // rate(4 hours): windows at 00, 04, 08... UTC, one hour long.
+        let cfg = RotationConfig::new("rate(4 hours)");
+        let last = utc("2026-11-20T05:30:00Z");
+        assert_eq!(
+            window_open(&cfg, Some(last), utc("2026-11-20T07:59:59Z")).unwrap(),
+            None
+        );
+        let w = Some((utc("2026-11-20T08:00:00Z"), utc("2026-11-20T09:00:00Z")));
+        assert_eq!(window_open(&cfg, Some(last), utc("2026-11-20T08:30:00Z")).unwrap(), w);
+        // Sundays at 04:00 with a 2-hour window; 2026-11-22 is a Sunday.
+        let cfg = RotationConfig::new("cron(0 4 ? * SUN *)").with_duration("2h");
+        let last = utc("2026-11-16T12:00:00Z");
+        let w = Some((utc("2026-11-22T04:00:00Z"), utc("2026-11-22T06:00:00Z")));
+        assert_eq!(window_open(&cfg, Some(last), utc("2026-11-23T00:00:00Z")).unwrap(), w);
+    }
+
+    #[test]
+    fn invalid_rules_are_schedule_errors() {
+        for (s, d) in [
+            ("rate(1 days)", None),
+            ("rate(0 days)", None),
+            ("cron(0 1,2 * * ? *)", None),
+            ("rate(1 day)", Some("25h")),
+            ("cron(0 22 * * ? *)", Some("3h")),
         ] {
-            let err = window_open(&RotationConfig::new(s), None, Utc::now()).unwrap_err();
-            assert!(err.is_schedule(), "{s}");
-            assert!(err.to_string().contains("planner"), "{s}");
+            let mut cfg = RotationConfig::new(s);
+            cfg.duration = d.map(String::from);
+            let err = window_open(&cfg, None, Utc::now()).unwrap_err();
+            assert!(err.is_schedule(), "{s} {d:?}: {err}");
         }
     }
 }

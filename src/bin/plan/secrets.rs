@@ -1,0 +1,503 @@
+//! `plan secret ...`, `plan rotate`, `plan due`, `plan run`, `plan key`:
+//! the rotation side of the library, over a store chosen with `--store`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rotaplan::rotate::{
+    Deletion, Description, MasterKey, PasswordPolicy, RotateError, RotationConfig, Rotator, SecretId, SecretStore,
+    SecretValue, SpecTarget, SqliteStore, Stage, Strategy, TargetSpec, Token, VersionId, VersionRef,
+};
+use rotaplan::{RotationRules, Schedule, WindowDuration};
+
+/// Where secrets live, shared by every rotation command.
+#[derive(clap::Args, Clone)]
+pub struct StoreArgs {
+    /// The store: `sqlite:PATH` (the default, `sqlite:rotaplan.sqlite` in the
+    /// current directory) or `aws[:REGION]`.
+    #[arg(
+        long,
+        global = true,
+        env = "ROTAPLAN_STORE",
+        default_value = "sqlite:rotaplan.sqlite"
+    )]
+    store: String,
+    /// The SQLite store's master key file (32 bytes, raw or hex), made with
+    /// `plan key generate`. Without it, `ROTAPLAN_MASTER_KEY` (hex) is used.
+    #[arg(long, global = true, env = "ROTAPLAN_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// Endpoint URL for `--store aws` (a local test server, say).
+    #[arg(long, global = true, env = "ROTAPLAN_ENDPOINT_URL")]
+    endpoint_url: Option<String>,
+}
+
+/// `plan secret ...`.
+#[derive(clap::Subcommand)]
+pub enum SecretCommand {
+    /// Create a secret, with a first value and rotation rules.
+    Create {
+        /// The secret's name, e.g. `db/main`.
+        name: String,
+        #[command(flatten)]
+        value: ValueArgs,
+        /// Rotation schedule, e.g. `rate(30 days)` (none: no rotation).
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Rotation window length, `Nh` (default: the schedule's default).
+        #[arg(long, requires = "schedule")]
+        duration: Option<String>,
+        /// `single-user` or `alternating-users`.
+        #[arg(long, default_value = "single-user", requires = "schedule")]
+        strategy: String,
+        /// What the password belongs to: `noop`, `command:PROG` or `postgres`.
+        #[arg(long, default_value = "noop", requires = "schedule")]
+        target: String,
+    },
+    /// Put a new value; it becomes AWSCURRENT unless `--stage` says otherwise.
+    Put {
+        /// The secret's name.
+        name: String,
+        #[command(flatten)]
+        value: ValueArgs,
+        /// Client request token (default: a new one). Reusing one with the
+        /// same value does nothing; with another value it fails.
+        #[arg(long)]
+        token: Option<String>,
+        /// Stages to attach instead of AWSCURRENT (repeatable).
+        #[arg(long = "stage")]
+        stages: Vec<String>,
+    },
+    /// Show a version's metadata; its value only with `--show`.
+    Get {
+        /// The secret's name.
+        name: String,
+        /// The stage to read (default AWSCURRENT).
+        #[arg(long, conflicts_with = "version_id")]
+        stage: Option<String>,
+        /// The version id to read.
+        #[arg(long)]
+        version_id: Option<String>,
+        /// Print the secret value on standard output.
+        #[arg(long)]
+        show: bool,
+    },
+    /// Show versions and stages, rotation rules, last rotation and the next
+    /// windows.
+    Describe {
+        /// The secret's name.
+        name: String,
+        /// How many upcoming windows to list.
+        #[arg(short = 'n', default_value_t = 3)]
+        count: usize,
+    },
+    /// List secrets.
+    List,
+    /// Schedule a secret's deletion (or delete it at once with `--force`).
+    Delete {
+        /// The secret's name.
+        name: String,
+        /// Days before the secret is gone, 7 to 30.
+        #[arg(long, default_value_t = 30, conflicts_with = "force")]
+        recovery_window_days: u32,
+        /// Delete now, without recovery.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Cancel a scheduled deletion.
+    Restore {
+        /// The secret's name.
+        name: String,
+    },
+}
+
+/// Where a new value comes from.
+#[derive(clap::Args)]
+pub struct ValueArgs {
+    /// Read the value from a file (`-` for standard input), so it never
+    /// shows in the process list.
+    #[arg(long, value_name = "PATH", conflicts_with = "generate")]
+    value_file: Option<String>,
+    /// Generate a random password instead.
+    #[arg(long)]
+    generate: bool,
+    /// Length of a generated password.
+    #[arg(long, default_value_t = 32, requires = "generate")]
+    length: usize,
+}
+
+/// `plan key ...`.
+#[derive(clap::Subcommand)]
+pub enum KeyCommand {
+    /// Write a new random master key to PATH (created 0600; refuses to
+    /// overwrite).
+    Generate {
+        /// Where to write the key.
+        path: PathBuf,
+    },
+}
+
+/// The rotation commands.
+pub enum Command {
+    Secret(SecretCommand),
+    Rotate { name: String, token: Option<String> },
+    Due { now: Option<DateTime<Utc>> },
+    Run { now: Option<DateTime<Utc>> },
+}
+
+/// Runs a key command (no store involved).
+pub fn key(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        KeyCommand::Generate { path } => {
+            let key = MasterKey::generate().map_err(plain)?;
+            key.write_new_file(&path).map_err(plain)?;
+            println!("wrote a new master key to {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `RotateError` prints its whole cause chain already; keep anyhow from
+/// printing it twice.
+fn plain(e: RotateError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Runs a rotation command against the store `args` names. Store set-up
+/// problems are errors (exit 2); a failed operation prints one line and
+/// exits 1.
+pub fn run(args: StoreArgs, cmd: Command) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(async {
+        let outcome = match args.store.split_once(':').unwrap_or((&args.store, "")) {
+            ("sqlite", path) => {
+                let path = if path.is_empty() { "rotaplan.sqlite" } else { path };
+                let key = match &args.key_file {
+                    Some(file) => MasterKey::from_file(file),
+                    None => MasterKey::from_env(),
+                }
+                .map_err(|e| {
+                    anyhow::anyhow!("{e}\n(create a key with `plan key generate FILE` and pass `--key-file FILE`)")
+                })?;
+                let store = SqliteStore::open(path, key).map_err(plain)?;
+                execute(&store, cmd).await
+            }
+            ("aws", _) => bail!("this build has no AWS support; rebuild with `--features aws`"),
+            _ => bail!(
+                "unknown store `{}`; expected `sqlite:PATH` or `aws[:REGION]`",
+                args.store
+            ),
+        };
+        Ok(match outcome {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        })
+    })
+}
+
+fn read_value(v: &ValueArgs) -> anyhow::Result<Option<SecretValue>> {
+    if v.generate {
+        let policy = PasswordPolicy::default().length(v.length);
+        return Ok(Some(policy.generate().map_err(plain)?));
+    }
+    let Some(path) = &v.value_file else { return Ok(None) };
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading the value from standard input")?;
+    } else {
+        bytes = std::fs::read(path).with_context(|| format!("reading the value from {path}"))?;
+    }
+    // A trailing newline from `echo` or an editor is not part of the secret.
+    if bytes.ends_with(b"\n") {
+        bytes.pop();
+        if bytes.ends_with(b"\r") {
+            bytes.pop();
+        }
+    }
+    Ok(Some(match String::from_utf8(bytes) {
+        Ok(s) => SecretValue::text(s),
+        Err(e) => SecretValue::binary(e.into_bytes()),
+    }))
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+async fn execute<S: SecretStore>(store: &S, cmd: Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Secret(cmd) => secret(store, cmd).await,
+        Command::Rotate { name, token } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            let token = match token {
+                Some(t) => Token::new(t).map_err(plain)?,
+                None => Token::generate(),
+            };
+            let outcome = Rotator::new(store, SpecTarget::default())
+                .rotate(&id, &token)
+                .await
+                .map_err(plain)?;
+            let previous = outcome.previous.as_ref().map_or("none".into(), VersionId::to_string);
+            println!(
+                "rotated {}: AWSCURRENT is now version {} (AWSPREVIOUS: {previous})",
+                id, outcome.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Due { now } => {
+            let now = now.unwrap_or_else(Utc::now);
+            let report = Rotator::new(store, SpecTarget::default())
+                .due(now)
+                .await
+                .map_err(plain)?;
+            for d in &report.due {
+                let state = if d.overdue { "overdue" } else { "open" };
+                println!("{}\t{state}\t{} .. {}", d.id, ts(d.start), ts(d.end));
+            }
+            for (id, e) in &report.errors {
+                eprintln!("error: {id}: {e}");
+            }
+            if report.due.is_empty() {
+                println!("nothing is due at {}", ts(now));
+            }
+            Ok(if report.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Run { now } => {
+            let now = now.unwrap_or_else(Utc::now);
+            let summary = Rotator::new(store, SpecTarget::default())
+                .run_due(now)
+                .await
+                .map_err(plain)?;
+            for o in &summary.rotated {
+                println!("rotated {}: AWSCURRENT is now version {}", o.secret, o.version);
+            }
+            for (id, e) in &summary.failed {
+                eprintln!("error: {id}: {e}");
+            }
+            println!("{summary}");
+            Ok(if summary.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SecretCommand::Create {
+            name,
+            value,
+            schedule,
+            duration,
+            strategy,
+            target,
+        } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            let rotation = match schedule {
+                None => None,
+                Some(schedule) => {
+                    // Refuse a bad schedule now, with its diagnostic, rather
+                    // than at the first `plan due`.
+                    let parsed =
+                        Schedule::parse(&schedule).map_err(|e| anyhow::anyhow!("schedule `{schedule}`: {e}"))?;
+                    let window = duration.as_deref().map(str::parse::<WindowDuration>).transpose()?;
+                    RotationRules::new(parsed, window)?;
+                    let mut config = RotationConfig::new(schedule)
+                        .with_strategy(strategy.parse::<Strategy>().map_err(plain)?)
+                        .with_target(target.parse::<TargetSpec>().map_err(plain)?);
+                    if let Some(d) = duration {
+                        config = config.with_duration(d);
+                    }
+                    Some(config)
+                }
+            };
+            let value = read_value(&value)?;
+            let token = Token::generate();
+            let d = store
+                .create(&id, value.as_ref().map(|v| (&token, v)), rotation.as_ref())
+                .await
+                .map_err(plain)?;
+            println!("created {}", d.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretCommand::Put {
+            name,
+            value,
+            token,
+            stages,
+        } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            let Some(value) = read_value(&value)? else {
+                bail!("no value given; use `--value-file PATH` (`-` for standard input) or `--generate`");
+            };
+            let token = match token {
+                Some(t) => Token::new(t).map_err(plain)?,
+                None => Token::generate(),
+            };
+            let stages = stages
+                .into_iter()
+                .map(Stage::new)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(plain)?;
+            let stages = (!stages.is_empty()).then_some(stages.as_slice());
+            let outcome = store.put_value(&id, &token, &value, stages).await.map_err(plain)?;
+            let what = if outcome.created {
+                "put"
+            } else {
+                "unchanged (same token and value)"
+            };
+            println!("{what}: version {} of {id}", outcome.version);
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretCommand::Get {
+            name,
+            stage,
+            version_id,
+            show,
+        } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            let which = match (stage, version_id) {
+                (_, Some(v)) => VersionRef::Id(VersionId::new(v).map_err(plain)?),
+                (Some(s), None) => VersionRef::Stage(Stage::new(s).map_err(plain)?),
+                (None, None) => VersionRef::current(),
+            };
+            let v = store.get_value(&id, &which).await.map_err(plain)?;
+            if show {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                out.write_all(v.value.expose_bytes())?;
+                out.write_all(b"\n")?;
+            } else {
+                let stages: Vec<&str> = v.stages.iter().map(Stage::as_str).collect();
+                println!("version  {}", v.version);
+                println!("stages   {}", stages.join(", "));
+                println!("created  {}", ts(v.created));
+                println!("value    (hidden; add --show to print it)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretCommand::Describe { name, count } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            let d = store.describe(&id).await.map_err(plain)?;
+            print_description(&d, count);
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretCommand::List => {
+            for d in store.list().await.map_err(plain)? {
+                let rules = d
+                    .rotation
+                    .as_ref()
+                    .map_or("no rotation".to_string(), |r| r.schedule.clone());
+                let last = d
+                    .last_rotated
+                    .map_or("never rotated".to_string(), |t| format!("last rotated {}", ts(t)));
+                let deleted = d
+                    .deletion_date
+                    .map_or(String::new(), |t| format!("\tdeleted on {}", ts(t)));
+                println!("{}\t{rules}\t{last}{deleted}", d.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretCommand::Delete {
+            name,
+            recovery_window_days,
+            force,
+        } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            let how = if force {
+                Deletion::Force
+            } else {
+                Deletion::RecoveryWindow {
+                    days: recovery_window_days,
+                }
+            };
+            let when = store.delete(&id, how).await.map_err(plain)?;
+            if force {
+                println!("deleted {id}");
+            } else {
+                println!(
+                    "{id} will be deleted on {}; `plan secret restore {id}` cancels",
+                    ts(when)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SecretCommand::Restore { name } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            store.restore(&id).await.map_err(plain)?;
+            println!("restored {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_description(d: &Description, count: usize) {
+    println!("secret        {}", d.id);
+    println!("created       {}", ts(d.created));
+    println!("last changed  {}", ts(d.last_changed));
+    println!("last rotated  {}", d.last_rotated.map_or("never".to_string(), ts));
+    if let Some(t) = d.deletion_date {
+        println!("deletion      scheduled for {}", ts(t));
+    }
+    match &d.rotation {
+        None => println!("rotation      none"),
+        Some(r) => {
+            let window = r
+                .duration
+                .as_deref()
+                .map_or("default window".to_string(), |w| format!("{w} window"));
+            println!(
+                "rotation      {} ({window}, {}, target {})",
+                r.schedule, r.strategy, r.target
+            );
+            match Schedule::parse(&r.schedule) {
+                Ok(s) => println!("              {}", s.describe()),
+                Err(e) => println!("              invalid schedule: {e}"),
+            }
+        }
+    }
+    println!("versions");
+    for (id, v) in &d.versions {
+        let stages: Vec<&str> = v.stages.iter().map(Stage::as_str).collect();
+        let stages = if stages.is_empty() {
+            "(deprecated)".to_string()
+        } else {
+            stages.join(", ")
+        };
+        println!("  {id}  {}  {stages}", ts(v.created));
+    }
+    let Some(r) = &d.rotation else { return };
+    let rules = Schedule::parse(&r.schedule).ok().and_then(|s| {
+        let window = r.duration.as_deref().and_then(|w| w.parse::<WindowDuration>().ok());
+        RotationRules::new(s, window).ok()
+    });
+    let Some(rules) = rules else { return };
+    println!("next windows");
+    let now = Utc::now();
+    let windows: Vec<_> = match d.last_rotated {
+        Some(last) => rules.windows_after_rotation(&last, &now).take(count).collect(),
+        None => rules.windows_after(&now).take(count).collect(),
+    };
+    if d.last_rotated.is_none() {
+        println!("  due now: never rotated");
+    }
+    for w in windows {
+        println!("  {} .. {}", ts(w.start), ts(w.end));
+    }
+}
