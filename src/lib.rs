@@ -30,6 +30,11 @@
 //!   store and the no-op and command targets (tokio, tracing).
 //! - `sqlite` (default): the durable embedded store, a SQLite file with
 //!   values encrypted by XChaCha20-Poly1305 (bundled SQLite).
+//! - `aws`: `rotate::AwsSecretsManager`, a secret store on AWS Secrets
+//!   Manager (aws-sdk-secretsmanager, aws-config; heavy to build).
+//! - `postgres`: `rotate::PostgresRole`, a rotation target changing
+//!   PostgreSQL role passwords, single-user or alternating users
+//!   (tokio-postgres).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -61,6 +61,8 @@ parameters, the OS random source).
 - `SqliteStore` (feature `sqlite`, on by default): a SQLite file, values
   encrypted with XChaCha20-Poly1305 under a master key, safe to share
   between processes.
+- `AwsSecretsManager` (feature `aws`): AWS Secrets Manager itself; rotaplan
+  runs the steps, no Lambda. Its rotation rules live in `rotaplan:*` tags.
 
 # Secrets stay secret
 
@@ -68,9 +70,13 @@ parameters, the OS random source).
 tracing events carry ids, stages and step names, never values.
 */
 
+#[cfg(feature = "aws")]
+mod aws;
 mod error;
 mod memory;
 mod password;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod rules;
 mod schedule;
 #[cfg(feature = "sqlite")]
@@ -84,10 +90,16 @@ use std::time::Duration;
 use chrono::Utc;
 use tracing::Instrument;
 
+#[cfg(feature = "aws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
+pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
 use error::ErrorContext;
 pub use error::RotateError;
 pub use memory::MemoryStore;
 pub use password::PasswordPolicy;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::{PostgresRole, RdsSecret};
 pub use schedule::{Due, DueReport, RunSummary};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]

@@ -274,6 +274,36 @@ fn uniform(n: usize) -> Result<usize, RotateError> {
     }
 }
 
+/// A policy's parameters, for stores that generate passwords remotely
+/// (Secrets Manager's GetRandomPassword).
+#[cfg(feature = "aws")]
+pub(crate) struct PolicyParts<'a> {
+    pub(crate) length: usize,
+    pub(crate) exclude_characters: &'a str,
+    pub(crate) exclude_numbers: bool,
+    pub(crate) exclude_punctuation: bool,
+    pub(crate) exclude_uppercase: bool,
+    pub(crate) exclude_lowercase: bool,
+    pub(crate) include_space: bool,
+    pub(crate) require_each_included_type: bool,
+}
+
+#[cfg(feature = "aws")]
+impl PasswordPolicy {
+    pub(crate) fn parts(&self) -> PolicyParts<'_> {
+        PolicyParts {
+            length: self.length,
+            exclude_characters: &self.exclude_characters,
+            exclude_numbers: self.exclude_numbers,
+            exclude_punctuation: self.exclude_punctuation,
+            exclude_uppercase: self.exclude_uppercase,
+            exclude_lowercase: self.exclude_lowercase,
+            include_space: self.include_space,
+            require_each_included_type: self.require_each_included_type,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,688 @@
+//! [`AwsSecretsManager`]: a [`SecretStore`] on AWS Secrets Manager.
+//!
+//! The store speaks the Secrets Manager API directly: CreateSecret,
+//! DescribeSecret (+ ListSecretVersionIds for version dates), GetSecretValue,
+//! PutSecretValue, UpdateSecretVersionStage, TagResource / UntagResource,
+//! DeleteSecret, RestoreSecret, ListSecrets and GetRandomPassword. The
+//! rotation steps run in rotaplan's [`Rotator`](super::Rotator), never in a
+//! Lambda: RotateSecret is never called.
+//!
+//! # What lives where on AWS
+//!
+//! - Versions, stages, values, deletion: Secrets Manager's own.
+//! - Rotation rules: Secrets Manager keeps `RotationRules` only for secrets
+//!   rotated by a Lambda (RotateSecret), and has no place for rotaplan's
+//!   strategy or target. So rotaplan keeps its rules in the secret's tags:
+//!   [`TAG_SCHEDULE`] (`rotaplan:schedule`, the expression),
+//!   [`TAG_DURATION`] (`rotaplan:duration`), [`TAG_STRATEGY`]
+//!   (`rotaplan:strategy`) and [`TAG_TARGET`] (`rotaplan:target`). A secret
+//!   without those tags but with native rotation enabled reports its native
+//!   `RotationRules` (schedule expression, or `rate(N days)` from
+//!   `AutomaticallyAfterDays`, and the duration).
+//! - Last rotation: `LastRotatedDate` is only set by a Lambda rotation, so
+//!   [`SecretStore::mark_rotated`] writes the tag [`TAG_LAST_ROTATED`]
+//!   (`rotaplan:last-rotated`, RFC 3339); `describe` reports the later of the
+//!   two.
+//!
+//! # Keeping the store contract over a remote API
+//!
+//! Each write first describes the secret and checks the spec's rules on that
+//! snapshot, with the same code as [`MemoryStore`](super::MemoryStore), then
+//! makes the call; AWS's own answers are mapped onto the same questions
+//! (`ResourceNotFoundException` → [`RotateError::is_not_found`],
+//! `ResourceExistsException` → [`RotateError::is_already_exists`],
+//! `InvalidRequestException` / `InvalidParameterException` →
+//! [`RotateError::is_invalid_request`]; everything else is a transient
+//! [`RotateError::is_store`]). So:
+//!
+//! - a reused token with another value fails with already-exists even on a
+//!   server that would overwrite the version, and a reused token with the
+//!   same value reports `created: false`;
+//! - a put claiming AWSPENDING fails with rotation-in-progress while another
+//!   non-current version holds it. Unlike the local stores this check and
+//!   the put are two calls: two rotators racing on one secret with
+//!   different tokens can both pass the check (the later put moves
+//!   AWSPENDING to itself). Run one scheduler per secret.
+//! - reads always name a version id or a stage (GetSecretValue without
+//!   either is never sent).
+//!
+//! # Tested against moto
+//!
+//! The tests run against moto's Secrets Manager server, which departs from
+//! AWS in ways the store does not depend on:
+//!
+//! - GetSecretValue without a stage keeps answering the old value after a
+//!   stage move: the store always names a version id or a stage.
+//! - A reused token with a different value silently overwrites the version:
+//!   the store's own check answers already-exists first, as AWS does.
+//! - `VersionIdsToStages` also lists versions without stages (`[]`): those
+//!   are the deprecated versions, kept as such.
+//! - RotateSecret fails without a Lambda: the store never calls it, and
+//!   keeps rotaplan's rules in tags.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use rotaplan::rotate::{AwsSecretsManager, NoopTarget, Rotator, SecretId, Token};
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let store = AwsSecretsManager::connect(Some("eu-west-1".into()), None).await;
+//! let id = SecretId::new("prod/api-key")?;
+//! Rotator::new(&store, NoopTarget).rotate(&id, &Token::generate()).await?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use aws_sdk_secretsmanager as sm;
+use chrono::{DateTime, Utc};
+use sm::error::{ProvideErrorMetadata, SdkError};
+use sm::primitives::Blob;
+use sm::types::Tag;
+
+use super::error::RotateError;
+use super::password::PasswordPolicy;
+use super::rules::{Record, VersionRec};
+use super::store::{
+    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage,
+    Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
+};
+
+/// Tag holding the schedule expression of rotaplan's rotation rules.
+pub const TAG_SCHEDULE: &str = "rotaplan:schedule";
+/// Tag holding the rotation window duration (`3h`), if set.
+pub const TAG_DURATION: &str = "rotaplan:duration";
+/// Tag holding the strategy (`single-user` / `alternating-users`).
+pub const TAG_STRATEGY: &str = "rotaplan:strategy";
+/// Tag holding the target (`noop`, `command:PROG`, `postgres`).
+pub const TAG_TARGET: &str = "rotaplan:target";
+/// Tag holding when rotaplan last finished a rotation (RFC 3339).
+pub const TAG_LAST_ROTATED: &str = "rotaplan:last-rotated";
+
+const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARGET];
+
+/// A [`SecretStore`] on AWS Secrets Manager (feature `aws`).
+///
+/// See the [module docs](self) for where rotaplan's data lives on AWS and
+/// how the store keeps the version and stage rules.
+///
+/// # Examples
+///
+/// A client for a local endpoint with fixed credentials (as the tests do):
+///
+/// ```no_run
+/// use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+/// use rotaplan::rotate::{AwsSecretsManager, SecretId, SecretStore};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let conf = aws_sdk_secretsmanager::Config::builder()
+///     .behavior_version(BehaviorVersion::latest())
+///     .region(Region::new("us-east-1"))
+///     .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+///     .endpoint_url("http://127.0.0.1:5000")
+///     .build();
+/// let store = AwsSecretsManager::from_conf(conf);
+/// store.create(&SecretId::new("api/key")?, None, None).await?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct AwsSecretsManager {
+    client: sm::Client,
+}
+
+impl fmt::Debug for AwsSecretsManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let conf = self.client.config();
+        f.debug_struct("AwsSecretsManager")
+            .field("region", &conf.region().map(|r| r.as_ref()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsSecretsManager {
+    /// A store over an existing client.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use rotaplan::rotate::AwsSecretsManager;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let conf = aws_config::load_from_env().await;
+    /// let store = AwsSecretsManager::new(aws_sdk_secretsmanager::Client::new(&conf));
+    /// # let _ = store;
+    /// # });
+    /// ```
+    pub fn new(client: sm::Client) -> AwsSecretsManager {
+        AwsSecretsManager { client }
+    }
+
+    /// A store over a client built from `conf`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
+    /// use rotaplan::rotate::AwsSecretsManager;
+    /// let conf = aws_sdk_secretsmanager::Config::builder()
+    ///     .behavior_version(BehaviorVersion::latest())
+    ///     .region(Region::new("us-east-1"))
+    ///     .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+    ///     .endpoint_url("http://127.0.0.1:5000")
+    ///     .build();
+    /// let store = AwsSecretsManager::from_conf(conf);
+    /// assert!(format!("{store:?}").contains("us-east-1"));
+    /// ```
+    pub fn from_conf(conf: sm::Config) -> AwsSecretsManager {
+        AwsSecretsManager::new(sm::Client::from_conf(conf))
+    }
+
+    /// A store configured the usual AWS way (environment, profile, instance
+    /// role…), with the region and endpoint overridden when given. For the
+    /// command line's `--region` and `--endpoint-url`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use rotaplan::rotate::AwsSecretsManager;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = AwsSecretsManager::connect(None, Some("http://127.0.0.1:5000".into())).await;
+    /// # let _ = store;
+    /// # });
+    /// ```
+    pub async fn connect(region: Option<String>, endpoint_url: Option<String>) -> AwsSecretsManager {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = region {
+            loader = loader.region(aws_config::Region::new(region));
+        }
+        if let Some(url) = endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let conf = loader.load().await;
+        AwsSecretsManager::new(sm::Client::new(&conf))
+    }
+
+    /// The underlying client.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
+    /// # use rotaplan::rotate::AwsSecretsManager;
+    /// # let conf = aws_sdk_secretsmanager::Config::builder()
+    /// #     .behavior_version(BehaviorVersion::latest()).region(Region::new("us-east-1")).build();
+    /// let store = AwsSecretsManager::from_conf(conf);
+    /// assert_eq!(store.client().config().region().map(|r| r.as_ref()), Some("us-east-1"));
+    /// ```
+    pub fn client(&self) -> &sm::Client {
+        &self.client
+    }
+
+    /// A password from Secrets Manager's GetRandomPassword, with the same
+    /// parameters [`PasswordPolicy::generate`] uses locally.
+    ///
+    /// # Errors
+    ///
+    /// Invalid request for a policy AWS rejects; a store error otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use rotaplan::rotate::{AwsSecretsManager, PasswordPolicy};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = AwsSecretsManager::connect(None, None).await;
+    /// let pw = store.random_password(&PasswordPolicy::default().length(40)).await?;
+    /// assert_eq!(pw.expose_bytes().len(), 40);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn random_password(&self, policy: &PasswordPolicy) -> Result<SecretValue, RotateError> {
+        let p = policy.parts();
+        let mut req = self
+            .client
+            .get_random_password()
+            .password_length(p.length as i64)
+            .exclude_numbers(p.exclude_numbers)
+            .exclude_punctuation(p.exclude_punctuation)
+            .exclude_uppercase(p.exclude_uppercase)
+            .exclude_lowercase(p.exclude_lowercase)
+            .include_space(p.include_space)
+            .require_each_included_type(p.require_each_included_type);
+        if !p.exclude_characters.is_empty() {
+            req = req.exclude_characters(p.exclude_characters);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| map_err("GetRandomPassword", || "random password".to_owned(), e))?;
+        out.random_password
+            .map(SecretValue::text)
+            .ok_or_else(|| RotateError::backend("GetRandomPassword", "the answer held no password"))
+    }
+
+    /// DescribeSecret, plus ListSecretVersionIds for each version's date.
+    async fn fetch(&self, id: &SecretId) -> Result<Description, RotateError> {
+        let out = self
+            .client
+            .describe_secret()
+            .secret_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| map_err("DescribeSecret", || format!("secret `{id}`"), e))?;
+        let created = out.created_date().map(to_chrono).unwrap_or_else(Utc::now);
+        let dates = self.version_dates(id).await;
+        let mut versions = BTreeMap::new();
+        for (vid, stages) in out.version_ids_to_stages().cloned().unwrap_or_default() {
+            let vid = VersionId::new(vid)?;
+            let stages = stages.into_iter().map(Stage::new).collect::<Result<BTreeSet<_>, _>>()?;
+            let created = dates.get(vid.as_str()).copied().unwrap_or(created);
+            versions.insert(vid, VersionInfo { stages, created });
+        }
+        let tags: HashMap<&str, &str> = out.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))).collect();
+        let tag_rotated = match tags.get(TAG_LAST_ROTATED) {
+            Some(s) => Some(
+                DateTime::parse_from_rfc3339(s)
+                    .map_err(|e| bad_tag(id, TAG_LAST_ROTATED, e))?
+                    .with_timezone(&Utc),
+            ),
+            None => None,
+        };
+        let native_rotated = out.last_rotated_date().map(to_chrono);
+        Ok(Description {
+            id: id.clone(),
+            rotation: rotation_of(id, &tags, &out)?,
+            created,
+            last_changed: out.last_changed_date().map(to_chrono).unwrap_or(created),
+            last_rotated: tag_rotated.max(native_rotated),
+            deletion_date: out.deleted_date().map(to_chrono),
+            versions,
+        })
+    }
+
+    /// Version id → creation date. Best effort: an empty map when the list
+    /// is refused (e.g. while the secret is scheduled for deletion).
+    async fn version_dates(&self, id: &SecretId) -> HashMap<String, DateTime<Utc>> {
+        let mut dates = HashMap::new();
+        let mut next: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_secret_version_ids()
+                .secret_id(id.as_str())
+                .include_deprecated(true)
+                .set_next_token(next.take())
+                .send()
+                .await;
+            let Ok(out) = out else {
+                return dates;
+            };
+            for v in out.versions() {
+                if let (Some(vid), Some(at)) = (v.version_id(), v.created_date()) {
+                    dates.insert(vid.to_owned(), to_chrono(at));
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => next = Some(t.to_owned()),
+                _ => return dates,
+            }
+        }
+    }
+
+    async fn tag(&self, id: &SecretId, tags: Vec<Tag>) -> Result<(), RotateError> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .tag_resource()
+            .secret_id(id.as_str())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| map_err("TagResource", || format!("secret `{id}`"), e))?;
+        Ok(())
+    }
+
+    async fn untag(&self, id: &SecretId, keys: &[&str]) -> Result<(), RotateError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .untag_resource()
+            .secret_id(id.as_str())
+            .set_tag_keys(Some(keys.iter().map(|k| (*k).to_owned()).collect()))
+            .send()
+            .await
+            .map_err(|e| map_err("UntagResource", || format!("secret `{id}`"), e))?;
+        Ok(())
+    }
+}
+
+/// rotaplan's rotation rules as tags.
+fn rule_tags(rotation: &RotationConfig) -> Result<Vec<Tag>, RotateError> {
+    let mut tags = vec![
+        (TAG_SCHEDULE, rotation.schedule.clone()),
+        (TAG_STRATEGY, rotation.strategy.to_string()),
+        (TAG_TARGET, rotation.target.to_string()),
+    ];
+    if let Some(d) = &rotation.duration {
+        tags.push((TAG_DURATION, d.clone()));
+    }
+    tags.into_iter()
+        .map(|(k, v)| {
+            if v.chars().count() > 256 {
+                return Err(RotateError::invalid(format!(
+                    "tag `{k}` would be longer than 256 characters (AWS's limit for a tag value)"
+                )));
+            }
+            Ok(Tag::builder().key(k).value(v).build())
+        })
+        .collect()
+}
+
+fn bad_tag(id: &SecretId, key: &str, e: impl fmt::Display) -> RotateError {
+    RotateError::invalid(format!("tag `{key}` of secret `{id}`: {e}"))
+}
+
+/// The rotation rules: rotaplan's tags, else native rules if enabled.
+fn rotation_of(
+    id: &SecretId,
+    tags: &HashMap<&str, &str>,
+    out: &sm::operation::describe_secret::DescribeSecretOutput,
+) -> Result<Option<RotationConfig>, RotateError> {
+    if let Some(schedule) = tags.get(TAG_SCHEDULE) {
+        let mut cfg = RotationConfig::new(*schedule);
+        cfg.duration = tags.get(TAG_DURATION).map(|d| (*d).to_owned());
+        if let Some(s) = tags.get(TAG_STRATEGY) {
+            cfg.strategy = s.parse::<Strategy>().map_err(|e| bad_tag(id, TAG_STRATEGY, e))?;
+        }
+        if let Some(t) = tags.get(TAG_TARGET) {
+            cfg.target = t.parse::<TargetSpec>().map_err(|e| bad_tag(id, TAG_TARGET, e))?;
+        }
+        return Ok(Some(cfg));
+    }
+    let Some(rules) = out.rotation_rules().filter(|_| out.rotation_enabled() == Some(true)) else {
+        return Ok(None);
+    };
+    let schedule = match (rules.schedule_expression(), rules.automatically_after_days()) {
+        (Some(expr), _) => expr.to_owned(),
+        (None, Some(1)) => "rate(1 day)".to_owned(),
+        (None, Some(n)) => format!("rate({n} days)"),
+        (None, None) => return Ok(None),
+    };
+    let mut cfg = RotationConfig::new(schedule);
+    cfg.duration = rules.duration().map(str::to_owned);
+    Ok(Some(cfg))
+}
+
+fn to_chrono(t: &aws_sdk_secretsmanager::primitives::DateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos()).unwrap_or_default()
+}
+
+/// The description as a value-less record, to check the rules on.
+fn record_of(d: &Description) -> Record<()> {
+    let mut rec = Record::new(d.id.clone(), d.rotation.clone(), d.created);
+    rec.last_changed = d.last_changed;
+    rec.last_rotated = d.last_rotated;
+    rec.deletion_date = d.deletion_date;
+    rec.versions = d
+        .versions
+        .iter()
+        .map(|(id, v)| {
+            (
+                id.clone(),
+                VersionRec {
+                    value: (),
+                    stages: v.stages.clone(),
+                    created: v.created,
+                },
+            )
+        })
+        .collect();
+    rec
+}
+
+/// Maps an SDK error onto [`RotateError`]. `what` names the resource
+/// ("secret `x`") for not-found and already-exists. AWS's messages name ids
+/// and stages, never values.
+#[cold]
+#[inline(never)]
+fn map_err<E, R>(op: &str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> RotateError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: fmt::Debug + Send + Sync + 'static,
+{
+    let message = err.message().unwrap_or("").to_owned();
+    let with_message = |s: String| {
+        if message.is_empty() {
+            s
+        } else {
+            format!("{s} ({message})")
+        }
+    };
+    match err.code() {
+        Some("ResourceNotFoundException") => RotateError::not_found(what()),
+        Some("ResourceExistsException") => RotateError::already_exists(what()),
+        Some("InvalidRequestException" | "InvalidParameterException") => {
+            RotateError::invalid(with_message(format!("{op} on {}", what())))
+        }
+        _ => RotateError::backend(op, err),
+    }
+}
+
+impl SecretStore for AwsSecretsManager {
+    async fn create(
+        &self,
+        id: &SecretId,
+        initial: Option<(&Token, &SecretValue)>,
+        rotation: Option<&RotationConfig>,
+    ) -> Result<Description, RotateError> {
+        let mut req = self.client.create_secret().name(id.as_str());
+        if let Some(rotation) = rotation {
+            req = req.set_tags(Some(rule_tags(rotation)?));
+        }
+        if let Some((token, value)) = initial {
+            req = req.client_request_token(token.as_str());
+            req = match value.expose_str() {
+                Some(s) => req.secret_string(s),
+                None => req.secret_binary(Blob::new(value.expose_bytes())),
+            };
+        }
+        req.send()
+            .await
+            .map_err(|e| map_err("CreateSecret", || format!("secret `{id}`"), e))?;
+        self.fetch(id).await
+    }
+
+    async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
+        self.fetch(id).await
+    }
+
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
+        let req = self.client.get_secret_value().secret_id(id.as_str());
+        let (req, what) = match which {
+            VersionRef::Id(v) => (req.version_id(v.as_str()), format!("version `{v}` of secret `{id}`")),
+            VersionRef::Stage(s) => (req.version_stage(s.as_str()), format!("stage `{s}` on secret `{id}`")),
+        };
+        let out = req
+            .send()
+            .await
+            .map_err(|e| map_err("GetSecretValue", || what.clone(), e))?;
+        let version = VersionId::new(out.version_id.clone().unwrap_or_default())?;
+        let stages = out
+            .version_stages()
+            .iter()
+            .cloned()
+            .map(Stage::new)
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        let created = out.created_date().map(to_chrono).unwrap_or_default();
+        let value = match (out.secret_string, out.secret_binary) {
+            (Some(s), _) => SecretValue::text(s),
+            (None, Some(b)) => SecretValue::binary(b.into_inner()),
+            (None, None) => return Err(RotateError::not_found(format!("value of {what}"))),
+        };
+        Ok(SecretVersion {
+            version,
+            stages,
+            created,
+            value,
+        })
+    }
+
+    async fn put_value(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        value: &SecretValue,
+        stages: Option<&[Stage]>,
+    ) -> Result<PutOutcome, RotateError> {
+        let d = self.fetch(id).await?;
+        let version = VersionId::from(token);
+        let mut rec = record_of(&d);
+        rec.ensure_live()?;
+        if d.versions.contains_key(&version) {
+            let existing = self.get_value(id, &VersionRef::Id(version.clone())).await?;
+            return rec.put(token, stages, Utc::now(), |_| Ok(existing.value == *value), || Ok(()));
+        }
+        // The rules on the snapshot: stage count, the AWSPENDING claim.
+        rec.put(token, stages, Utc::now(), |_| Ok(false), || Ok(()))?;
+        let mut req = self
+            .client
+            .put_secret_value()
+            .secret_id(id.as_str())
+            .client_request_token(token.as_str())
+            .set_version_stages(stages.map(|s| s.iter().map(|s| s.as_str().to_owned()).collect()));
+        req = match value.expose_str() {
+            Some(s) => req.secret_string(s),
+            None => req.secret_binary(Blob::new(value.expose_bytes())),
+        };
+        req.send().await.map_err(|e| {
+            let what = if e.code() == Some("ResourceExistsException") {
+                format!("version `{version}` of secret `{id}` with a different value")
+            } else {
+                format!("secret `{id}`")
+            };
+            map_err("PutSecretValue", || what, e)
+        })?;
+        Ok(PutOutcome { version, created: true })
+    }
+
+    async fn update_stage(
+        &self,
+        id: &SecretId,
+        stage: &Stage,
+        move_to: Option<&VersionId>,
+        remove_from: Option<&VersionId>,
+    ) -> Result<(), RotateError> {
+        let d = self.fetch(id).await?;
+        let holder = d.version_with(stage).cloned();
+        record_of(&d).update_stage(stage, move_to, remove_from, Utc::now())?;
+        if move_to.is_some() && holder.as_ref() == move_to {
+            return Ok(()); // already there
+        }
+        self.client
+            .update_secret_version_stage()
+            .secret_id(id.as_str())
+            .version_stage(stage.as_str())
+            .set_move_to_version_id(move_to.map(|v| v.as_str().to_owned()))
+            .set_remove_from_version_id(remove_from.map(|v| v.as_str().to_owned()))
+            .send()
+            .await
+            .map_err(|e| {
+                map_err(
+                    "UpdateSecretVersionStage",
+                    || format!("stage `{stage}` on secret `{id}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
+        record_of(&self.fetch(id).await?).ensure_live()?;
+        match rotation {
+            Some(cfg) => {
+                self.tag(id, rule_tags(cfg)?).await?;
+                if cfg.duration.is_none() {
+                    self.untag(id, &[TAG_DURATION]).await?;
+                }
+            }
+            None => self.untag(id, &RULE_TAGS).await?,
+        }
+        Ok(())
+    }
+
+    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
+        record_of(&self.fetch(id).await?).ensure_live()?;
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.tag(id, vec![Tag::builder().key(TAG_LAST_ROTATED).value(at).build()])
+            .await
+    }
+
+    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
+        let d = self.fetch(id).await?;
+        let req = self.client.delete_secret().secret_id(id.as_str());
+        let req = match how {
+            Deletion::Force => req.force_delete_without_recovery(true),
+            Deletion::RecoveryWindow { days } => {
+                if !(7..=30).contains(&days) {
+                    return Err(RotateError::invalid(format!(
+                        "recovery window must be 7 to 30 days (found {days})"
+                    )));
+                }
+                if let Some(date) = d.deletion_date {
+                    return Ok(date); // already scheduled: nothing changes
+                }
+                req.recovery_window_in_days(i64::from(days))
+            }
+        };
+        let out = req
+            .send()
+            .await
+            .map_err(|e| map_err("DeleteSecret", || format!("secret `{id}`"), e))?;
+        Ok(out.deletion_date().map(to_chrono).unwrap_or_else(Utc::now))
+    }
+
+    async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
+        self.client
+            .restore_secret()
+            .secret_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| map_err("RestoreSecret", || format!("secret `{id}`"), e))?;
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<Description>, RotateError> {
+        let mut names = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_secrets()
+                .include_planned_deletion(true)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| map_err("ListSecrets", || "secrets".to_owned(), e))?;
+            for s in out.secret_list() {
+                if let Some(name) = s.name() {
+                    names.push(SecretId::new(name)?);
+                }
+            }
+            match out.next_token() {
+                Some(t) if !t.is_empty() => next = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        names.sort();
+        let mut all = Vec::with_capacity(names.len());
+        for id in names {
+            match self.fetch(&id).await {
+                Ok(d) => all.push(d),
+                Err(e) if e.is_not_found() => {} // deleted since listed
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(all)
+    }
+}
