@@ -250,6 +250,7 @@ type PreviousFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<Sec
 pub struct PostgresRole {
     master: Option<RdsSecret>,
     previous: Option<PreviousFn>,
+    master_from: Option<PreviousFn>,
 }
 
 impl fmt::Debug for PostgresRole {
@@ -257,6 +258,7 @@ impl fmt::Debug for PostgresRole {
         f.debug_struct("PostgresRole")
             .field("master", &self.master)
             .field("previous", &self.previous.as_ref().map(|_| "<store>"))
+            .field("master_from", &self.master_from.as_ref().map(|_| "<store>"))
             .finish()
     }
 }
@@ -320,6 +322,47 @@ impl PostgresRole {
         self
     }
 
+    /// Where alternating-users setSecret reads the master secret when none
+    /// was given with [`PostgresRole::master`]: AWSCURRENT of the secret that
+    /// the current value's `masterarn` names, as AWS's rotation functions do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = PostgresRole::new().previous_from(Arc::clone(&store)).master_from(store);
+    /// # let _ = t;
+    /// ```
+    pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> PostgresRole {
+        self.master_from = Some(Arc::new(move |id: SecretId| {
+            let store = store.clone();
+            Box::pin(async move { store.get_value(&id, &VersionRef::current()).await.ok().map(|v| v.value) })
+        }));
+        self
+    }
+
+    /// The master credentials: given, or looked up by `masterarn`.
+    async fn master_for(&self, ctx: &StepContext<'_>, current: &RdsSecret) -> Result<RdsSecret, RotateError> {
+        if let Some(m) = &self.master {
+            return Ok(m.clone());
+        }
+        let missing = || {
+            RotateError::invalid(format!(
+                "alternating-users rotation of secret `{}` needs the master secret{} (PostgresRole::master or master_from)",
+                ctx.secret,
+                current.masterarn.as_deref().map(|a| format!(" `{a}`")).unwrap_or_default()
+            ))
+        };
+        let (Some(lookup), Some(arn)) = (&self.master_from, current.masterarn.as_deref()) else {
+            return Err(missing());
+        };
+        let id = SecretId::new(arn).map_err(|e| e.context("masterarn"))?;
+        let value = lookup(id).await.ok_or_else(missing)?;
+        RdsSecret::from_value(&value).map_err(|e| e.context(format!("master secret `{arn}`")))
+    }
+
     async fn set_single_user(
         &self,
         ctx: &StepContext<'_>,
@@ -373,17 +416,7 @@ impl PostgresRole {
         pending: &RdsSecret,
         current: &RdsSecret,
     ) -> Result<(), RotateError> {
-        let master = self.master.as_ref().ok_or_else(|| {
-            RotateError::invalid(format!(
-                "alternating-users rotation of secret `{}` needs the master secret{} (PostgresRole::master)",
-                ctx.secret,
-                current
-                    .masterarn
-                    .as_deref()
-                    .map(|a| format!(" `{a}`"))
-                    .unwrap_or_default()
-            ))
-        })?;
+        let master = self.master_for(ctx, current).await?;
         let user = &pending.username;
         let mut client = connect(current, &master.username, master.expose_password())
             .await

@@ -422,14 +422,26 @@ impl Target for CommandTarget {
 #[derive(Clone, Debug)]
 pub struct SpecTarget {
     command_timeout: Duration,
+    #[cfg(feature = "postgres")]
+    postgres: Option<super::PostgresRole>,
 }
 
 impl Default for SpecTarget {
     fn default() -> SpecTarget {
         SpecTarget {
             command_timeout: Duration::from_secs(30),
+            #[cfg(feature = "postgres")]
+            postgres: None,
         }
     }
+}
+
+/// What a [`TargetSpec`] resolves to for one step.
+enum Resolved {
+    Noop,
+    Command(CommandTarget),
+    #[cfg(feature = "postgres")]
+    Postgres(super::PostgresRole),
 }
 
 impl SpecTarget {
@@ -448,13 +460,39 @@ impl SpecTarget {
         self
     }
 
-    fn resolve(&self, ctx: &StepContext<'_>) -> Result<Option<CommandTarget>, RotateError> {
+    /// The target used for secrets whose spec is `postgres`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, PostgresRole, SpecTarget};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = SpecTarget::default().postgres(PostgresRole::new().master_from(store));
+    /// # let _ = t;
+    /// ```
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    pub fn postgres(mut self, role: super::PostgresRole) -> SpecTarget {
+        self.postgres = Some(role);
+        self
+    }
+
+    fn resolve(&self, ctx: &StepContext<'_>) -> Result<Resolved, RotateError> {
         match ctx.rotation.map(|r| &r.target) {
-            None | Some(TargetSpec::Noop) => Ok(None),
-            Some(TargetSpec::Command(prog)) => Ok(Some(CommandTarget::new(prog).timeout(self.command_timeout))),
-            Some(TargetSpec::Postgres) => Err(RotateError::target(
-                "the postgres target is not available in this build",
+            None | Some(TargetSpec::Noop) => Ok(Resolved::Noop),
+            Some(TargetSpec::Command(prog)) => Ok(Resolved::Command(
+                CommandTarget::new(prog).timeout(self.command_timeout),
             )),
+            #[cfg(feature = "postgres")]
+            Some(TargetSpec::Postgres) if self.postgres.is_some() => {
+                Ok(Resolved::Postgres(self.postgres.clone().expect("checked above")))
+            }
+            Some(TargetSpec::Postgres) => Err(RotateError::target(if cfg!(feature = "postgres") {
+                "no postgres target configured (SpecTarget::postgres)"
+            } else {
+                "the postgres target is not available in this build (feature `postgres`)"
+            })),
         }
     }
 }
@@ -467,15 +505,19 @@ impl Target for SpecTarget {
         current: &SecretValue,
     ) -> Result<(), RotateError> {
         match self.resolve(ctx)? {
-            None => Ok(()),
-            Some(cmd) => cmd.set_secret(ctx, pending, current).await,
+            Resolved::Noop => Ok(()),
+            Resolved::Command(cmd) => cmd.set_secret(ctx, pending, current).await,
+            #[cfg(feature = "postgres")]
+            Resolved::Postgres(pg) => pg.set_secret(ctx, pending, current).await,
         }
     }
 
     async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
         match self.resolve(ctx)? {
-            None => Ok(()),
-            Some(cmd) => cmd.test_secret(ctx, pending).await,
+            Resolved::Noop => Ok(()),
+            Resolved::Command(cmd) => cmd.test_secret(ctx, pending).await,
+            #[cfg(feature = "postgres")]
+            Resolved::Postgres(pg) => pg.test_secret(ctx, pending).await,
         }
     }
 }

@@ -187,6 +187,13 @@ pub fn run(args: StoreArgs, cmd: Command) -> anyhow::Result<ExitCode> {
                 let store = SqliteStore::open(path, key).map_err(plain)?;
                 execute(&store, cmd).await
             }
+            #[cfg(feature = "aws")]
+            ("aws", region) => {
+                let region = (!region.is_empty()).then(|| region.to_string());
+                let store = rotaplan::rotate::AwsSecretsManager::connect(region, args.endpoint_url.clone()).await;
+                execute(&store, cmd).await
+            }
+            #[cfg(not(feature = "aws"))]
             ("aws", _) => bail!("this build has no AWS support; rebuild with `--features aws`"),
             _ => bail!(
                 "unknown store `{}`; expected `sqlite:PATH` or `aws[:REGION]`",
@@ -234,7 +241,22 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-async fn execute<S: SecretStore>(store: &S, cmd: Command) -> anyhow::Result<ExitCode> {
+/// The target each secret's rotation config names; `postgres` reads
+/// AWSPREVIOUS and the `masterarn` secret from the same store.
+fn target<S: SecretStore + Clone + 'static>(store: &S) -> SpecTarget {
+    let target = SpecTarget::default();
+    #[cfg(feature = "postgres")]
+    let target = target.postgres(
+        rotaplan::rotate::PostgresRole::new()
+            .previous_from(store.clone())
+            .master_from(store.clone()),
+    );
+    #[cfg(not(feature = "postgres"))]
+    let _ = store;
+    target
+}
+
+async fn execute<S: SecretStore + Clone + 'static>(store: &S, cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Secret(cmd) => secret(store, cmd).await,
         Command::Rotate { name, token } => {
@@ -243,7 +265,7 @@ async fn execute<S: SecretStore>(store: &S, cmd: Command) -> anyhow::Result<Exit
                 Some(t) => Token::new(t).map_err(plain)?,
                 None => Token::generate(),
             };
-            let outcome = Rotator::new(store, SpecTarget::default())
+            let outcome = Rotator::new(store, target(store))
                 .rotate(&id, &token)
                 .await
                 .map_err(plain)?;
@@ -256,10 +278,7 @@ async fn execute<S: SecretStore>(store: &S, cmd: Command) -> anyhow::Result<Exit
         }
         Command::Due { now } => {
             let now = now.unwrap_or_else(Utc::now);
-            let report = Rotator::new(store, SpecTarget::default())
-                .due(now)
-                .await
-                .map_err(plain)?;
+            let report = Rotator::new(store, target(store)).due(now).await.map_err(plain)?;
             for d in &report.due {
                 let state = if d.overdue { "overdue" } else { "open" };
                 println!("{}\t{state}\t{} .. {}", d.id, ts(d.start), ts(d.end));
@@ -278,10 +297,7 @@ async fn execute<S: SecretStore>(store: &S, cmd: Command) -> anyhow::Result<Exit
         }
         Command::Run { now } => {
             let now = now.unwrap_or_else(Utc::now);
-            let summary = Rotator::new(store, SpecTarget::default())
-                .run_due(now)
-                .await
-                .map_err(plain)?;
+            let summary = Rotator::new(store, target(store)).run_due(now).await.map_err(plain)?;
             for o in &summary.rotated {
                 println!("rotated {}: AWSCURRENT is now version {}", o.secret, o.version);
             }
