@@ -263,6 +263,21 @@ impl fmt::Debug for PostgresRole {
     }
 }
 
+/// Reads the value holding `stage` of a secret from `store`; `None` when it
+/// cannot be read.
+fn stage_reader<S: SecretStore + Clone + 'static>(store: S, stage: Stage) -> PreviousFn {
+    Arc::new(move |id: SecretId| {
+        let (store, stage) = (store.clone(), stage.clone());
+        Box::pin(async move {
+            store
+                .get_value(&id, &VersionRef::Stage(stage))
+                .await
+                .ok()
+                .map(|v| v.value)
+        })
+    })
+}
+
 impl PostgresRole {
     /// A target with no master secret and no AWSPREVIOUS fallback: enough
     /// for single-user rotations.
@@ -309,16 +324,7 @@ impl PostgresRole {
     /// # let _ = t;
     /// ```
     pub fn previous_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> PostgresRole {
-        self.previous = Some(Arc::new(move |id: SecretId| {
-            let store = store.clone();
-            Box::pin(async move {
-                store
-                    .get_value(&id, &VersionRef::Stage(Stage::previous()))
-                    .await
-                    .ok()
-                    .map(|v| v.value)
-            })
-        }));
+        self.previous = Some(stage_reader(store, Stage::previous()));
         self
     }
 
@@ -336,10 +342,7 @@ impl PostgresRole {
     /// # let _ = t;
     /// ```
     pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> PostgresRole {
-        self.master_from = Some(Arc::new(move |id: SecretId| {
-            let store = store.clone();
-            Box::pin(async move { store.get_value(&id, &VersionRef::current()).await.ok().map(|v| v.value) })
-        }));
+        self.master_from = Some(stage_reader(store, Stage::current()));
         self
     }
 
