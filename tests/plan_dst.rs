@@ -230,9 +230,9 @@ fn parse(e: &Expr) -> Schedule {
 fn planner(s: &Schedule, t: &DateTime<Tz>, forward: bool, n: usize) -> Vec<(DateTime<Tz>, bool)> {
     let horizon = Duration::minutes(HORIZON_MINUTES - 1);
     let it: Box<dyn Iterator<Item = _>> = if forward {
-        Box::new(s.occurrences_after(t).take_while(|o| o.at <= t.clone() + horizon))
+        Box::new(s.occurrences_after(t).take_while(|o| o.at <= *t + horizon))
     } else {
-        Box::new(s.occurrences_before(t).take_while(|o| o.at >= t.clone() - horizon))
+        Box::new(s.occurrences_before(t).take_while(|o| o.at >= *t - horizon))
     };
     it.take(n).map(|o| (o.at, o.shifted)).collect()
 }
