@@ -96,6 +96,7 @@ measurements.
 */
 
 mod error;
+mod flexible;
 mod iter;
 mod search;
 mod window;
@@ -103,6 +104,7 @@ mod window;
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike};
 
 pub use error::PlanError;
+pub use flexible::FlexibleWindow;
 pub use iter::{Occurrences, Windows};
 pub use window::{RotationRules, Window, WindowDuration};
 
