@@ -51,7 +51,7 @@ pub struct Args {
     format: Format,
 }
 
-fn rfc3339(s: &str) -> Result<DateTime<FixedOffset>, String> {
+pub(crate) fn rfc3339(s: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(s).map_err(|e| format!("not an RFC 3339 instant ({e}), e.g. 2026-11-23T08:00:00Z"))
 }
 
