@@ -97,6 +97,7 @@ measurements.
 
 mod error;
 mod flexible;
+mod ics;
 mod iter;
 mod search;
 mod window;
@@ -105,6 +106,7 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike};
 
 pub use error::PlanError;
 pub use flexible::FlexibleWindow;
+pub use ics::{Event, IcsWriter};
 pub use iter::{Occurrences, Windows};
 pub use window::{RotationRules, Window, WindowDuration};
 

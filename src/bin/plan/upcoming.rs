@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use rotaplan::expr::{Profile, Schedule};
-use rotaplan::plan::{FlexibleWindow, RotationRules, Window, WindowDuration};
+use rotaplan::plan::{Event, FlexibleWindow, IcsWriter, RotationRules, Window, WindowDuration, Windows};
 
 /// Output formats.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,6 +15,8 @@ pub enum Format {
     Table,
     /// One JSON document for programs.
     Json,
+    /// RFC 5545 iCalendar, one event per window, to subscribe to.
+    Ics,
 }
 
 /// Arguments of the default command.
@@ -89,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let schedule = checked.schedule;
     // Secrets Manager's window rules apply to its profile only: EventBridge
     // rules have no window, Scheduler a flexible one in minutes.
-    let (windows, length): (Box<dyn Iterator<Item = Window<Tz>>>, Length) = if secrets_manager {
+    let (windows, length): (Windows<Tz>, Length) = if secrets_manager {
         let rules = match RotationRules::new(schedule.clone(), args.duration) {
             Ok(r) => r,
             Err(err) => {
@@ -105,12 +107,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Some(last) => rules.windows_after_rotation(last, &from),
             None => rules.windows_after(&from),
         };
-        (Box::new(windows), length)
+        (windows, length)
     } else {
         let anchor = args.last_rotated.unwrap_or_else(|| from.fixed_offset());
         let windows = schedule.windows_with(&anchor, &from, args.flexible_window);
         let length = args.flexible_window.map_or(Length::Instant, Length::Flexible);
-        (Box::new(windows), length)
+        (windows, length)
     };
     let plan = Plan {
         schedule: &schedule,
@@ -124,6 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let written = match args.format {
         Format::Json => plan.json(&mut out, windows, args.count),
         Format::Table => plan.table(&mut out, windows, args.count),
+        Format::Ics => plan.ics(&mut out, windows),
     }
     .and_then(|()| out.flush());
     match written {
@@ -212,6 +215,35 @@ impl Plan<'_> {
         writeln!(out, "],")?;
         writeln!(out, "  \"complete\": {}", listed == asked)?;
         writeln!(out, "}}")
+    }
+
+    /// iCalendar: one VEVENT per window, in UTC, or with `TZID` local times
+    /// and a `VTIMEZONE` covering the windows (found by a first pass over
+    /// them, which holds nothing).
+    fn ics<W: Write>(&self, out: W, windows: impl Iterator<Item = Window<Tz>> + Clone) -> io::Result<()> {
+        let expression = self.schedule.to_string();
+        let name = format!("rotaplan: {expression}");
+        let stamp = Utc::now();
+        let mut ics = if self.tz == chrono_tz::UTC {
+            IcsWriter::utc(out, &name, &stamp)?
+        } else {
+            let start = self.from.with_timezone(&Utc);
+            let end = windows.clone().last().map_or(start, |w| w.end.with_timezone(&Utc));
+            IcsWriter::zoned(out, &name, &stamp, self.tz, start..end)?
+        };
+        let summary = match self.length {
+            Length::Instant | Length::Flexible(_) => format!("{} {expression}", self.profile),
+            _ => format!("Rotation window: {expression}"),
+        };
+        let description = format!(
+            "{} ({} profile)",
+            self.schedule.describe().in_zone(self.tz.name()),
+            self.profile
+        );
+        for w in windows {
+            ics.event(&Event::new(&expression, &summary, &w).description(&description))?;
+        }
+        ics.finish().map(drop)
     }
 
     /// Aligned columns, written as the windows come; the widths are fixed
