@@ -247,6 +247,11 @@ impl Planner {
         }
         let t_offset = t.offset().fix().local_minus_utc();
         let mut from = local_civil(t, t_offset).succ();
+        // In the second pass of a repeated hour, the wall times left in it
+        // fire in the first pass, before `t`: start after them.
+        if let Some(end) = second_pass(t, t_offset) {
+            from = from.max(Civil::from_local_secs(end + 1));
+        }
         loop {
             let c = self.next_civil(from)?;
             let n = c.to_naive()?;
@@ -292,6 +297,11 @@ impl Planner {
         if (t.timestamp() + t_offset as i64).rem_euclid(60) == 0 && t.timestamp_subsec_nanos() == 0 {
             to = to.pred();
         }
+        // In the second pass of a repeated hour, every wall time of that hour
+        // (later ones included) fired in the first pass, before `t`.
+        if let Some(end) = second_pass(t, t_offset) {
+            to = to.max(Civil::from_local_secs(end));
+        }
         loop {
             let c = self.prev_civil(to)?;
             let n = c.to_naive()?;
@@ -327,6 +337,51 @@ impl Planner {
             }
         }
     }
+}
+
+/// When `t` (whose offset is `t_offset`) lies in the second pass of a
+/// repeated stretch of wall time (a fall-back overlap), the last wall-clock
+/// second of the first pass, as local seconds (see [`Civil::local_secs`]).
+///
+/// Under the spec's policy every wall time of the overlap fires at its first
+/// pass, so from the second pass the whole overlap lies in the past.
+#[inline]
+fn second_pass<Tz: TimeZone>(t: &DateTime<Tz>, t_offset: i32) -> Option<i64> {
+    let tz = t.timezone();
+    let LocalResult::Ambiguous(a, b) = tz.offset_from_local_datetime(&t.naive_local()) else {
+        return None;
+    };
+    // The earlier instant of a wall time has the larger offset.
+    let first = a.fix().local_minus_utc().max(b.fix().local_minus_utc());
+    if first == t_offset {
+        return None;
+    }
+    overlap_end(&tz, t.timestamp(), first, t_offset)
+}
+
+/// The last second of a first pass with offset `first`, found by binary
+/// search between the first-pass twin of `t` and `t` itself.
+#[cold]
+fn overlap_end<Tz: TimeZone>(tz: &Tz, t: i64, first: i32, t_offset: i32) -> Option<i64> {
+    let offset = |s: i64| {
+        tz.timestamp_opt(s, 0)
+            .single()
+            .map(|d| d.offset().fix().local_minus_utc())
+    };
+    // Invariant: offset(lo) == first, offset(hi) != first.
+    let (mut lo, mut hi) = (t - i64::from(first - t_offset), t);
+    if offset(lo)? != first || offset(hi)? == first {
+        return None;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if offset(mid)? == first {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo + i64::from(first))
 }
 
 /// The instant at wall time `n` with offset `o` (whose fixed form is `fix`).
