@@ -18,7 +18,10 @@
 //! ```
 //!
 //! [`expr`] parses and validates expressions; [`plan`] computes occurrences
-//! and windows, in UTC or any IANA time zone.
+//! and windows, in UTC or any IANA time zone. With the `rotate` feature,
+//! [`rotate`] holds the rotation driver and scheduler, [`store`] the secret
+//! stores (where versions and stages live) and [`target`] the systems whose
+//! credentials change; `rotate` re-exports both so one path serves.
 //!
 //! # Crate features
 //!
@@ -26,13 +29,13 @@
 //! - `serde`: `Serialize`/`Deserialize` for schedules and window durations
 //!   (as their strings), and `Serialize` for windows (RFC 3339 instants).
 //! - `rotate`: the rotation driver ([`rotate::Rotator`]), the
-//!   [`rotate::SecretStore`] and [`rotate::Target`] traits, the in-memory
+//!   [`store::SecretStore`] and [`target::Target`] traits, the in-memory
 //!   store and the no-op and command targets (tokio, tracing).
 //! - `sqlite` (default): the durable embedded store, a SQLite file with
 //!   values encrypted by XChaCha20-Poly1305 (bundled SQLite).
-//! - `aws`: `rotate::AwsSecretsManager`, a secret store on AWS Secrets
+//! - `aws`: `store::AwsSecretsManager`, a secret store on AWS Secrets
 //!   Manager (aws-sdk-secretsmanager, aws-config; heavy to build).
-//! - `postgres`: `rotate::PostgresRole`, a rotation target changing
+//! - `postgres`: `target::PostgresRole`, a rotation target changing
 //!   PostgreSQL role passwords, single-user or alternating users
 //!   (tokio-postgres).
 #![deny(missing_docs)]
@@ -44,6 +47,12 @@ pub mod plan;
 #[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
 pub mod rotate;
 pub mod scan;
+#[cfg(feature = "rotate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
+pub mod store;
+#[cfg(feature = "rotate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
+pub mod target;
 
 pub use expr::Schedule;
 pub use plan::{Occurrence, PlanError, RotationRules, Window, WindowDuration};

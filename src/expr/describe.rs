@@ -95,6 +95,12 @@ impl fmt::Display for Description<'_> {
         match self.schedule {
             Schedule::Rate(r) => rate(f, r, self.zone),
             Schedule::Cron(c) => cron(f, c, self.zone),
+            Schedule::At(a) => write!(
+                f,
+                "once, at {} {}",
+                a.wall_time().format("%Y-%m-%d %H:%M:%S"),
+                self.zone
+            ),
         }
     }
 }

@@ -15,6 +15,7 @@ impl fmt::Display for Schedule {
         match self {
             Schedule::Rate(r) => r.fmt(f),
             Schedule::Cron(c) => c.fmt(f),
+            Schedule::At(a) => a.fmt(f),
         }
     }
 }

@@ -96,6 +96,11 @@ pub(crate) enum ErrorKind {
     EbDayOfWeekStep,
     TooFrequent { from: u8, to: u8, gap: u8 },
     NeverFires,
+    // `at(...)`.
+    AtFormat,
+    AtDate,
+    AtTime,
+    AtNotScheduler,
 }
 
 impl fmt::Display for ErrorKind {
@@ -147,6 +152,10 @@ impl fmt::Display for ErrorKind {
             NeverFires => {
                 f.write_str("this schedule never fires: no date in 1970-2199 matches its day, month and year fields")
             }
+            AtFormat => f.write_str("expected `at(yyyy-mm-ddThh:mm:ss)`"),
+            AtDate => f.write_str("no such date; expected a real date in 1970-2199"),
+            AtTime => f.write_str("no such time of day; expected 00:00:00-23:59:59"),
+            AtNotScheduler => f.write_str("one-time `at(...)` schedules are only for EventBridge Scheduler"),
         }
     }
 }
@@ -274,6 +283,7 @@ impl ParseError {
                 | DaysBothAny
                 | RateUnknownUnit
                 | RatePlural { .. }
+                | AtFormat
         )
     }
 
@@ -294,6 +304,8 @@ impl ParseError {
                 | LastOffsetOutOfRange
                 | RateValueZero
                 | RateValueTooLarge
+                | AtDate
+                | AtTime
         )
     }
 
@@ -314,6 +326,7 @@ impl ParseError {
                 | SmRateTooRare
                 | EbDayOfWeekStep
                 | TooFrequent { .. }
+                | AtNotScheduler
         )
     }
 

@@ -38,6 +38,7 @@
 //!
 //! See [`Schedule`] for the grammar and the meaning of every construct.
 
+mod at;
 pub(crate) mod compile;
 mod describe;
 mod display;
@@ -50,14 +51,15 @@ mod validate;
 use std::num::NonZeroU32;
 use std::str::FromStr;
 
+pub use at::At;
 pub(crate) use compile::Compiled;
 pub use describe::Description;
 pub use error::{Field, ParseError, Warning};
 
 /// Which set of rules an expression is validated against.
 ///
-/// Both profiles share one grammar (the EventBridge superset); they differ in
-/// what they accept once parsed.
+/// The profiles share one grammar (the EventBridge superset, plus `at(...)`);
+/// they differ in what they accept once parsed.
 ///
 /// # Examples
 ///
@@ -77,14 +79,26 @@ pub enum Profile {
     /// rotations at least four hours apart. The default.
     #[default]
     SecretsManager,
-    /// The general cron/rate dialect of EventBridge rules and EventBridge
-    /// Scheduler.
+    /// The general cron/rate dialect of EventBridge rules.
     EventBridge,
+    /// EventBridge Scheduler (`AWS::Scheduler::Schedule`): the EventBridge
+    /// dialect, plus one-time `at(yyyy-mm-ddThh:mm:ss)` schedules, and the
+    /// singular or the plural unit for a rate value of 1 (`rate(1 minutes)`
+    /// deploys there).
+    ///
+    /// ```
+    /// use rotaplan::expr::{Profile, Schedule};
+    ///
+    /// assert!(Schedule::parse_with("rate(1 minutes)", Profile::Scheduler).is_ok());
+    /// assert!(Schedule::parse_with("rate(1 minutes)", Profile::EventBridge).is_err());
+    /// assert!(Schedule::parse_with("at(2027-01-01T00:00:00)", Profile::Scheduler).is_ok());
+    /// ```
+    Scheduler,
 }
 
 impl Profile {
     /// The profile's name as the command line spells it:
-    /// `secrets-manager` or `eventbridge`.
+    /// `secrets-manager`, `eventbridge` or `scheduler`.
     ///
     /// ```
     /// assert_eq!(rotaplan::expr::Profile::EventBridge.name(), "eventbridge");
@@ -93,6 +107,7 @@ impl Profile {
         match self {
             Profile::SecretsManager => "secrets-manager",
             Profile::EventBridge => "eventbridge",
+            Profile::Scheduler => "scheduler",
         }
     }
 }
@@ -110,15 +125,16 @@ impl FromStr for Profile {
         match s {
             "secrets-manager" | "secretsmanager" => Ok(Profile::SecretsManager),
             "eventbridge" | "event-bridge" => Ok(Profile::EventBridge),
+            "scheduler" | "eventbridge-scheduler" => Ok(Profile::Scheduler),
             _ => Err(UnknownProfile(s.chars().take(64).collect())),
         }
     }
 }
 
-/// The error for a profile name that is neither `secrets-manager` nor
-/// `eventbridge`.
+/// The error for a profile name that is not `secrets-manager`,
+/// `eventbridge` or `scheduler`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown profile `{0}`; expected `secrets-manager` or `eventbridge`")]
+#[error("unknown profile `{0}`; expected `secrets-manager`, `eventbridge` or `scheduler`")]
 pub struct UnknownProfile(String);
 
 /// A parsed, validated schedule expression.
@@ -174,6 +190,8 @@ pub enum Schedule {
     Rate(Rate),
     /// `cron(Minutes Hours Day-of-month Month Day-of-week Year)`.
     Cron(Cron),
+    /// `at(yyyy-mm-ddThh:mm:ss)`: once (EventBridge Scheduler only).
+    At(At),
 }
 
 impl Schedule {
@@ -237,6 +255,9 @@ impl Schedule {
     /// # Ok::<(), rotaplan::expr::ParseError>(())
     /// ```
     pub fn check(expr: &[u8], profile: Profile) -> Result<Checked, ParseError> {
+        if expr.starts_with(b"at(") {
+            return at::check(expr, profile);
+        }
         parse::parse(expr, profile)
     }
 

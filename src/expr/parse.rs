@@ -448,7 +448,8 @@ fn cron_body<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, O
 }
 
 /// The body of `rate(...)`: value, spaces, unit, `)`.
-fn rate<'a>(body: &'a str) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
+/// `either_for_one`: the Scheduler profile takes `rate(1 minutes)` too.
+fn rate<'a>(body: &'a str, either_for_one: bool) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
     let go = |i: &'a str| -> PResult<'a, (Rate, (&'a str, &'a str))> {
         let (rest, d) = require("a positive integer rate value", digits)(i)?;
         let value = match d.parse::<u32>() {
@@ -466,7 +467,7 @@ fn rate<'a>(body: &'a str) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
             _ => return fail(unit_at, word.len(), ErrorKind::RateUnknownUnit),
         };
         let right = unit.spelling(value.get());
-        if word != right {
+        if word != right && !(either_for_one && value.get() == 1) {
             return fail(unit_at, word.len(), ErrorKind::RatePlural { expected: right });
         }
         let (rest, _) = require("`)`", char(')'))(rest)?;
@@ -519,7 +520,7 @@ pub(crate) fn parse(input: &[u8], profile: Profile) -> Result<Checked, ParseErro
         err(e.kind, at..at + e.len, field)
     };
     if let Ok((body, _)) = tag::<_, _, PErr>("rate(")(s) {
-        let (rate, (value, unit)) = rate(body).map_err(|e| {
+        let (rate, (value, unit)) = rate(body, profile == Profile::Scheduler).map_err(|e| {
             let field = if s.offset(e.at) <= 5 + body.bytes().take_while(u8::is_ascii_digit).count() {
                 Field::RateValue
             } else {

@@ -68,7 +68,7 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str) -> Result<Vec<W
                 ));
             }
         }
-        Profile::EventBridge => {
+        Profile::EventBridge | Profile::Scheduler => {
             let step = p.fields[4].items().iter().position(|it| matches!(it, Item::Step(..)));
             if let Some(i) = step {
                 return Err((

@@ -155,6 +155,8 @@ pub(crate) enum Planner {
     Days { n: i64, anchor: i64 },
     /// Every `step` seconds from the Unix time `anchor`.
     Every { step: i64, anchor: i64 },
+    /// Once, at this wall time (`at(...)`), to the second.
+    Once(NaiveDateTime),
 }
 
 impl Planner {
@@ -163,6 +165,7 @@ impl Planner {
     pub(crate) fn new<Tz: TimeZone, A: TimeZone>(schedule: &Schedule, anchor: &DateTime<A>, tz: &Tz) -> Planner {
         match schedule {
             Schedule::Cron(c) => Planner::Cron(*c.compiled()),
+            Schedule::At(a) => Planner::Once(a.wall_time()),
             Schedule::Rate(r) => {
                 let n = r.value().get() as i64;
                 let offset = tz.offset_from_utc_datetime(&anchor.naive_utc()).fix().local_minus_utc();
@@ -207,7 +210,7 @@ impl Planner {
         match self {
             Planner::Cron(c) => search::next_cron(c, from),
             Planner::Days { n, anchor } => search::next_day_grid(*n, *anchor, from),
-            Planner::Every { .. } => None,
+            Planner::Every { .. } | Planner::Once(_) => None,
         }
     }
 
@@ -217,7 +220,7 @@ impl Planner {
         match self {
             Planner::Cron(c) => search::prev_cron(c, to),
             Planner::Days { n, anchor } => search::prev_day_grid(*n, *anchor, to),
-            Planner::Every { .. } => None,
+            Planner::Every { .. } | Planner::Once(_) => None,
         }
     }
 
@@ -230,7 +233,7 @@ impl Planner {
         match self {
             Planner::Cron(s) => s.matches(c.y, c.mo, c.d, c.h, c.mi),
             Planner::Days { n, anchor } => (c.h, c.mi) == (0, 0) && (c.day_number() - anchor).rem_euclid(*n) == 0,
-            Planner::Every { .. } => false,
+            Planner::Every { .. } | Planner::Once(_) => false,
         }
     }
 
@@ -242,6 +245,9 @@ impl Planner {
             let floor = (t.timestamp() + 1).max(EARLIEST);
             let k = (floor - anchor).div_euclid(step) + i64::from((floor - anchor).rem_euclid(step) != 0);
             return every(&tz, anchor + k * step, step);
+        }
+        if let Planner::Once(wall) = self {
+            return once(&tz, wall).filter(|o| o.at > *t);
         }
         let t_offset = t.offset().fix().local_minus_utc();
         let mut from = local_civil(t, t_offset).succ();
@@ -286,6 +292,9 @@ impl Planner {
         if let Planner::Every { step, anchor } = *self {
             let ceil = (t.timestamp() - i64::from(t.timestamp_subsec_nanos() == 0)).min(LATEST);
             return every(&tz, anchor + (ceil - anchor).div_euclid(step) * step, -step);
+        }
+        if let Planner::Once(wall) = self {
+            return once(&tz, wall).filter(|o| o.at < *t);
         }
         let t_offset = t.offset().fix().local_minus_utc();
         let mut to = local_civil(t, t_offset);
@@ -426,6 +435,12 @@ fn every<Tz: TimeZone>(tz: &Tz, mut secs: i64, step: i64) -> Option<Occurrence<T
         }
         secs += step;
     }
+}
+
+/// The one occurrence of `at(...)`: its wall time in `tz` under the DST
+/// policy.
+fn once<Tz: TimeZone>(tz: &Tz, wall: &NaiveDateTime) -> Option<Occurrence<Tz>> {
+    resolve(tz, wall).map(|(at, shifted)| Occurrence { at, shifted })
 }
 
 /// A wall time as an instant under the DST policy: the single instant, the

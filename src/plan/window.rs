@@ -274,6 +274,16 @@ fn gcd(a: u32, b: u32) -> u32 {
 fn shape(schedule: &Schedule) -> Shape {
     match schedule {
         Schedule::Cron(c) => compiled_shape(c.compiled()),
+        // One occurrence: no next window to run into.
+        Schedule::At(a) => {
+            use chrono::Timelike;
+            let t = a.wall_time();
+            Shape {
+                hour_level: false,
+                latest_start: t.hour() * 60 + t.minute(),
+                gap: None,
+            }
+        }
         Schedule::Rate(r) => {
             let n = r.value().get();
             match r.unit() {

@@ -70,19 +70,9 @@ parameters, the OS random source).
 tracing events carry ids, stages and step names, never values.
 */
 
-#[cfg(feature = "aws")]
-mod aws;
 mod error;
-mod memory;
 mod password;
-#[cfg(feature = "postgres")]
-mod postgres;
-mod rules;
 mod schedule;
-#[cfg(feature = "sqlite")]
-mod sqlite;
-mod store;
-mod target;
 
 use std::fmt;
 use std::time::Duration;
@@ -90,25 +80,28 @@ use std::time::Duration;
 use chrono::Utc;
 use tracing::Instrument;
 
+pub(crate) use error::ErrorContext;
+pub use error::RotateError;
+pub use password::PasswordPolicy;
+pub use schedule::{Due, DueReport, RunSummary};
+
+// The stores and targets live in their own modules; re-exported here so a
+// rotation needs one import path.
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
-use error::ErrorContext;
-pub use error::RotateError;
-pub use memory::MemoryStore;
-pub use password::PasswordPolicy;
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use postgres::{PostgresRole, RdsSecret};
-pub use schedule::{Due, DueReport, RunSummary};
+pub use crate::store::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
+pub use crate::store::{
+    Deletion, Description, MemoryStore, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion,
+    Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef, MAX_DEPRECATED_VERSIONS,
+    MAX_STAGES_PER_VERSION,
+};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use sqlite::{MasterKey, SqliteStore, MASTER_KEY_ENV};
-pub use store::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage,
-    Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef, MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
-};
-pub use target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
+pub use crate::store::{MasterKey, SqliteStore, MASTER_KEY_ENV};
+pub use crate::target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use crate::target::{PostgresRole, RdsSecret};
 
 /// How [`Rotator::rotate`] retries a failed rotation.
 ///

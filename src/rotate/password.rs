@@ -4,7 +4,7 @@
 use zeroize::Zeroizing;
 
 use super::error::RotateError;
-use super::store::SecretValue;
+use crate::store::SecretValue;
 
 const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
 const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -9,11 +9,11 @@ use std::fmt;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use super::error::RotateError;
-use super::store::{RotationConfig, SecretId, SecretStore, Stage, Token};
-use super::target::Target;
 use super::{RotationOutcome, Rotator};
 use crate::expr::Schedule;
 use crate::plan::{RotationRules, WindowDuration};
+use crate::store::{RotationConfig, SecretId, SecretStore, Stage, Token};
+use crate::target::Target;
 
 /// A secret whose rotation window is open, or was and passed without a
 /// rotation (overdue).

@@ -25,12 +25,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-use super::error::RotateError;
 use super::rules::{secret_not_found, Record, VersionRec};
-use super::store::{
+use super::{
     Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage, Token,
     VersionId, VersionRef,
 };
+use crate::rotate::RotateError;
 
 /// The environment variable [`MasterKey::from_env`] reads (64 hex digits).
 pub const MASTER_KEY_ENV: &str = "ROTAPLAN_MASTER_KEY";

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::error::RotateError;
-use super::store::{
+use super::{
     Deletion, Description, PutOutcome, RotationConfig, SecretId, Stage, Token, VersionId, VersionInfo, VersionRef,
     MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
 };
+use crate::rotate::RotateError;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct VersionRec<V> {

@@ -64,9 +64,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 use zeroize::Zeroizing;
 
-use super::error::RotateError;
-use super::store::{SecretId, SecretStore, SecretValue, Stage, Strategy, VersionRef};
-use super::target::{StepContext, Target};
+use super::{StepContext, Target};
+use crate::rotate::RotateError;
+use crate::store::{SecretId, SecretStore, SecretValue, Stage, Strategy, VersionRef};
 
 /// A database secret in AWS's RDS JSON shape, parsed and checked.
 ///

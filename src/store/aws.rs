@@ -4,7 +4,7 @@
 //! DescribeSecret (+ ListSecretVersionIds for version dates), GetSecretValue,
 //! PutSecretValue, UpdateSecretVersionStage, TagResource / UntagResource,
 //! DeleteSecret, RestoreSecret, ListSecrets and GetRandomPassword. The
-//! rotation steps run in rotaplan's [`Rotator`](super::Rotator), never in a
+//! rotation steps run in rotaplan's [`Rotator`](crate::rotate::Rotator), never in a
 //! Lambda: RotateSecret is never called.
 //!
 //! # What lives where on AWS
@@ -81,13 +81,12 @@ use sm::error::{ProvideErrorMetadata, SdkError};
 use sm::primitives::Blob;
 use sm::types::Tag;
 
-use super::error::RotateError;
-use super::password::PasswordPolicy;
 use super::rules::{Record, VersionRec};
-use super::store::{
+use super::{
     Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage,
     Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
 };
+use crate::rotate::{PasswordPolicy, RotateError};
 
 /// Tag holding the schedule expression of rotaplan's rotation rules.
 pub const TAG_SCHEDULE: &str = "rotaplan:schedule";

@@ -7,6 +7,13 @@
 //! versions and stages" section, and the rules are written down once, on
 //! [`SecretStore`]'s methods.
 
+#[cfg(feature = "aws")]
+mod aws;
+mod memory;
+mod rules;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::future::Future;
@@ -16,7 +23,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
-use super::error::RotateError;
+#[cfg(feature = "aws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
+pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use sqlite::{MasterKey, SqliteStore, MASTER_KEY_ENV};
+
+use crate::rotate::RotateError;
 
 /// How many stages a version may hold (AWS: 20).
 pub const MAX_STAGES_PER_VERSION: usize = 20;

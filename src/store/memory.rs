@@ -6,12 +6,12 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
-use super::error::RotateError;
 use super::rules::{secret_not_found, Record};
-use super::store::{
+use super::{
     Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage, Token,
     VersionId, VersionRef,
 };
+use crate::rotate::RotateError;
 
 /// A secret store in process memory. Nothing survives the process; values
 /// are zeroed when dropped.

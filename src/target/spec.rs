@@ -1,0 +1,128 @@
+//! [`SpecTarget`]: the target each secret's rotation config names.
+
+use std::time::Duration;
+
+use super::{CommandTarget, StepContext, Target};
+use crate::rotate::RotateError;
+use crate::store::{SecretValue, TargetSpec};
+
+/// The target each secret's own rotation config names ([`TargetSpec`]):
+/// `noop` → [`NoopTarget`], `command:PROG` → [`CommandTarget`]. A secret
+/// without rotation rules gets the no-op target. Used by the scheduler, where
+/// every secret may name a different target.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{MemoryStore, RotationConfig, Rotator, SecretId, SecretStore, SecretValue, SpecTarget, Token};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let id = SecretId::new("api/key")?;
+/// let cfg = RotationConfig::new("rate(30 days)");
+/// store.create(&id, Some((&Token::generate(), &SecretValue::from("k1"))), Some(&cfg)).await?;
+/// Rotator::new(&store, SpecTarget::default()).rotate(&id, &Token::generate()).await?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct SpecTarget {
+    command_timeout: Duration,
+    #[cfg(feature = "postgres")]
+    postgres: Option<super::PostgresRole>,
+}
+
+impl Default for SpecTarget {
+    fn default() -> SpecTarget {
+        SpecTarget {
+            command_timeout: Duration::from_secs(30),
+            #[cfg(feature = "postgres")]
+            postgres: None,
+        }
+    }
+}
+
+/// What a [`TargetSpec`] resolves to for one step.
+enum Resolved {
+    Noop,
+    Command(CommandTarget),
+    #[cfg(feature = "postgres")]
+    Postgres(super::PostgresRole),
+}
+
+impl SpecTarget {
+    /// The time-out given to `command:` targets (default 30 s).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use rotaplan::rotate::SpecTarget;
+    /// let t = SpecTarget::default().command_timeout(Duration::from_secs(5));
+    /// # let _ = t;
+    /// ```
+    pub fn command_timeout(mut self, timeout: Duration) -> SpecTarget {
+        self.command_timeout = timeout;
+        self
+    }
+
+    /// The target used for secrets whose spec is `postgres`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, PostgresRole, SpecTarget};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = SpecTarget::default().postgres(PostgresRole::new().master_from(store));
+    /// # let _ = t;
+    /// ```
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    pub fn postgres(mut self, role: super::PostgresRole) -> SpecTarget {
+        self.postgres = Some(role);
+        self
+    }
+
+    fn resolve(&self, ctx: &StepContext<'_>) -> Result<Resolved, RotateError> {
+        match ctx.rotation.map(|r| &r.target) {
+            None | Some(TargetSpec::Noop) => Ok(Resolved::Noop),
+            Some(TargetSpec::Command(prog)) => Ok(Resolved::Command(
+                CommandTarget::new(prog).timeout(self.command_timeout),
+            )),
+            #[cfg(feature = "postgres")]
+            Some(TargetSpec::Postgres) if self.postgres.is_some() => {
+                Ok(Resolved::Postgres(self.postgres.clone().expect("checked above")))
+            }
+            Some(TargetSpec::Postgres) => Err(RotateError::target(if cfg!(feature = "postgres") {
+                "no postgres target configured (SpecTarget::postgres)"
+            } else {
+                "the postgres target is not available in this build (feature `postgres`)"
+            })),
+        }
+    }
+}
+
+impl Target for SpecTarget {
+    async fn set_secret(
+        &self,
+        ctx: &StepContext<'_>,
+        pending: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<(), RotateError> {
+        match self.resolve(ctx)? {
+            Resolved::Noop => Ok(()),
+            Resolved::Command(cmd) => cmd.set_secret(ctx, pending, current).await,
+            #[cfg(feature = "postgres")]
+            Resolved::Postgres(pg) => pg.set_secret(ctx, pending, current).await,
+        }
+    }
+
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
+        match self.resolve(ctx)? {
+            Resolved::Noop => Ok(()),
+            Resolved::Command(cmd) => cmd.test_secret(ctx, pending).await,
+            #[cfg(feature = "postgres")]
+            Resolved::Postgres(pg) => pg.test_secret(ctx, pending).await,
+        }
+    }
+}
