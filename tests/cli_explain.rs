@@ -194,3 +194,27 @@ fn rates_and_invalid_expressions() {
     let o = plan(&["explain"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn one_time_schedules() {
+    let o = plan(&[
+        "explain",
+        "at(2027-03-14T02:30:00)",
+        "--profile",
+        "scheduler",
+        "--tz",
+        "America/New_York",
+        "--from",
+        "2026-11-23T00:00:00Z",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("  date  2027-03-14  the day, in --tz (America/New_York)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  2027-03-14T03:00:00-04:00  Sunday  (moved out of a DST gap)\n  (a one-time schedule)\n"),
+        "{out}"
+    );
+}

@@ -429,3 +429,59 @@ fn output_streams_in_flat_memory_and_stops_quietly_at_a_closed_pipe() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{format}");
     }
 }
+
+#[test]
+fn scheduler_at_is_one_occurrence_in_the_zone() {
+    let args = [
+        "at(2027-03-14T02:30:00)",
+        "--profile",
+        "scheduler",
+        "--tz",
+        "America/New_York",
+        "--from",
+        "2026-11-23T00:00:00Z",
+        "--flexible-window",
+        "15m",
+        "--format",
+        "json",
+    ];
+    let o = plan(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // 02:30 does not exist that night: it runs at 03:00 EDT.
+    assert_eq!(
+        v["windows"],
+        serde_json::json!([{"start": "2027-03-14T03:00:00-04:00", "end": "2027-03-14T03:15:00-04:00", "shifted": true}])
+    );
+    assert_eq!(v["complete"], false);
+    // After it, nothing.
+    let o = plan(&[
+        "at(2027-03-14T02:30:00)",
+        "--profile",
+        "scheduler",
+        "--from",
+        "2027-03-15T00:00:00Z",
+    ]);
+    assert!(
+        stdout(&o).ends_with("STARTS\n(a one-time schedule: nothing after it)\n"),
+        "{}",
+        stdout(&o)
+    );
+    // Scheduler's cron and rate list like EventBridge's.
+    let o = plan(&[
+        "rate(1 minute)",
+        "--profile",
+        "scheduler",
+        "--from",
+        "2026-11-23T23:59:00Z",
+        "-n",
+        "2",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["windows"][1]["start"], "2026-11-24T00:01:00Z");
+    // at() is Scheduler's only.
+    let o = plan(&["at(2027-03-14T02:30:00)"]);
+    assert_eq!(o.status.code(), Some(1));
+}

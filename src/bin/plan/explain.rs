@@ -62,6 +62,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             };
             let _ = writeln!(out, "  unit   {unit:<6}  {meaning}");
         }
+        Schedule::At(a) => {
+            let t = a.wall_time();
+            let _ = writeln!(out, "Fields");
+            let _ = writeln!(
+                out,
+                "  date  {}  the day, in --tz ({})",
+                t.format("%Y-%m-%d"),
+                tz.name()
+            );
+            let _ = writeln!(
+                out,
+                "  time  {}    wall-clock time; a time skipped by DST runs at the first instant after the gap",
+                t.format("%H:%M:%S")
+            );
+        }
         _ => {}
     }
     let _ = writeln!(out);
@@ -79,7 +94,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         listed += 1;
     }
     if listed < args.count {
-        let _ = writeln!(out, "  (no more before the end of 2199)");
+        let end = if matches!(s, Schedule::At(_)) {
+            "a one-time schedule"
+        } else {
+            "no more before the end of 2199"
+        };
+        let _ = writeln!(out, "  ({end})");
     }
     let _ = writeln!(out);
     if checked.warnings.is_empty() {

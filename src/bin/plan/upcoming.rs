@@ -290,8 +290,12 @@ impl Plan<'_> {
             listed += 1;
         }
         if listed < asked {
-            let what = if with_end { "windows" } else { "occurrences" };
-            writeln!(out, "(no more {what} before the end of 2199)")?;
+            if matches!(self.schedule, Schedule::At(_)) {
+                writeln!(out, "(a one-time schedule: nothing after it)")?;
+            } else {
+                let what = if with_end { "windows" } else { "occurrences" };
+                writeln!(out, "(no more {what} before the end of 2199)")?;
+            }
         }
         Ok(())
     }
