@@ -266,15 +266,23 @@ impl Compiled {
     /// Midnight is only crossed on days followed by a firing day; finding
     /// those scans the calendar, so it is done only when it could matter.
     pub(crate) fn hour_gap_below(&self, limit: u8) -> Option<(u8, u8, u8)> {
-        let hours: Vec<u8> = (0..24).filter(|h| self.hours & (1 << h) != 0).collect();
-        let mut best: Option<(u8, u8, u8)> = None;
-        for pair in hours.windows(2) {
-            let gap = pair[1] - pair[0];
-            if best.is_none_or(|b| gap < b.2) {
-                best = Some((pair[0], pair[1], gap));
-            }
+        if self.hours == 0 {
+            return None;
         }
-        let (first, last) = (*hours.first()?, *hours.last()?);
+        let mut best: Option<(u8, u8, u8)> = None;
+        let mut rest = self.hours;
+        let mut prev = rest.trailing_zeros() as u8;
+        rest &= rest - 1;
+        while rest != 0 {
+            let h = rest.trailing_zeros() as u8;
+            rest &= rest - 1;
+            let gap = h - prev;
+            if best.is_none_or(|b| gap < b.2) {
+                best = Some((prev, h, gap));
+            }
+            prev = h;
+        }
+        let (first, last) = (self.hours.trailing_zeros() as u8, 31 - self.hours.leading_zeros() as u8);
         let midnight_gap = 24 - last + first;
         if midnight_gap < limit && best.is_none_or(|b| midnight_gap < b.2) && self.fires_on_consecutive_days() {
             best = Some((last, first, midnight_gap));
