@@ -29,9 +29,11 @@ pub(crate) struct PErr<'a> {
 
 impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
     fn from_error_kind(input: &'a str, _: nom::error::ErrorKind) -> Self {
+        // Most of these are alternatives that did not match and are thrown
+        // away: the underline is measured only if one is reported.
         PErr {
             at: input,
-            len: next_token_len(input),
+            len: UNMEASURED,
             kind: ErrorKind::Expected {
                 expected: "something else",
             },
@@ -44,6 +46,20 @@ impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
 }
 
 type PResult<'a, T> = nom::IResult<&'a str, T, PErr<'a>>;
+
+/// `PErr::len` of an error whose underline is the token at `at`.
+const UNMEASURED: usize = usize::MAX;
+
+impl PErr<'_> {
+    /// How many bytes to underline.
+    fn len(&self) -> usize {
+        if self.len == UNMEASURED {
+            next_token_len(self.at)
+        } else {
+            self.len
+        }
+    }
+}
 
 /// Length of the token at the start of `s`, for underlining: a run of
 /// letters and digits, or one other character.
@@ -537,8 +553,22 @@ fn unwrap_err(e: nom::Err<PErr<'_>>) -> PErr<'_> {
     }
 }
 
+/// Bytes an expression may hold: letters, digits and `()#?*-/, `.
+const ALLOWED: u128 = {
+    let mut set = 0u128;
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'(' | b')' | b'#' | b'?' | b'*' | b'-' | b'/' | b',' | b' ') {
+            set |= 1 << b;
+        }
+        b += 1;
+    }
+    set
+};
+
 fn allowed(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "()#?*-/, ".contains(c)
+    (c as u32) < 128 && ALLOWED & (1 << c as u32) != 0
 }
 
 /// Parses and validates one expression.
@@ -558,12 +588,16 @@ pub(crate) fn parse(input: &[u8], profile: Profile, warn: bool) -> Result<Checke
             return Err(err(ErrorKind::NotUtf8, at..at + e.error_len().unwrap_or(1), None));
         }
     };
-    if let Some((at, c)) = s.char_indices().find(|&(_, c)| !allowed(c)) {
-        return Err(err(ErrorKind::BadChar, at..at + c.len_utf8(), None));
+    // Bytes first (the common case is all allowed), characters for the error.
+    if s.bytes().any(|b| b >= 128 || ALLOWED & (1 << b) == 0) {
+        if let Some((at, c)) = s.char_indices().find(|&(_, c)| !allowed(c)) {
+            return Err(err(ErrorKind::BadChar, at..at + c.len_utf8(), None));
+        }
     }
     let pe = |e: PErr<'_>, field| {
         let at = s.offset(e.at);
-        err(e.kind, at..at + e.len, field)
+        let len = e.len();
+        err(e.kind, at..at + len, field)
     };
     if let Ok((body, _)) = tag::<_, _, PErr>("rate(")(s) {
         let (rate, (value, unit)) = rate(body, profile == Profile::Scheduler).map_err(|e| {
