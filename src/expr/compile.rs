@@ -203,7 +203,6 @@ impl Compiled {
                 continue;
             }
             let mask = self.days.mask(year, m);
-            p.fires |= mask != 0;
             p.consecutive |= mask & (mask >> 1) != 0 || (prev_last && mask & 2 != 0);
             prev_last = mask & (1 << days_in_month(year, m)) != 0;
             if m == 1 {
@@ -223,9 +222,15 @@ impl Compiled {
         })
     }
 
-    /// Whether any day in 1970–2199 matches.
+    /// Whether any day in 1970–2199 matches: per year type present, the
+    /// first month in the set with a matching day ends the search.
     pub(crate) fn ever_fires(&self) -> bool {
-        self.minutes != 0 && self.hours != 0 && self.months != 0 && self.profiles().any(|(_, p)| p.fires)
+        if self.minutes == 0 || self.hours == 0 || self.months == 0 {
+            return false;
+        }
+        YEAR_TYPES.iter().any(|&(first, years)| {
+            and(self.years, years) != [0; 4] && (1..=12).any(|m| self.has_month(m) && self.days.mask(first, m) != 0)
+        })
     }
 
     /// Whether the schedule fires on two consecutive days somewhere (of a
@@ -298,8 +303,6 @@ impl Compiled {
 /// [`Compiled::year_profile`]).
 #[derive(Debug, Clone, Copy, Default)]
 struct YearProfile {
-    /// Some day of the year fires.
-    fires: bool,
     /// Two consecutive days of the year fire (within a month or across a
     /// month boundary).
     consecutive: bool,
