@@ -9,6 +9,7 @@
 
 #[cfg(feature = "aws")]
 mod aws;
+mod claim;
 mod memory;
 mod rules;
 #[cfg(feature = "sqlite")]
@@ -25,7 +26,9 @@ use zeroize::Zeroizing;
 
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
+pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_LEASE, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
+pub(crate) use claim::no_pending;
+pub use claim::{Claim, Claimed, Lease, Owner, Skip, LOCK_STAGE};
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
@@ -1011,6 +1014,44 @@ pub trait SecretStore: Send + Sync {
     ///
     /// Store failures only.
     fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send;
+
+    /// Claims `id` for one rotation, atomically (see [`Claim`]):
+    ///
+    /// - if AWSCURRENT's version or the last rotation date differ from the
+    ///   claim's snapshot: [`Skip::AlreadyRotated`];
+    /// - if a rotation is pending (AWSPENDING on a version that is not
+    ///   AWSCURRENT) under a live lease of another owner:
+    ///   [`Skip::RotatingElsewhere`]; under no lease, an expired one or one
+    ///   whose owner died: the lease passes to the claimant,
+    ///   [`Claimed::Resumed`];
+    /// - otherwise the claim's value is put under its token with AWSPENDING
+    ///   and the claimant gets the lease: [`Claimed::Started`].
+    ///
+    /// # Errors
+    ///
+    /// Not-found; invalid request if scheduled for deletion, or for a
+    /// `resume_only` claim with nothing pending.
+    fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, RotateError>> + Send;
+
+    /// Extends `owner`'s lease on `id` to `ttl` from now.
+    ///
+    /// # Errors
+    ///
+    /// Invalid request if `owner` no longer holds the lease (it expired and
+    /// another run took the rotation over).
+    fn renew(
+        &self,
+        id: &SecretId,
+        owner: &Owner,
+        ttl: std::time::Duration,
+    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+
+    /// Drops `owner`'s lease on `id`, if it still holds it.
+    ///
+    /// # Errors
+    ///
+    /// Store failures only.
+    fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), RotateError>> + Send;
 }
 
 macro_rules! forward_store {
@@ -1038,6 +1079,14 @@ macro_rules! forward_store {
             }
             fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send {
                 (**self).list()
+            }
+            fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, RotateError>> + Send {
+                (**self).claim(id, claim)
+            }
+            fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration)
+                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).renew(id, owner, ttl) }
+            fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), RotateError>> + Send {
+                (**self).release(id, owner)
             }
         }
     )*};

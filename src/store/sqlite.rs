@@ -25,10 +25,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
+use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{secret_not_found, Record, VersionRec};
 use super::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage, Token,
-    VersionId, VersionRef,
+    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
+    SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
 use crate::rotate::RotateError;
 
@@ -291,6 +292,11 @@ CREATE TABLE IF NOT EXISTS versions (
     created INTEGER NOT NULL,
     value   BLOB NOT NULL,
     PRIMARY KEY (secret, version)
+);
+CREATE TABLE IF NOT EXISTS leases (
+    secret  TEXT PRIMARY KEY,
+    owner   TEXT NOT NULL,
+    expires INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS stages (
     secret  TEXT NOT NULL,
@@ -775,6 +781,7 @@ fn save(
 }
 
 fn delete_rows(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM leases WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM stages WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM versions WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM secrets WHERE name = ?1", params![id.as_str()])?;
@@ -926,6 +933,92 @@ impl SecretStore for SqliteStore {
     async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
         self.write(id, |_, rec, _| {
             rec.deletion_date = None;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+        let id = id.clone();
+        let claim = claim.clone();
+        // One IMMEDIATE transaction: the snapshot check, the pending put and
+        // the lease commit together or not at all.
+        self.run(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let now = Utc::now();
+            let before = match load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? {
+                Some(rec) if !rec.is_expired(now) => rec,
+                _ => return Err(secret_not_found(&id)),
+            };
+            let lease: Option<Lease> = tx
+                .query_row(
+                    "SELECT owner, expires FROM leases WHERE secret = ?1",
+                    params![id.as_str()],
+                    |r| Ok(Lease::new(Owner::new(r.get::<_, String>(0)?), from_nanos(r.get(1)?))),
+                )
+                .optional()
+                .map_err(|e| sql_err(path, "read", e))?;
+            let mut after = before.clone();
+            let claimed = match decide(&before, lease.as_ref(), &claim, now)? {
+                Decision::Skip(skip) => return Ok(Claimed::Skipped(skip)),
+                Decision::Resume(v) => Claimed::Resumed(v),
+                Decision::Start => {
+                    let version = VersionId::from(&claim.token);
+                    let value = &claim.value;
+                    let out = after.put(
+                        &claim.token,
+                        Some(&[Stage::pending()]),
+                        now,
+                        |old| Ok(inner.open_value(&id, &version, old)? == *value),
+                        || inner.seal(&id, &version, value),
+                    )?;
+                    save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+                    Claimed::Started(out.version)
+                }
+            };
+            tx.execute(
+                "INSERT INTO leases (secret, owner, expires) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (secret) DO UPDATE SET owner = excluded.owner, expires = excluded.expires",
+                params![id.as_str(), claim.owner.as_str(), to_nanos(claim.expires(now))?],
+            )
+            .map_err(|e| sql_err(path, "write", e))?;
+            tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            Ok(claimed)
+        })
+        .await
+    }
+
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: Duration) -> Result<(), RotateError> {
+        let id = id.clone();
+        let owner = owner.clone();
+        self.run(move |inner, conn| {
+            let until = to_nanos(expiry(Utc::now(), ttl))?;
+            let n = conn
+                .execute(
+                    "UPDATE leases SET expires = ?3 WHERE secret = ?1 AND owner = ?2",
+                    params![id.as_str(), owner.as_str(), until],
+                )
+                .map_err(|e| sql_err(&inner.path, "write", e))?;
+            if n == 0 {
+                return Err(lease_lost(&id, &owner));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+        let id = id.clone();
+        let owner = owner.clone();
+        self.run(move |inner, conn| {
+            conn.execute(
+                "DELETE FROM leases WHERE secret = ?1 AND owner = ?2",
+                params![id.as_str(), owner.as_str()],
+            )
+            .map_err(|e| sql_err(&inner.path, "write", e))?;
             Ok(())
         })
         .await
