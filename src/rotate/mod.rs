@@ -83,6 +83,7 @@ use tracing::Instrument;
 pub(crate) use error::ErrorContext;
 pub use error::RotateError;
 pub use password::PasswordPolicy;
+pub(crate) use schedule::window_open;
 pub use schedule::{Due, DueReport, RunSummary};
 
 // The stores and targets live in their own modules; re-exported here so a
@@ -639,6 +640,36 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 .with_context(ctx)?;
         }
         Ok(pending.clone())
+    }
+
+    /// Rotates one secret that [`due`](Self::due) found due, claiming it
+    /// against what `due` saw: of several runs racing, one rotates and the
+    /// others get [`Attempt::Skipped`]. [`run_due`](Self::run_due) calls it
+    /// for each due secret.
+    ///
+    /// # Errors
+    ///
+    /// As [`rotate`](Self::rotate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{Attempt, MemoryStore, NoopTarget, RotationConfig, Rotator, SecretId, SecretStore, SecretValue, Skip, Token};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("k"))), Some(&RotationConfig::new("rate(7 days)"))).await?;
+    /// let rotator = Rotator::new(&store, NoopTarget);
+    /// let due = rotator.due(chrono::Utc::now()).await?.due;
+    /// assert!(matches!(rotator.rotate_due(&due[0]).await?, Attempt::Rotated(_)));
+    /// // A second scheduler that planned from the same snapshot loses.
+    /// assert_eq!(rotator.rotate_due(&due[0]).await?, Attempt::Skipped(Skip::AlreadyRotated));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn rotate_due(&self, due: &Due) -> Result<Attempt, RotateError> {
+        self.rotate_claimed(&due.id, due.current.clone(), due.last_rotated, false)
+            .await
     }
 
     pub(crate) async fn rotate_claimed(

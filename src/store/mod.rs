@@ -706,6 +706,55 @@ impl RotationConfig {
         self
     }
 
+    /// Checks that these rules can run in this build, before they are
+    /// stored: the schedule and duration are valid together, the target is
+    /// available (`postgres` needs the `postgres` feature; a `command:`
+    /// program must exist and be executable), and alternating users have a
+    /// JSON `value` with a `"username"` string to alternate.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-request error saying what is wrong.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{RotationConfig, SecretValue, Strategy, TargetSpec};
+    /// let ok = RotationConfig::new("rate(30 days)");
+    /// assert!(ok.check(Some(&SecretValue::from("k"))).is_ok());
+    /// let bad = RotationConfig::new("rate(30 days)").with_target(TargetSpec::Command("/no/such/prog".into()));
+    /// assert!(bad.check(None).unwrap_err().to_string().contains("/no/such/prog"));
+    /// let alt = RotationConfig::new("rate(30 days)").with_strategy(Strategy::AlternatingUsers);
+    /// assert!(alt.check(Some(&SecretValue::from("not json"))).is_err());
+    /// assert!(alt.check(Some(&SecretValue::from(r#"{"username":"app","password":"p"}"#))).is_ok());
+    /// ```
+    pub fn check(&self, value: Option<&SecretValue>) -> Result<(), RotateError> {
+        crate::rotate::window_open(self, None, Utc::now())?;
+        match &self.target {
+            TargetSpec::Noop => {}
+            TargetSpec::Postgres if cfg!(feature = "postgres") => {}
+            TargetSpec::Postgres => {
+                return Err(RotateError::invalid(
+                    "target `postgres` is not available in this build (rebuild with `--features postgres`)",
+                ))
+            }
+            TargetSpec::Command(prog) => check_program(prog)?,
+        }
+        if self.strategy == Strategy::AlternatingUsers {
+            let has_user = value
+                .and_then(SecretValue::expose_str)
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                .is_some_and(|v| v.get("username").is_some_and(serde_json::Value::is_string));
+            if !has_user {
+                return Err(RotateError::invalid(
+                    "strategy `alternating-users` needs a JSON value with a \"username\" string \
+                     (e.g. {\"username\":\"app\",\"password\":\"…\"})",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Sets the target.
     ///
     /// # Examples
@@ -1092,3 +1141,30 @@ macro_rules! forward_store {
     )*};
 }
 forward_store!(&S, Arc<S>, Box<S>);
+
+/// A `command:` program must exist and be executable: found as given when it
+/// names a path, else in `PATH`.
+fn check_program(prog: &str) -> Result<(), RotateError> {
+    fn executable(p: &std::path::Path) -> bool {
+        let Ok(meta) = std::fs::metadata(p) else { return false };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            meta.is_file() && meta.permissions().mode() & 0o111 != 0
+        }
+        #[cfg(not(unix))]
+        meta.is_file()
+    }
+    let found = if prog.contains('/') {
+        executable(std::path::Path::new(prog))
+    } else {
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| executable(&dir.join(prog))))
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(RotateError::invalid(format!(
+            "target command `{prog}` does not exist or is not executable"
+        )))
+    }
+}

@@ -159,7 +159,9 @@ impl MasterKey {
     ///
     /// # Errors
     ///
-    /// If the file cannot be read or holds something else.
+    /// If the file cannot be read or holds something else, or if group or
+    /// others may read it (as ssh refuses such keys; the message says
+    /// `chmod 600 PATH`).
     ///
     /// # Examples
     ///
@@ -174,6 +176,10 @@ impl MasterKey {
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<MasterKey, RotateError> {
         let path = path.as_ref();
+        check_private(path, "key file").map_err(|e| match e {
+            Some(e) => e,
+            None => RotateError::key(format!("cannot read key file `{}`: no such file", path.display())),
+        })?;
         let bytes = Zeroizing::new(
             std::fs::read(path)
                 .map_err(|e| RotateError::key(format!("cannot read key file `{}`: {e}", path.display())))?,
@@ -256,6 +262,36 @@ impl MasterKey {
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&*self.0).into())
     }
+}
+
+/// Refuses a file that group or others may access. `Err(None)`: no such
+/// file.
+fn check_private(path: &Path, what: &str) -> Result<(), Option<RotateError>> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(None),
+        Err(e) => {
+            return Err(Some(RotateError::key(format!(
+                "cannot read {what} `{}`: {e}",
+                path.display()
+            ))))
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Some(RotateError::key(format!(
+                "{what} `{p}` is accessible to group or others (mode {mode:03o}); \
+                 run `chmod 600 {p}`",
+                p = path.display()
+            ))));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
 }
 
 /// Creates a new file readable and writable by its owner only.
@@ -356,6 +392,8 @@ impl SqliteStore {
     /// # Errors
     ///
     /// - a store error if the file cannot be created or opened;
+    /// - a key error if group or others may access the file (the message
+    ///   says `chmod 600 PATH`);
     /// - a key error ([`RotateError::is_key`]) if the file was created with
     ///   another master key.
     ///
@@ -375,24 +413,47 @@ impl SqliteStore {
         let shown = path.display().to_string();
         match create_private(&path) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    if let Ok(meta) = std::fs::metadata(&path) {
-                        if meta.permissions().mode() & 0o077 != 0 {
-                            tracing::warn!(
-                                path = %shown,
-                                "secret store file is accessible to group or others; \
-                                 values are encrypted, but consider chmod 600"
-                            );
-                        }
-                    }
-                }
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(RotateError::store("open", e).context(format!("store `{shown}`"))),
         }
-        let conn = Connection::open(&path).map_err(|e| sql_err(&path, "open", e))?;
+        SqliteStore::open_existing(path, key)
+    }
+
+    /// Opens the store at `path`, which must exist: for commands that only
+    /// read or rotate, where a missing file means a wrong path, not an
+    /// empty store.
+    ///
+    /// # Errors
+    ///
+    /// - not-found ([`RotateError::is_not_found`]) naming the path if there
+    ///   is no file;
+    /// - a key error if group or others may access the file (the message
+    ///   says `chmod 600 PATH`), or it was created with another key;
+    /// - a store error if it cannot be opened.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("s.db");
+    /// let err = SqliteStore::open_existing(&path, MasterKey::generate()?).unwrap_err();
+    /// assert!(err.is_not_found());
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_existing(path: impl AsRef<Path>, key: MasterKey) -> Result<SqliteStore, RotateError> {
+        let path = path.as_ref().to_path_buf();
+        check_private(&path, "secret store").map_err(|e| {
+            e.unwrap_or_else(|| RotateError::not_found(format!("secret store `{}` (no such file)", path.display())))
+        })?;
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| sql_err(&path, "open", e))?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| sql_err(&path, "open", e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
