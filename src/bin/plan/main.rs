@@ -163,7 +163,7 @@ fn quiet_on_closed_pipe() {
 }
 
 /// Whether `err` comes from writing to a closed pipe.
-fn is_closed_pipe(err: &anyhow::Error) -> bool {
+pub(crate) fn is_closed_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)

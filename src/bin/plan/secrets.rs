@@ -35,7 +35,13 @@ pub struct StoreArgs {
     endpoint_url: Option<String>,
     /// Output format of `secret get|describe|list`, `due`, `run` and
     /// `rotate`: `text` or `json`.
-    #[arg(long = "format", id = "output_format", global = true, value_enum, default_value = "text")]
+    #[arg(
+        long = "format",
+        id = "output_format",
+        global = true,
+        value_enum,
+        default_value = "text"
+    )]
     format: Format,
 }
 
@@ -295,6 +301,7 @@ pub fn run(args: StoreArgs, cmd: Command) -> anyhow::Result<ExitCode> {
         };
         Ok(match outcome {
             Ok(code) => code,
+            Err(e) if crate::is_closed_pipe(&e) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(1)
@@ -368,9 +375,10 @@ fn rotator<S: SecretStore + Clone + 'static>(store: &S, exec: &ExecArgs) -> Rota
 
 fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
+    // Rendered first, so a closed pipe surfaces as the io::Error it is.
+    let mut text = serde_json::to_vec_pretty(v)?;
+    text.push(b'\n');
+    std::io::stdout().lock().write_all(&text)?;
     Ok(())
 }
 
