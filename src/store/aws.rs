@@ -81,10 +81,11 @@ use sm::error::{ProvideErrorMetadata, SdkError};
 use sm::primitives::Blob;
 use sm::types::Tag;
 
+use super::claim::{decide, expiry, lease_lost, Decision, LOCK_STAGE};
 use super::rules::{Record, VersionRec};
 use super::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage,
-    Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
+    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
+    SecretValue, SecretVersion, Skip, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
 };
 use crate::rotate::{PasswordPolicy, RotateError};
 
@@ -98,6 +99,13 @@ pub const TAG_STRATEGY: &str = "rotaplan:strategy";
 pub const TAG_TARGET: &str = "rotaplan:target";
 /// Tag holding when rotaplan last finished a rotation (RFC 3339).
 pub const TAG_LAST_ROTATED: &str = "rotaplan:last-rotated";
+
+/// Tag holding the lease of the rotation in progress: `OWNER EXPIRES`.
+pub const TAG_LEASE: &str = "rotaplan:lease";
+
+/// The staging label a claimant's new version is put with (AWS requires
+/// one); it means nothing and is removed once the claim is decided.
+const CANDIDATE_STAGE: &str = "rotaplan-candidate";
 
 const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARGET];
 
@@ -325,6 +333,61 @@ impl AwsSecretsManager {
                 _ => return dates,
             }
         }
+    }
+
+    /// The lease tag, if any.
+    async fn lease(&self, id: &SecretId) -> Result<Option<Lease>, RotateError> {
+        let out = self
+            .client
+            .describe_secret()
+            .secret_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| map_err("DescribeSecret", || format!("secret `{id}`"), e))?;
+        let Some(tag) = out.tags().iter().find(|t| t.key() == Some(TAG_LEASE)) else {
+            return Ok(None);
+        };
+        let value = tag.value().unwrap_or_default();
+        let (owner, expires) = value.rsplit_once(' ').unwrap_or((value, ""));
+        let expires = DateTime::parse_from_rfc3339(expires)
+            .map_err(|e| bad_tag(id, TAG_LEASE, e))?
+            .with_timezone(&Utc);
+        Ok(Some(Lease::new(Owner::new(owner), expires)))
+    }
+
+    async fn write_lease(&self, id: &SecretId, owner: &Owner, expires: DateTime<Utc>) -> Result<(), RotateError> {
+        let value = format!(
+            "{owner} {}",
+            expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        self.tag(id, vec![Tag::builder().key(TAG_LEASE).value(value).build()])
+            .await
+    }
+
+    /// UpdateSecretVersionStage as sent, without the snapshot checks.
+    async fn move_stage(
+        &self,
+        id: &SecretId,
+        stage: &str,
+        to: Option<&VersionId>,
+        from: Option<&VersionId>,
+    ) -> Result<(), RotateError> {
+        self.client
+            .update_secret_version_stage()
+            .secret_id(id.as_str())
+            .version_stage(stage)
+            .set_move_to_version_id(to.map(|v| v.as_str().to_owned()))
+            .set_remove_from_version_id(from.map(|v| v.as_str().to_owned()))
+            .send()
+            .await
+            .map_err(|e| {
+                map_err(
+                    "UpdateSecretVersionStage",
+                    || format!("stage `{stage}` on secret `{id}`"),
+                    e,
+                )
+            })?;
+        Ok(())
     }
 
     async fn tag(&self, id: &SecretId, tags: Vec<Tag>) -> Result<(), RotateError> {
@@ -649,6 +712,124 @@ impl SecretStore for AwsSecretsManager {
             .await
             .map_err(|e| map_err("RestoreSecret", || format!("secret `{id}`"), e))?;
         Ok(())
+    }
+
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+        let lock = Stage::new(LOCK_STAGE)?;
+        let d = self.fetch(id).await?;
+        let current = d.version_with(&Stage::current()).cloned();
+        let mut rec = record_of(&d);
+        // A version holding the lock but not AWSCURRENT is a claimed
+        // rotation, even if its owner died before moving AWSPENDING there.
+        if let Some(locked) = d.version_with(&lock).filter(|v| Some(*v) != current.as_ref()) {
+            if rec
+                .holder(&Stage::pending())
+                .is_none_or(|p| Some(p) == current.as_ref())
+            {
+                let pending = Stage::pending();
+                for v in rec.versions.values_mut() {
+                    v.stages.remove(&pending);
+                }
+                rec.versions.get_mut(locked).expect("listed").stages.insert(pending);
+            }
+        }
+        let lease = self.lease(id).await?;
+        let now = Utc::now();
+        match decide(&rec, lease.as_ref(), claim, now)? {
+            Decision::Skip(skip) => Ok(Claimed::Skipped(skip)),
+            Decision::Resume(p) => {
+                // Taking over a dead owner's rotation: tags have no
+                // compare-and-swap, so write, wait, and read back; of two
+                // racing takers the later write wins and the other backs off.
+                self.write_lease(id, &claim.owner, claim.expires(now)).await?;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                match self.lease(id).await? {
+                    Some(l) if l.owner == claim.owner => {}
+                    other => {
+                        return Ok(Claimed::Skipped(Skip::RotatingElsewhere {
+                            owner: other.map_or_else(|| Owner::new("unknown"), |l| l.owner),
+                        }))
+                    }
+                }
+                let d = self.fetch(id).await?;
+                let pending = d.version_with(&Stage::pending()).cloned();
+                if pending.as_ref() != Some(&p) {
+                    self.move_stage(id, Stage::PENDING, Some(&p), pending.as_ref()).await?;
+                }
+                let locked = d.version_with(&lock).cloned();
+                if locked.as_ref() != Some(&p) {
+                    self.move_stage(id, LOCK_STAGE, Some(&p), locked.as_ref()).await?;
+                }
+                Ok(Claimed::Resumed(p))
+            }
+            Decision::Start => {
+                let Some(current) = current else {
+                    return Err(RotateError::not_found(format!("stage `AWSCURRENT` on secret `{id}`")));
+                };
+                if d.version_with(&lock).is_none() {
+                    // First rotation by rotaplan: rest the lock on AWSCURRENT.
+                    // Racing claimants all put it on the same version.
+                    self.move_stage(id, LOCK_STAGE, Some(&current), None).await?;
+                }
+                let mine = VersionId::from(&claim.token);
+                let mut req = self
+                    .client
+                    .put_secret_value()
+                    .secret_id(id.as_str())
+                    .client_request_token(claim.token.as_str())
+                    .version_stages(CANDIDATE_STAGE);
+                req = match claim.value.expose_str() {
+                    Some(s) => req.secret_string(s),
+                    None => req.secret_binary(Blob::new(claim.value.expose_bytes())),
+                };
+                req.send()
+                    .await
+                    .map_err(|e| map_err("PutSecretValue", || format!("secret `{id}`"), e))?;
+                // The claim itself: only one move of the lock off AWSCURRENT's
+                // version can succeed. Whatever the answer, the lock's holder
+                // afterwards is the truth (an answer can be lost).
+                let cas = self.move_stage(id, LOCK_STAGE, Some(&mine), Some(&current)).await;
+                let after = self.fetch(id).await?;
+                let candidate = Stage::new(CANDIDATE_STAGE)?;
+                if after.versions.get(&mine).is_some_and(|v| v.stages.contains(&candidate)) {
+                    let _ = self.move_stage(id, CANDIDATE_STAGE, None, Some(&mine)).await;
+                }
+                if after.version_with(&lock) != Some(&mine) {
+                    tracing::debug!(secret = %id, error = ?cas.err(), "lost the claim");
+                    let moved = after.version_with(&Stage::current()) != Some(&current)
+                        || after.last_rotated != claim.last_rotated;
+                    return Ok(Claimed::Skipped(if moved {
+                        Skip::AlreadyRotated
+                    } else {
+                        Skip::RotatingElsewhere {
+                            owner: self
+                                .lease(id)
+                                .await?
+                                .map_or_else(|| Owner::new("another run"), |l| l.owner),
+                        }
+                    }));
+                }
+                self.write_lease(id, &claim.owner, claim.expires(now)).await?;
+                let pending = after.version_with(&Stage::pending()).cloned();
+                self.move_stage(id, Stage::PENDING, Some(&mine), pending.as_ref())
+                    .await?;
+                Ok(Claimed::Started(mine))
+            }
+        }
+    }
+
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), RotateError> {
+        match self.lease(id).await? {
+            Some(l) if &l.owner == owner => self.write_lease(id, owner, expiry(Utc::now(), ttl)).await,
+            _ => Err(lease_lost(id, owner)),
+        }
+    }
+
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+        match self.lease(id).await? {
+            Some(l) if &l.owner == owner => self.untag(id, &[TAG_LEASE]).await,
+            _ => Ok(()),
+        }
     }
 
     async fn list(&self) -> Result<Vec<Description>, RotateError> {

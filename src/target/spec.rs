@@ -27,6 +27,7 @@ use crate::store::{SecretValue, TargetSpec};
 #[derive(Clone, Debug)]
 pub struct SpecTarget {
     command_timeout: Duration,
+    pass_env: Vec<String>,
     #[cfg(feature = "postgres")]
     postgres: Option<super::PostgresRole>,
 }
@@ -35,6 +36,7 @@ impl Default for SpecTarget {
     fn default() -> SpecTarget {
         SpecTarget {
             command_timeout: Duration::from_secs(30),
+            pass_env: Vec::new(),
             #[cfg(feature = "postgres")]
             postgres: None,
         }
@@ -65,6 +67,21 @@ impl SpecTarget {
         self
     }
 
+    /// Passes rotaplan's variable `name` to `command:` targets (see
+    /// [`CommandTarget::pass_env`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SpecTarget;
+    /// let t = SpecTarget::default().pass_env("PGHOST");
+    /// # let _ = t;
+    /// ```
+    pub fn pass_env(mut self, name: impl Into<String>) -> SpecTarget {
+        self.pass_env.push(name.into());
+        self
+    }
+
     /// The target used for secrets whose spec is `postgres`.
     ///
     /// # Examples
@@ -86,9 +103,12 @@ impl SpecTarget {
     fn resolve(&self, ctx: &StepContext<'_>) -> Result<Resolved, RotateError> {
         match ctx.rotation.map(|r| &r.target) {
             None | Some(TargetSpec::Noop) => Ok(Resolved::Noop),
-            Some(TargetSpec::Command(prog)) => Ok(Resolved::Command(
-                CommandTarget::new(prog).timeout(self.command_timeout),
-            )),
+            Some(TargetSpec::Command(prog)) => {
+                Ok(Resolved::Command(self.pass_env.iter().fold(
+                    CommandTarget::new(prog).timeout(self.command_timeout),
+                    |t, name| t.pass_env(name),
+                )))
+            }
             #[cfg(feature = "postgres")]
             Some(TargetSpec::Postgres) if self.postgres.is_some() => {
                 Ok(Resolved::Postgres(self.postgres.clone().expect("checked above")))
