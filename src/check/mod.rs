@@ -432,7 +432,7 @@ impl SourceKind {
 ///
 /// let tf = br#"
 /// resource "aws_secretsmanager_secret_rotation" "db" {
-///   # schedule_expression = "rate(0 days)"  (a comment: never read)
+///   // schedule_expression = "rate(0 days)"  (a comment: never read)
 ///   rotation_rules {
 ///     automatically_after_days = 1001
 ///   }
