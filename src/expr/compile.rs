@@ -191,32 +191,69 @@ impl Compiled {
         }
     }
 
-    /// Every (year, month) in the sets, in order.
-    fn months_in_sets(&self) -> impl Iterator<Item = (i32, u32)> + '_ {
-        (MIN_YEAR..=MAX_YEAR)
-            .filter(|&y| self.has_year(y))
-            .flat_map(move |y| (1..=12).filter(|&m| self.has_month(m)).map(move |m| (y, m)))
+    /// The years in the year set, in order (bit tricks, no per-year test).
+    fn years_in_set(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    MIN_YEAR + (w as i32) * 64 + b as i32
+                })
+            })
+        })
+    }
+
+    /// What a year contributes to the checks below, which depends only on
+    /// its type: the weekday of 1 January and whether it is a leap year
+    /// (fourteen types; the calendar of a year is fixed by them).
+    fn year_profile(&self, year: i32) -> YearProfile {
+        let mut p = YearProfile::default();
+        let mut prev_last = false;
+        for m in 1..=12 {
+            if !self.has_month(m) {
+                prev_last = false;
+                continue;
+            }
+            let mask = self.days.mask(year, m);
+            p.fires |= mask != 0;
+            p.consecutive |= mask & (mask >> 1) != 0 || (prev_last && mask & 2 != 0);
+            prev_last = mask & (1 << days_in_month(year, m)) != 0;
+            if m == 1 {
+                p.first_day = mask & 2 != 0;
+            }
+        }
+        p.last_day = prev_last && self.has_month(12);
+        p
+    }
+
+    /// [`Compiled::year_profile`] for each year in the set, computed once
+    /// per year type: at most 14 × 12 month masks, not 230 × 12.
+    fn profiles(&self) -> impl Iterator<Item = (i32, YearProfile)> + '_ {
+        let mut memo: [Option<YearProfile>; 14] = [None; 14];
+        self.years_in_set().map(move |y| {
+            let t = weekday(y, 1, 1) as usize * 2 + usize::from(is_leap(y));
+            let p = *memo[t].get_or_insert_with(|| self.year_profile(y));
+            (y, p)
+        })
     }
 
     /// Whether any day in 1970–2199 matches.
     pub(crate) fn ever_fires(&self) -> bool {
-        self.minutes != 0 && self.hours != 0 && self.months_in_sets().any(|(y, m)| self.days.mask(y, m) != 0)
+        self.minutes != 0 && self.hours != 0 && self.months != 0 && self.profiles().any(|(_, p)| p.fires)
     }
 
     /// Whether the schedule fires on two consecutive days somewhere.
     pub(crate) fn fires_on_consecutive_days(&self) -> bool {
-        let mut prev_last_fired = false;
-        let mut prev = (0, 0);
-        for y in MIN_YEAR..=MAX_YEAR {
-            for m in 1..=12 {
-                let mask = self.day_mask(y, m);
-                if mask & (mask >> 1) != 0 || (prev_last_fired && prev == (y, m) && mask & 2 != 0) {
-                    return true;
-                }
-                let len = days_in_month(y, m);
-                prev_last_fired = mask & (1 << len) != 0;
-                prev = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let mut prev: Option<(i32, YearProfile)> = None;
+        for (y, p) in self.profiles() {
+            // 31 December, then 1 January of the next year.
+            let across = prev.is_some_and(|(py, pp)| py + 1 == y && pp.last_day && p.first_day);
+            if p.consecutive || across {
+                return true;
             }
+            prev = Some((y, p));
         }
         false
     }
@@ -244,6 +281,21 @@ impl Compiled {
         }
         best.filter(|b| b.2 < limit)
     }
+}
+
+/// How the day rule plays out over one year (see
+/// [`Compiled::year_profile`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct YearProfile {
+    /// Some day of the year fires.
+    fires: bool,
+    /// Two consecutive days of the year fire (within a month or across a
+    /// month boundary).
+    consecutive: bool,
+    /// 1 January fires.
+    first_day: bool,
+    /// 31 December fires.
+    last_day: bool,
 }
 
 /// Field bounds: minimum and maximum value.
@@ -382,6 +434,70 @@ mod tests {
             let want = (1971..=2130).contains(&y) || (2140..=2199).step_by(3).any(|x| x == y);
             assert_eq!(c.has_year(y), want, "year {y}");
         }
+    }
+
+    /// The checks the slow way: every month of 1970–2199.
+    fn naive(c: &Compiled) -> (bool, bool) {
+        let mut fires = false;
+        let mut consecutive = false;
+        let mut prev_last = false;
+        for y in MIN_YEAR..=MAX_YEAR {
+            for m in 1..=12 {
+                let mask = c.day_mask(y, m);
+                fires |= mask != 0;
+                consecutive |= mask & (mask >> 1) != 0 || (prev_last && mask & 2 != 0);
+                prev_last = mask & (1 << days_in_month(y, m)) != 0;
+            }
+        }
+        (c.minutes != 0 && c.hours != 0 && fires, consecutive)
+    }
+
+    #[test]
+    fn year_types_agree_with_a_scan_of_every_month() {
+        use crate::expr::{Profile, Schedule};
+        let days = [
+            "L ? ", "LW ?", "L-2 ?", "15W ?", "1W ?", "31W ?", "1,31 ?", "30,31 ?", "29 ?", "31 ?", "1 ?", "? 1L",
+            "? 7L", "? 6#5", "? 1#1", "? 7", "? 1,7", "? 2#5", "L-30 ?", "28 ?",
+        ];
+        let months = [
+            "*", "2", "12", "1", "1,12", "2,3", "FEB", "DEC", "JAN-FEB", "11", "4,6,9,11", "3-12/3",
+        ];
+        let years = [
+            "*",
+            "2024",
+            "2100",
+            "2199",
+            "1970",
+            "2030,2031",
+            "2027-2028",
+            "2000/100",
+            "2099-2101",
+            "1972/28",
+        ];
+        let mut checked = 0;
+        for d in days {
+            for m in months {
+                for y in years {
+                    let (dom, dow) = d.trim().split_once(' ').unwrap();
+                    let text = format!("cron(0 0 {dom} {m} {dow} {y})");
+                    let Ok(Schedule::Cron(cron)) = Schedule::parse_with(&text, Profile::EventBridge) else {
+                        continue;
+                    };
+                    let c = cron.compiled();
+                    assert_eq!((c.ever_fires(), c.fires_on_consecutive_days()), naive(c), "{text}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1500, "{checked}");
+        // Day rules that never fire are refused by the parser, so check them directly.
+        let mut c = Compiled::every_day(1, 1);
+        c.days = DaySpec::MonthDays(1 << 30);
+        c.months = 1 << 2;
+        assert_eq!((c.ever_fires(), c.fires_on_consecutive_days()), (false, false));
+        c.years = [1 << (2032 - 1970), 0, 0, 0]; // 2032: a leap year
+        c.days = DaySpec::MonthDays(1 << 29);
+        assert_eq!((c.ever_fires(), c.fires_on_consecutive_days()), naive(&c));
     }
 
     #[test]

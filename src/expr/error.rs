@@ -360,19 +360,34 @@ fn column_of(input: &str, at: usize) -> usize {
 }
 
 /// Writes `  | expression` and a line of carets under `spans`.
+///
+/// One pass over the input, whatever its length: each character's column is
+/// its position in the walk, and a character is marked when a span covers
+/// its byte offset (spans are few: at most three). An empty span marks the
+/// column where it sits, one past the end for the end of input.
 pub(crate) fn write_snippet(f: &mut fmt::Formatter<'_>, input: &str, spans: &[Range<usize>]) -> fmt::Result {
-    let shown: String = input.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    write!(f, "\n  | {shown}\n  | ")?;
-    let mut marks = String::new();
-    let width = input.chars().count() + 1;
-    for col in 1..=width {
-        let hit = spans.iter().any(|s| {
-            let (a, b) = (column_of(input, s.start), column_of(input, s.end));
-            (col >= a && col < b) || (a == b && col == a)
-        });
-        marks.push(if hit { '^' } else { ' ' });
+    f.write_str("\n  | ")?;
+    let mut marks = String::with_capacity(input.len() + 1);
+    let mut pending = 0; // spaces not yet pushed: trailing ones are dropped
+    let mut mark = |hit: bool| {
+        if hit {
+            marks.extend(std::iter::repeat_n(' ', pending));
+            marks.push('^');
+            pending = 0;
+        } else {
+            pending += 1;
+        }
+    };
+    let empty_at = |i: usize| spans.iter().any(|s| s.start == s.end && s.start == i);
+    let mut line = [0u8; 4];
+    for (i, c) in input.char_indices() {
+        let shown = if c.is_control() { ' ' } else { c };
+        f.write_str(shown.encode_utf8(&mut line))?;
+        mark(empty_at(i) || spans.iter().any(|s| s.start <= i && i < s.end));
     }
-    f.write_str(marks.trim_end())
+    mark(spans.iter().any(|s| s.start == s.end && s.start >= input.len()));
+    f.write_str("\n  | ")?;
+    f.write_str(&marks)
 }
 
 impl fmt::Display for ParseError {
@@ -469,6 +484,49 @@ impl fmt::Display for Warning {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The snippet the obvious, quadratic way: a column per character, each
+    /// span's columns found by walking the input again.
+    fn naive_snippet(input: &str, spans: &[Range<usize>]) -> String {
+        let shown: String = input.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let mut marks = String::new();
+        for col in 1..=input.chars().count() + 1 {
+            let hit = spans.iter().any(|s| {
+                let (a, b) = (column_of(input, s.start), column_of(input, s.end));
+                (col >= a && col < b) || (a == b && col == a)
+            });
+            marks.push(if hit { '^' } else { ' ' });
+        }
+        format!("\n  | {shown}\n  | {}", marks.trim_end())
+    }
+
+    struct Snippet<'a>(&'a str, &'a [Range<usize>]);
+
+    impl fmt::Display for Snippet<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_snippet(f, self.0, self.1)
+        }
+    }
+
+    #[test]
+    fn snippet_agrees_with_the_quadratic_rendering() {
+        let inputs = ["cron(0 10 15 * MON *)", "", "é\tcron(0 ü 1 ? *)", "rate(5 hours)x"];
+        for input in inputs {
+            let bounds: Vec<usize> = (0..=input.len()).filter(|&i| input.is_char_boundary(i)).collect();
+            for &a in &bounds {
+                for &b in bounds.iter().filter(|&&b| b >= a) {
+                    for extra in [None, Some(0..0), Some(input.len()..input.len()), Some(1..3)] {
+                        let mut spans: Vec<Range<usize>> = std::iter::once(a..b).collect();
+                        spans.extend(extra.filter(|s| {
+                            s.end <= input.len() && input.is_char_boundary(s.start) && input.is_char_boundary(s.end)
+                        }));
+                        let got = Snippet(input, &spans).to_string();
+                        assert_eq!(got, naive_snippet(input, &spans), "{input:?} {spans:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn error_is_one_pointer() {

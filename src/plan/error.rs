@@ -31,6 +31,8 @@ pub struct PlanError {
 pub(crate) enum ErrorKind {
     /// Not `Nh` with N in 1–24.
     InvalidDuration { input: String },
+    /// Not `Nm` with N in 1–1440 (or `off`).
+    InvalidFlexibleWindow { input: String },
     /// Latest start (minute of day) + hours > 24 h.
     PastEndOfDay { start: u32, hours: u8, default: bool },
     /// The window is longer than the gap between two occurrences.
@@ -47,6 +49,13 @@ impl PlanError {
     pub(crate) fn invalid_duration(input: &str) -> PlanError {
         let input = input.chars().take(32).collect();
         PlanError::from(ErrorKind::InvalidDuration { input })
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn invalid_flexible_window(input: &str) -> PlanError {
+        let input = input.chars().take(32).collect();
+        PlanError::from(ErrorKind::InvalidFlexibleWindow { input })
     }
 
     #[cold]
@@ -69,6 +78,17 @@ impl PlanError {
     /// ```
     pub fn is_invalid_duration(&self) -> bool {
         matches!(*self.kind, ErrorKind::InvalidDuration { .. })
+    }
+
+    /// Whether an EventBridge Scheduler flexible window was not `Nm` with N
+    /// from 1 to 1440 (or `off`).
+    ///
+    /// ```
+    /// let err = "90s".parse::<rotaplan::plan::FlexibleWindow>().unwrap_err();
+    /// assert!(err.is_invalid_flexible_window());
+    /// ```
+    pub fn is_invalid_flexible_window(&self) -> bool {
+        matches!(*self.kind, ErrorKind::InvalidFlexibleWindow { .. })
     }
 
     /// Whether a window would run into the next UTC day.
@@ -132,6 +152,10 @@ impl fmt::Display for PlanError {
             ErrorKind::InvalidDuration { input } => write!(
                 f,
                 "invalid window duration `{input}`: expected whole hours from 1 to 24 followed by `h`, e.g. `3h`"
+            ),
+            ErrorKind::InvalidFlexibleWindow { input } => write!(
+                f,
+                "invalid flexible window `{input}`: expected whole minutes from 1 to 1440 followed by `m`, e.g. `15m`"
             ),
             ErrorKind::PastEndOfDay { start, hours, default } => {
                 let what = if *default { "the default " } else { "a " };

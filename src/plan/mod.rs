@@ -96,6 +96,8 @@ measurements.
 */
 
 mod error;
+mod flexible;
+mod ics;
 mod iter;
 mod search;
 mod window;
@@ -103,6 +105,8 @@ mod window;
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike};
 
 pub use error::PlanError;
+pub use flexible::FlexibleWindow;
+pub use ics::{Event, IcsWriter};
 pub use iter::{Occurrences, Windows};
 pub use window::{RotationRules, Window, WindowDuration};
 

@@ -180,6 +180,8 @@ impl<'de> serde::Deserialize<'de> for WindowDuration {
 pub(crate) enum Length {
     Hours(u8),
     EndOfDay,
+    /// EventBridge Scheduler's flexible window; 0 for none (`end == start`).
+    Minutes(u16),
 }
 
 impl Length {
@@ -187,6 +189,7 @@ impl Length {
         let end = match self {
             Length::Hours(h) => o.at.clone() + chrono::Duration::hours(h as i64),
             Length::EndOfDay => end_of_day(&o.at),
+            Length::Minutes(m) => o.at.clone() + chrono::Duration::minutes(m as i64),
         };
         Window {
             start: o.at,
@@ -388,6 +391,8 @@ impl RotationRules {
                     return Err(PlanError::overlapping(None, gap, between));
                 }
             }
+            // Only EventBridge Scheduler plans have these; none is made above.
+            Length::Minutes(_) => {}
         }
         Ok(RotationRules {
             schedule,
@@ -430,7 +435,7 @@ impl RotationRules {
     pub fn effective_hours(&self) -> Option<u8> {
         match self.length {
             Length::Hours(h) => Some(h),
-            Length::EndOfDay => None,
+            Length::EndOfDay | Length::Minutes(_) => None,
         }
     }
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod explain;
 #[cfg(feature = "sqlite")]
 mod secrets;
 mod upcoming;
@@ -28,6 +29,8 @@ enum Command {
     /// Validate schedule expressions (for CI): exit 0 if all are valid, 1 if
     /// any is invalid, 2 on usage or I/O errors.
     Check(check::Args),
+    /// Explain an expression: in English, field by field, next occurrences, warnings.
+    Explain(explain::Args),
     /// Create, read, list, delete and restore secrets.
     #[cfg(feature = "sqlite")]
     Secret {
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Check(args)) => check::run(args),
+        Some(Command::Explain(args)) => explain::run(args),
         #[cfg(feature = "sqlite")]
         Some(Command::Secret { store, command }) => secrets::run(store, secrets::Command::Secret(command)),
         #[cfg(feature = "sqlite")]
