@@ -8,6 +8,11 @@
 #   cluster in a temporary directory, owned by the `postgres` user, on
 #   127.0.0.1 and a free port, password (scram-sha-256) login only;
 #   exported as ROTAPLAN_TEST_PG (a superuser connection URL).
+# - MariaDB (Debian's mariadb-server, installed with apt if missing): a
+#   fresh datadir in the temporary directory (mariadb-install-db), mariadbd
+#   on 127.0.0.1 and a free port, run as `mysql` when we are root; no
+#   anonymous users, root by unix socket only, and an `admin` user with a
+#   random password over TCP; exported as ROTAPLAN_TEST_MYSQL (a URL).
 # - moto's Secrets Manager server, from a virtualenv cached in
 #   target/moto-venv, on 127.0.0.1 and a free port; exported as
 #   ROTAPLAN_TEST_MOTO (the endpoint URL).
@@ -22,11 +27,15 @@ chmod 755 "$run_dir"
 pg_bin=""
 pg_data=""
 moto_pid=""
+my_pid=""
 
 cleanup() {
     set +e
     if [ -n "$moto_pid" ]; then
         kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
+    fi
+    if [ -n "$my_pid" ]; then
+        kill "$my_pid" 2>/dev/null && wait "$my_pid" 2>/dev/null
     fi
     if [ -n "$pg_data" ] && [ -f "$pg_data/postmaster.pid" ]; then
         as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop >/dev/null 2>&1 ||
@@ -110,6 +119,52 @@ setup_postgres() {
     export ROTAPLAN_TEST_PG="postgresql://postgres:$password@127.0.0.1:$port/postgres"
 }
 
+# mariadbd refuses to run as root unless told: run it as `mysql` then.
+as_mysql() {
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u mysql -- "$@"
+    else
+        "$@"
+    fi
+}
+
+setup_mariadb() {
+    if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+        echo "== installing MariaDB (apt)"
+        apt_install mariadb-server || return 1
+    fi
+    local mariadbd dir="$run_dir/mariadb" port password
+    mariadbd="$(command -v mariadbd || echo /usr/sbin/mariadbd)"
+    port="$(free_port)" || return 1
+    password="$(python3 -c 'import secrets; print(secrets.token_hex(16))')" || return 1
+    mkdir -p "$dir/data" || return 1
+    if [ "$(id -u)" = 0 ]; then chown -R mysql: "$dir" || return 1; fi
+    chmod 700 "$dir"
+    echo "== MariaDB $("$mariadbd" --version | awk '{print $3}') on 127.0.0.1:$port"
+    as_mysql mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=socket \
+        --skip-test-db >"$run_dir/mariadb-install.log" 2>&1 ||
+        { cat "$run_dir/mariadb-install.log" >&2; return 1; }
+    # Started directly (not through a wrapper) so that $! is the server.
+    if [ "$(id -u)" = 0 ]; then
+        "$mariadbd" --no-defaults --user=mysql --datadir="$dir/data" --bind-address=127.0.0.1 --port="$port" \
+            --socket="$dir/mariadbd.sock" --pid-file="$dir/mariadbd.pid" --skip-name-resolve \
+            --innodb-flush-log-at-trx-commit=0 --log-error="$dir/server.log" &
+    else
+        "$mariadbd" --no-defaults --datadir="$dir/data" --bind-address=127.0.0.1 --port="$port" \
+            --socket="$dir/mariadbd.sock" --pid-file="$dir/mariadbd.pid" --skip-name-resolve \
+            --innodb-flush-log-at-trx-commit=0 --log-error="$dir/server.log" &
+    fi
+    my_pid=$!
+    wait_for_port "$port" 60 || { cat "$dir/server.log" >&2; return 1; }
+    # The unix socket is root's only way in; tests log in over TCP with a
+    # password (they prove that an old password stops working).
+    mariadb --no-defaults -S "$dir/mariadbd.sock" -u root -e \
+        "DELETE FROM mysql.global_priv WHERE User = ''; FLUSH PRIVILEGES;
+         CREATE USER 'admin'@'%' IDENTIFIED BY '$password'; GRANT ALL ON *.* TO 'admin'@'%' WITH GRANT OPTION;" ||
+        { cat "$dir/server.log" >&2; return 1; }
+    export ROTAPLAN_TEST_MYSQL="mysql://admin:$password@127.0.0.1:$port"
+}
+
 setup_moto() {
     local venv=target/moto-venv port
     if ! "$venv/bin/python" -c 'import moto.server' 2>/dev/null ||
@@ -133,6 +188,7 @@ setup_moto() {
 
 command -v python3 >/dev/null || apt_install python3 python3-venv || unavailable "cannot install python3"
 setup_postgres || unavailable "cannot set up PostgreSQL"
+setup_mariadb || unavailable "cannot set up MariaDB"
 setup_moto || unavailable "cannot set up the moto server"
 
 echo "== cargo test --all-features"

@@ -42,6 +42,11 @@
 //! - `postgres`: `target::PostgresRole`, a rotation target changing
 //!   PostgreSQL role passwords, single-user or alternating users
 //!   (tokio-postgres).
+//! - `mysql`: `target::MysqlUser`, the same for MySQL and MariaDB users
+//!   (mysql_async, plain TCP).
+//! - `lambda`: `lambda`, a Secrets Manager rotation function, and the
+//!   `rotaplan-lambda` binary (lambda_runtime; implies `aws`, `postgres`
+//!   and `mysql`).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -100,6 +100,9 @@ pub use crate::store::{
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use crate::store::{MasterKey, SqliteStore, MASTER_KEY_ENV};
 pub use crate::target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use crate::target::{MysqlSecret, MysqlUser};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use crate::target::{PostgresRole, RdsSecret};

@@ -579,7 +579,7 @@ impl FromStr for Strategy {
 }
 
 /// What a secret's rotation talks to, as written in its rotation config:
-/// `noop`, `command:PROG` or `postgres`.
+/// `noop`, `command:PROG`, `postgres` or `mysql`.
 ///
 /// # Examples
 ///
@@ -599,8 +599,11 @@ pub enum TargetSpec {
     Noop,
     /// Run this program for setSecret and testSecret.
     Command(String),
-    /// A PostgreSQL role (needs the `postgres` feature, to come).
+    /// A PostgreSQL role (needs the `postgres` feature).
     Postgres,
+    /// A MySQL or MariaDB user (needs the `mysql` feature); `mariadb`
+    /// parses to it too.
+    Mysql,
 }
 
 impl fmt::Display for TargetSpec {
@@ -609,6 +612,7 @@ impl fmt::Display for TargetSpec {
             TargetSpec::Noop => f.write_str("noop"),
             TargetSpec::Command(prog) => write!(f, "command:{prog}"),
             TargetSpec::Postgres => f.write_str("postgres"),
+            TargetSpec::Mysql => f.write_str("mysql"),
         }
     }
 }
@@ -619,10 +623,11 @@ impl FromStr for TargetSpec {
         match s {
             "noop" => Ok(TargetSpec::Noop),
             "postgres" => Ok(TargetSpec::Postgres),
+            "mysql" | "mariadb" => Ok(TargetSpec::Mysql),
             _ => match s.strip_prefix("command:") {
                 Some(prog) if !prog.is_empty() => Ok(TargetSpec::Command(prog.to_owned())),
                 _ => Err(RotateError::invalid(format!(
-                    "unknown target {s:?} (expected noop, command:PROG or postgres)"
+                    "unknown target {s:?} (expected noop, command:PROG, postgres or mysql)"
                 ))),
             },
         }

@@ -30,6 +30,8 @@ pub struct SpecTarget {
     pass_env: Vec<String>,
     #[cfg(feature = "postgres")]
     postgres: Option<super::PostgresRole>,
+    #[cfg(feature = "mysql")]
+    mysql: Option<super::MysqlUser>,
 }
 
 impl Default for SpecTarget {
@@ -39,6 +41,8 @@ impl Default for SpecTarget {
             pass_env: Vec::new(),
             #[cfg(feature = "postgres")]
             postgres: None,
+            #[cfg(feature = "mysql")]
+            mysql: None,
         }
     }
 }
@@ -49,6 +53,8 @@ enum Resolved {
     Command(CommandTarget),
     #[cfg(feature = "postgres")]
     Postgres(super::PostgresRole),
+    #[cfg(feature = "mysql")]
+    Mysql(super::MysqlUser),
 }
 
 impl SpecTarget {
@@ -100,6 +106,24 @@ impl SpecTarget {
         self
     }
 
+    /// The target used for secrets whose spec is `mysql`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, MysqlUser, SpecTarget};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = SpecTarget::default().mysql(MysqlUser::new().master_from(store));
+    /// # let _ = t;
+    /// ```
+    #[cfg(feature = "mysql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+    pub fn mysql(mut self, user: super::MysqlUser) -> SpecTarget {
+        self.mysql = Some(user);
+        self
+    }
+
     fn resolve(&self, ctx: &StepContext<'_>) -> Result<Resolved, RotateError> {
         match ctx.rotation.map(|r| &r.target) {
             None | Some(TargetSpec::Noop) => Ok(Resolved::Noop),
@@ -118,6 +142,15 @@ impl SpecTarget {
             } else {
                 "the postgres target is not available in this build (feature `postgres`)"
             })),
+            #[cfg(feature = "mysql")]
+            Some(TargetSpec::Mysql) if self.mysql.is_some() => {
+                Ok(Resolved::Mysql(self.mysql.clone().expect("checked above")))
+            }
+            Some(TargetSpec::Mysql) => Err(RotateError::target(if cfg!(feature = "mysql") {
+                "no mysql target configured (SpecTarget::mysql)"
+            } else {
+                "the mysql target is not available in this build (feature `mysql`)"
+            })),
         }
     }
 }
@@ -134,6 +167,8 @@ impl Target for SpecTarget {
             Resolved::Command(cmd) => cmd.set_secret(ctx, pending, current).await,
             #[cfg(feature = "postgres")]
             Resolved::Postgres(pg) => pg.set_secret(ctx, pending, current).await,
+            #[cfg(feature = "mysql")]
+            Resolved::Mysql(my) => my.set_secret(ctx, pending, current).await,
         }
     }
 
@@ -143,6 +178,8 @@ impl Target for SpecTarget {
             Resolved::Command(cmd) => cmd.test_secret(ctx, pending).await,
             #[cfg(feature = "postgres")]
             Resolved::Postgres(pg) => pg.test_secret(ctx, pending).await,
+            #[cfg(feature = "mysql")]
+            Resolved::Mysql(my) => my.test_secret(ctx, pending).await,
         }
     }
 }

@@ -111,7 +111,7 @@ pub enum SecretCommand {
         /// `single-user` or `alternating-users`.
         #[arg(long, default_value = "single-user", requires = "schedule")]
         strategy: String,
-        /// What the password belongs to: `noop`, `command:PROG` or `postgres`.
+        /// What the password belongs to: `noop`, `command:PROG`, `postgres` or `mysql`.
         #[arg(long, default_value = "noop", requires = "schedule")]
         target: String,
     },
@@ -341,7 +341,7 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The target each secret's rotation config names; `postgres` reads
+/// The target each secret's rotation config names; `postgres` and `mysql` read
 /// AWSPREVIOUS and the `masterarn` secret from the same store.
 fn target<S: SecretStore + Clone + 'static>(store: &S, exec: Option<&ExecArgs>) -> SpecTarget {
     let mut target = SpecTarget::default();
@@ -357,7 +357,13 @@ fn target<S: SecretStore + Clone + 'static>(store: &S, exec: Option<&ExecArgs>) 
             .previous_from(store.clone())
             .master_from(store.clone()),
     );
-    #[cfg(not(feature = "postgres"))]
+    #[cfg(feature = "mysql")]
+    let target = target.mysql(
+        rotaplan::rotate::MysqlUser::new()
+            .previous_from(store.clone())
+            .master_from(store.clone()),
+    );
+    #[cfg(not(any(feature = "postgres", feature = "mysql")))]
     let _ = store;
     target
 }
