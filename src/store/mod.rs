@@ -743,6 +743,12 @@ impl RotationConfig {
                     "target `postgres` is not available in this build (rebuild with `--features postgres`)",
                 ))
             }
+            TargetSpec::Mysql if cfg!(feature = "mysql") => {}
+            TargetSpec::Mysql => {
+                return Err(RotateError::invalid(
+                    "target `mysql` is not available in this build (rebuild with `--features mysql`)",
+                ))
+            }
             TargetSpec::Command(prog) => check_program(prog)?,
         }
         if self.strategy == Strategy::AlternatingUsers {
