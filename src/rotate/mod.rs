@@ -867,6 +867,12 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 .await?;
             tracing::info!(version = %version, previous = ?current.as_ref().map(VersionId::as_str), "moved AWSCURRENT");
         }
+        // A claim lock (AWS) follows AWSCURRENT, where it rests between
+        // rotations, also after a rotation run with an explicit token.
+        let lock = Stage::new(crate::store::LOCK_STAGE)?;
+        if let Some(locked) = d.version_with(&lock).filter(|l| **l != version) {
+            self.store.update_stage(id, &lock, Some(&version), Some(locked)).await?;
+        }
         if d.versions[&version].stages.contains(&pending) {
             self.store.update_stage(id, &pending, None, Some(&version)).await?;
         }
