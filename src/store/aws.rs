@@ -40,11 +40,27 @@
 //!   same value reports `created: false`;
 //! - a put claiming AWSPENDING fails with rotation-in-progress while another
 //!   non-current version holds it. Unlike the local stores this check and
-//!   the put are two calls: two rotators racing on one secret with
-//!   different tokens can both pass the check (the later put moves
-//!   AWSPENDING to itself). Run one scheduler per secret.
+//!   the put are two calls, so racing rotations must go through
+//!   [`SecretStore::claim`] (as the scheduler and `plan rotate` do), which
+//!   is atomic on AWS: see below.
 //! - reads always name a version id or a stage (GetSecretValue without
 //!   either is never sent).
+//!
+//! # Claims: exactly one rotation per due window
+//!
+//! Secrets Manager has no transactions; its one compare-and-swap is
+//! UpdateSecretVersionStage with `RemoveFromVersionId`, which fails unless
+//! the label is on that version. The label [`LOCK_STAGE`]
+//! (`rotaplan-lock`) rests on AWSCURRENT's version (attached when rules are
+//! set, moved by finishSecret, returned by a cancel). A claim puts the new
+//! value as the claimant's own version (label `rotaplan-candidate`), then
+//! moves the lock from the AWSCURRENT it planned from to that version: one
+//! claimant succeeds, the others see the lock elsewhere and skip. The
+//! winner moves AWSPENDING to its version and writes its lease to the tag
+//! [`TAG_LEASE`] (`OWNER EXPIRES`); until that tag is written the claimed
+//! version's creation date stands for it. Taking over a dead owner's
+//! rotation writes the tag, waits half a second and reads it back (tags
+//! have no compare-and-swap).
 //!
 //! # Tested against moto
 //!
@@ -59,6 +75,10 @@
 //!   are the deprecated versions, kept as such.
 //! - RotateSecret fails without a Lambda: the store never calls it, and
 //!   keeps rotaplan's rules in tags.
+//! - Two UpdateSecretVersionStage calls attaching one label to one version
+//!   at once attach it twice (AWS keeps a set), and then two moves of it
+//!   could both succeed: the lock is attached when a secret's rules are
+//!   set, where nobody races, never by racing claimants on moto.
 //!
 //! # Example
 //!
@@ -81,8 +101,9 @@ use sm::error::{ProvideErrorMetadata, SdkError};
 use sm::primitives::Blob;
 use sm::types::Tag;
 
-use super::claim::{decide, expiry, lease_lost, Decision, LOCK_STAGE};
+use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{Record, VersionRec};
+use super::LOCK_STAGE;
 use super::{
     Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
     SecretValue, SecretVersion, Skip, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
@@ -111,7 +132,7 @@ const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARG
 
 /// A [`SecretStore`] on AWS Secrets Manager (feature `aws`).
 ///
-/// See the [module docs](self) for where rotaplan's data lives on AWS and
+/// See the [store docs](crate::store) for where rotaplan's data lives on AWS and
 /// how the store keeps the version and stage rules.
 ///
 /// # Examples
