@@ -575,6 +575,14 @@ fn every_command_exits_quietly_on_a_closed_pipe() {
         vec!["run", "--format", "json"],
         vec!["run"],
         vec!["--help"],
+        vec!["secret", "create", "z1", "--generate"],
+        vec!["secret", "put", "x", "--generate"],
+        vec!["secret", "update", "x", "--duration", "2h"],
+        vec!["secret", "delete", "y"],
+        vec!["secret", "restore", "y"],
+        vec!["rotate", "x", "--resume"],
+        vec!["rotate", "x", "--cancel"],
+        vec!["key", "generate", "other.key"],
     ]
     .iter()
     .map(|c| c.iter().map(|s| s.to_string()).collect())
@@ -587,8 +595,6 @@ fn every_command_exits_quietly_on_a_closed_pipe() {
             env!("CARGO_BIN_EXE_plan"),
             args.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(" ")
         );
-        let out = cmd(dir, &[]).get_program().to_owned();
-        let _ = out;
         let res = Command::new("bash")
             .args(["-c", &line])
             .current_dir(dir)
@@ -617,4 +623,101 @@ fn every_command_exits_quietly_on_a_closed_pipe() {
         );
         assert_ne!(out.status.code(), Some(101), "{args:?}");
     }
+}
+
+#[test]
+fn a_hanging_target_times_out_with_a_message_per_attempt() {
+    let d = Dir::new("timeout");
+    let dir = d.path();
+    std::fs::write(dir.join("master.key"), KEY_HEX).unwrap();
+    chmod(&dir.join("master.key"), 0o600);
+    let script = dir.join("hang.sh");
+    std::fs::write(&script, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    chmod(&script, 0o755);
+    let target = format!("command:{}", script.display());
+    ok(
+        dir,
+        &[
+            "secret",
+            "create",
+            "k",
+            "--generate",
+            "--schedule",
+            "rate(1 day)",
+            "--target",
+            &target,
+        ],
+    );
+    let out = plan(
+        dir,
+        &["run", "--step-timeout", "1s", "--retries", "1", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: k: attempt"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one retry announced: {stderr}");
+    assert!(warnings[0].contains("attempt 1 timed out"), "{stderr}");
+    let summary = json(&String::from_utf8(out.stdout).unwrap());
+    let error = summary["failed"][0]["error"].as_str().unwrap();
+    assert!(error.contains("timed out after 1s"), "{error}");
+    // Bad flag values are usage errors.
+    let err = fails(dir, &["run", "--step-timeout", "0s"]);
+    assert!(err.contains("at least 1s"), "{err}");
+}
+
+#[test]
+fn watch_rotates_what_is_due_and_stops_on_sigterm() {
+    let d = Dir::new("watch");
+    let dir = d.path();
+    setup(dir, 2);
+    let db = dir.join("db");
+    let child = cmd(
+        dir,
+        &[
+            "run",
+            "--watch",
+            "--format",
+            "json",
+            "--target-env",
+            "TARGET_DB",
+            "--target-env",
+            "TARGET_SLOW",
+        ],
+    )
+    .env("TARGET_DB", &db)
+    .env("TARGET_SLOW", "1")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait (bounded) until the first secret's rotation is under way.
+    let mut pending = false;
+    for _ in 0..300 {
+        std::thread::sleep(Duration::from_millis(50));
+        if versions(dir, "s00")
+            .iter()
+            .any(|(_, s)| s.contains(&"AWSPENDING".into()))
+        {
+            pending = true;
+            break;
+        }
+    }
+    assert!(pending, "the watcher did not start rotating");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("stopped by signal"), "{stderr}");
+    // The rotation in progress finished; the next secret was left for the
+    // next run, untouched.
+    let summary = json(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(summary["rotated"].as_array().unwrap().len(), 1, "{summary}");
+    rotated_once(dir, "s00");
+    assert_eq!(versions(dir, "s01").len(), 1);
 }

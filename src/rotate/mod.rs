@@ -46,6 +46,19 @@ assert_eq!(d.version_with(&Stage::pending()), None);
 Once the token's version holds AWSCURRENT, every step is a no-op (finish only
 cleans a leftover AWSPENDING).
 
+# Exactly once, across processes
+
+[`Rotator::rotate`] trusts its caller with the token. Schedulers use
+[`Rotator::run_due`] / [`Rotator::rotate_due`] (and operators
+[`Rotator::rotate_exclusive`], [`Rotator::resume`]), which first *claim* the
+secret with [`SecretStore::claim`]: the store re-checks, atomically with
+writing the pending version, that AWSCURRENT and the last rotation date are
+what the scheduler planned from, and hands out a lease that the driver
+renews before each step. Losers get [`Attempt::Skipped`] with a [`Skip`]
+reason; an abandoned rotation (its owner died, or failed and let go) is
+resumed with its own token. [`Rotator::cancel`] gives a failed rotation up,
+like CancelRotateSecret.
+
 # Values
 
 A secret whose AWSCURRENT value is a JSON object with a `"password"` string
@@ -869,6 +882,12 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 .update_stage(id, &Stage::current(), Some(&version), current.as_ref())
                 .await?;
             tracing::info!(version = %version, previous = ?current.as_ref().map(VersionId::as_str), "moved AWSCURRENT");
+        }
+        // A claim lock (AWS) follows AWSCURRENT, where it rests between
+        // rotations, also after a rotation run with an explicit token.
+        let lock = Stage::new(crate::store::LOCK_STAGE)?;
+        if let Some(locked) = d.version_with(&lock).filter(|l| **l != version) {
+            self.store.update_stage(id, &lock, Some(&version), Some(locked)).await?;
         }
         if d.versions[&version].stages.contains(&pending) {
             self.store.update_stage(id, &pending, None, Some(&version)).await?;

@@ -40,11 +40,27 @@
 //!   same value reports `created: false`;
 //! - a put claiming AWSPENDING fails with rotation-in-progress while another
 //!   non-current version holds it. Unlike the local stores this check and
-//!   the put are two calls: two rotators racing on one secret with
-//!   different tokens can both pass the check (the later put moves
-//!   AWSPENDING to itself). Run one scheduler per secret.
+//!   the put are two calls, so racing rotations must go through
+//!   [`SecretStore::claim`] (as the scheduler and `plan rotate` do), which
+//!   is atomic on AWS: see below.
 //! - reads always name a version id or a stage (GetSecretValue without
 //!   either is never sent).
+//!
+//! # Claims: exactly one rotation per due window
+//!
+//! Secrets Manager has no transactions; its one compare-and-swap is
+//! UpdateSecretVersionStage with `RemoveFromVersionId`, which fails unless
+//! the label is on that version. The label [`LOCK_STAGE`]
+//! (`rotaplan-lock`) rests on AWSCURRENT's version (attached when rules are
+//! set, moved by finishSecret, returned by a cancel). A claim puts the new
+//! value as the claimant's own version (label `rotaplan-candidate`), then
+//! moves the lock from the AWSCURRENT it planned from to that version: one
+//! claimant succeeds, the others see the lock elsewhere and skip. The
+//! winner moves AWSPENDING to its version and writes its lease to the tag
+//! [`TAG_LEASE`] (`OWNER EXPIRES`); until that tag is written the claimed
+//! version's creation date stands for it. Taking over a dead owner's
+//! rotation writes the tag, waits half a second and reads it back (tags
+//! have no compare-and-swap).
 //!
 //! # Tested against moto
 //!
@@ -59,6 +75,10 @@
 //!   are the deprecated versions, kept as such.
 //! - RotateSecret fails without a Lambda: the store never calls it, and
 //!   keeps rotaplan's rules in tags.
+//! - Two UpdateSecretVersionStage calls attaching one label to one version
+//!   at once attach it twice (AWS keeps a set), and then two moves of it
+//!   could both succeed: the lock is attached when a secret's rules are
+//!   set, where nobody races, never by racing claimants on moto.
 //!
 //! # Example
 //!
@@ -81,8 +101,9 @@ use sm::error::{ProvideErrorMetadata, SdkError};
 use sm::primitives::Blob;
 use sm::types::Tag;
 
-use super::claim::{decide, expiry, lease_lost, Decision, LOCK_STAGE};
+use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{Record, VersionRec};
+use super::LOCK_STAGE;
 use super::{
     Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
     SecretValue, SecretVersion, Skip, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
@@ -111,7 +132,7 @@ const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARG
 
 /// A [`SecretStore`] on AWS Secrets Manager (feature `aws`).
 ///
-/// See the [module docs](self) for where rotaplan's data lives on AWS and
+/// See the [store docs](crate::store) for where rotaplan's data lives on AWS and
 /// how the store keeps the version and stage rules.
 ///
 /// # Examples
@@ -552,6 +573,13 @@ impl SecretStore for AwsSecretsManager {
         req.send()
             .await
             .map_err(|e| map_err("CreateSecret", || format!("secret `{id}`"), e))?;
+        if let (Some((token, _)), Some(_)) = (initial, rotation) {
+            // The claim lock starts on AWSCURRENT's version while nobody
+            // can race for it yet (moto, unlike AWS, would attach a label
+            // twice if two claimants attached it at once).
+            self.move_stage(id, LOCK_STAGE, Some(&VersionId::from(token)), None)
+                .await?;
+        }
         self.fetch(id).await
     }
 
@@ -660,10 +688,15 @@ impl SecretStore for AwsSecretsManager {
     }
 
     async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
-        record_of(&self.fetch(id).await?).ensure_live()?;
+        let d = self.fetch(id).await?;
+        record_of(&d).ensure_live()?;
         match rotation {
             Some(cfg) => {
                 self.tag(id, rule_tags(cfg)?).await?;
+                let lock = Stage::new(LOCK_STAGE)?;
+                if let (None, Some(current)) = (d.version_with(&lock), d.version_with(&Stage::current())) {
+                    self.move_stage(id, LOCK_STAGE, Some(current), None).await?;
+                }
                 if cfg.duration.is_none() {
                     self.untag(id, &[TAG_DURATION]).await?;
                 }
@@ -719,9 +752,19 @@ impl SecretStore for AwsSecretsManager {
         let d = self.fetch(id).await?;
         let current = d.version_with(&Stage::current()).cloned();
         let mut rec = record_of(&d);
-        // A version holding the lock but not AWSCURRENT is a claimed
-        // rotation, even if its owner died before moving AWSPENDING there.
-        if let Some(locked) = d.version_with(&lock).filter(|v| Some(*v) != current.as_ref()) {
+        // A version holding the lock and nothing but claim labels is a
+        // claimed rotation, even if its owner died before moving AWSPENDING
+        // there. (A lock left elsewhere, e.g. on AWSPREVIOUS after a plain
+        // put, is stale and goes back to AWSCURRENT below.)
+        let candidate = Stage::new(CANDIDATE_STAGE)?;
+        let in_flight = d.version_with(&lock).filter(|v| {
+            Some(*v) != current.as_ref()
+                && d.versions[*v]
+                    .stages
+                    .iter()
+                    .all(|s| *s == lock || *s == candidate || s.is_pending())
+        });
+        if let Some(locked) = in_flight {
             if rec
                 .holder(&Stage::pending())
                 .is_none_or(|p| Some(p) == current.as_ref())
@@ -733,8 +776,20 @@ impl SecretStore for AwsSecretsManager {
                 rec.versions.get_mut(locked).expect("listed").stages.insert(pending);
             }
         }
-        let lease = self.lease(id).await?;
+        let mut lease = self.lease(id).await?;
         let now = Utc::now();
+        if let Some(v) = in_flight {
+            // Between winning the lock and writing its lease tag a claimant
+            // holds an implicit lease, from its version's creation: without
+            // it a third run could take the rotation over in that gap.
+            let created = d.versions[v].created;
+            if lease.as_ref().is_none_or(|l| l.expires < created) {
+                lease = Some(Lease::new(
+                    Owner::new("the run that claimed it"),
+                    expiry(created, claim.ttl),
+                ));
+            }
+        }
         match decide(&rec, lease.as_ref(), claim, now)? {
             Decision::Skip(skip) => Ok(Claimed::Skipped(skip)),
             Decision::Resume(p) => {
@@ -766,10 +821,17 @@ impl SecretStore for AwsSecretsManager {
                 let Some(current) = current else {
                     return Err(RotateError::not_found(format!("stage `AWSCURRENT` on secret `{id}`")));
                 };
-                if d.version_with(&lock).is_none() {
-                    // First rotation by rotaplan: rest the lock on AWSCURRENT.
-                    // Racing claimants all put it on the same version.
-                    self.move_stage(id, LOCK_STAGE, Some(&current), None).await?;
+                match d.version_with(&lock) {
+                    // A secret rotaplan never rotated: rest the lock on
+                    // AWSCURRENT (AWS attaches a label once however many
+                    // claimants do this; see `create` for moto).
+                    None => self.move_stage(id, LOCK_STAGE, Some(&current), None).await?,
+                    // A stale lock: back to AWSCURRENT, itself a
+                    // compare-and-swap, so losing it is fine.
+                    Some(stale) if *stale != current => {
+                        let _ = self.move_stage(id, LOCK_STAGE, Some(&current), Some(stale)).await;
+                    }
+                    Some(_) => {}
                 }
                 let mine = VersionId::from(&claim.token);
                 let mut req = self
@@ -790,7 +852,6 @@ impl SecretStore for AwsSecretsManager {
                 // afterwards is the truth (an answer can be lost).
                 let cas = self.move_stage(id, LOCK_STAGE, Some(&mine), Some(&current)).await;
                 let after = self.fetch(id).await?;
-                let candidate = Stage::new(CANDIDATE_STAGE)?;
                 if after.versions.get(&mine).is_some_and(|v| v.stages.contains(&candidate)) {
                     let _ = self.move_stage(id, CANDIDATE_STAGE, None, Some(&mine)).await;
                 }

@@ -7,7 +7,7 @@ use crate::rotate::RotateError;
 use crate::store::{SecretValue, TargetSpec};
 
 /// The target each secret's own rotation config names ([`TargetSpec`]):
-/// `noop` → [`NoopTarget`], `command:PROG` → [`CommandTarget`]. A secret
+/// `noop` → [`NoopTarget`](super::NoopTarget), `command:PROG` → [`CommandTarget`]. A secret
 /// without rotation rules gets the no-op target. Used by the scheduler, where
 /// every secret may name a different target.
 ///
