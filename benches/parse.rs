@@ -147,5 +147,53 @@ fn parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse);
+/// The slowest inputs found (up to 256 characters): the four-hour check
+/// across midnight, "never fires", long lists that spill out of the inline
+/// fields, and rejections (which build an error).
+fn worst_inputs() -> Vec<(String, Profile)> {
+    let all_minutes = (0..60).map(|m| m.to_string()).collect::<Vec<_>>().join(",");
+    let long_list = format!("cron({all_minutes} 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ? * 1,2,3,4,5,6,7 *)");
+    let years = (2100..2199)
+        .step_by(3)
+        .map(|y| y.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let long_years = format!("cron(0 0 29 2 ? {years})");
+    let long_bad = format!("cron({all_minutes},60 * * * ? *)");
+    vec![
+        ("cron(0 0,21 LW * ? *)".into(), SM),
+        ("cron(0 1,23 ? * 1#2 *)".into(), SM),
+        ("cron(0 0,20 L * ? *)".into(), SM),
+        ("cron(0 0,20 ? * 7L *)".into(), SM),
+        ("cron(0 0 31 2 ? *)".into(), EB),
+        ("cron(0 0 L-30 FEB ? *)".into(), EB),
+        (long_list, EB),
+        (long_years, EB),
+        (long_bad, EB),
+        ("cron(0 10 15 * MON *)".into(), SM),
+    ]
+}
+
+fn worst(c: &mut Criterion) {
+    let mut group = c.benchmark_group("worst");
+    for (expr, profile) in worst_inputs() {
+        assert!(expr.len() <= 256, "{} chars", expr.len());
+        let id = if expr.len() > 48 {
+            format!("{}…({} chars)", &expr[..40], expr.len())
+        } else {
+            expr.clone()
+        };
+        group.bench_with_input(BenchmarkId::new("parse", &id), &expr, |b, expr| {
+            b.iter(|| Schedule::parse_with(black_box(expr), profile))
+        });
+        if let Err(e) = Schedule::parse_with(&expr, profile) {
+            group.bench_with_input(BenchmarkId::new("render {:#}", &id), &e, |b, e| {
+                b.iter(|| format!("{e:#}"))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse, worst);
 criterion_main!(benches);

@@ -44,7 +44,7 @@ pub(crate) enum DaySpec {
 }
 
 /// Whether `year` is a Gregorian leap year.
-pub(crate) fn is_leap(year: i32) -> bool {
+pub(crate) const fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
@@ -60,7 +60,7 @@ pub(crate) fn days_in_month(year: i32, month: u32) -> u32 {
 
 /// Day of the week of a date, 0 = Sunday, by Sakamoto's method.
 #[inline]
-pub(crate) fn weekday(year: i32, month: u32, day: u32) -> u8 {
+pub(crate) const fn weekday(year: i32, month: u32, day: u32) -> u8 {
     const T: [u32; 12] = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
     let y = if month < 3 { year - 1 } else { year };
     if y >= 0 {
@@ -191,20 +191,6 @@ impl Compiled {
         }
     }
 
-    /// The years in the year set, in order (bit tricks, no per-year test).
-    fn years_in_set(&self) -> impl Iterator<Item = i32> + '_ {
-        self.years.iter().enumerate().flat_map(|(w, &word)| {
-            let mut bits = word;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let b = bits.trailing_zeros();
-                    bits &= bits - 1;
-                    MIN_YEAR + (w as i32) * 64 + b as i32
-                })
-            })
-        })
-    }
-
     /// What a year contributes to the checks below, which depends only on
     /// its type: the weekday of 1 January and whether it is a leap year
     /// (fourteen types; the calendar of a year is fixed by them).
@@ -228,14 +214,12 @@ impl Compiled {
         p
     }
 
-    /// [`Compiled::year_profile`] for each year in the set, computed once
-    /// per year type: at most 14 × 12 month masks, not 230 × 12.
-    fn profiles(&self) -> impl Iterator<Item = (i32, YearProfile)> + '_ {
-        let mut memo: [Option<YearProfile>; 14] = [None; 14];
-        self.years_in_set().map(move |y| {
-            let t = weekday(y, 1, 1) as usize * 2 + usize::from(is_leap(y));
-            let p = *memo[t].get_or_insert_with(|| self.year_profile(y));
-            (y, p)
+    /// Each year type present in the year set, with the set's years of that
+    /// type and its profile: at most 14 × 12 month masks, not 230 × 12.
+    fn profiles(&self) -> impl Iterator<Item = ([u64; 4], YearProfile)> + '_ {
+        YEAR_TYPES.iter().filter_map(move |&(first, years)| {
+            let ys = and(self.years, years);
+            (ys != [0; 4]).then(|| (ys, self.year_profile(first)))
         })
     }
 
@@ -246,16 +230,21 @@ impl Compiled {
 
     /// Whether the schedule fires on two consecutive days somewhere.
     pub(crate) fn fires_on_consecutive_days(&self) -> bool {
-        let mut prev: Option<(i32, YearProfile)> = None;
-        for (y, p) in self.profiles() {
-            // 31 December, then 1 January of the next year.
-            let across = prev.is_some_and(|(py, pp)| py + 1 == y && pp.last_day && p.first_day);
-            if p.consecutive || across {
+        // Years whose 31 December fires, and years whose 1 January does.
+        let (mut last, mut first) = ([0u64; 4], [0u64; 4]);
+        for (ys, p) in self.profiles() {
+            if p.consecutive {
                 return true;
             }
-            prev = Some((y, p));
+            if p.last_day {
+                last = or(last, ys);
+            }
+            if p.first_day {
+                first = or(first, ys);
+            }
         }
-        false
+        // 31 December of year y, then 1 January of y + 1: bit y + 1.
+        and(shl1(last), first) != [0; 4]
     }
 
     /// The closest two firing times-of-day less than `limit` hours apart,
@@ -266,15 +255,23 @@ impl Compiled {
     /// Midnight is only crossed on days followed by a firing day; finding
     /// those scans the calendar, so it is done only when it could matter.
     pub(crate) fn hour_gap_below(&self, limit: u8) -> Option<(u8, u8, u8)> {
-        let hours: Vec<u8> = (0..24).filter(|h| self.hours & (1 << h) != 0).collect();
-        let mut best: Option<(u8, u8, u8)> = None;
-        for pair in hours.windows(2) {
-            let gap = pair[1] - pair[0];
-            if best.is_none_or(|b| gap < b.2) {
-                best = Some((pair[0], pair[1], gap));
-            }
+        if self.hours == 0 {
+            return None;
         }
-        let (first, last) = (*hours.first()?, *hours.last()?);
+        let mut best: Option<(u8, u8, u8)> = None;
+        let mut rest = self.hours;
+        let mut prev = rest.trailing_zeros() as u8;
+        rest &= rest - 1;
+        while rest != 0 {
+            let h = rest.trailing_zeros() as u8;
+            rest &= rest - 1;
+            let gap = h - prev;
+            if best.is_none_or(|b| gap < b.2) {
+                best = Some((prev, h, gap));
+            }
+            prev = h;
+        }
+        let (first, last) = (self.hours.trailing_zeros() as u8, 31 - self.hours.leading_zeros() as u8);
         let midnight_gap = 24 - last + first;
         if midnight_gap < limit && best.is_none_or(|b| midnight_gap < b.2) && self.fires_on_consecutive_days() {
             best = Some((last, first, midnight_gap));
@@ -296,6 +293,40 @@ struct YearProfile {
     first_day: bool,
     /// 31 December fires.
     last_day: bool,
+}
+
+/// The fourteen year types of 1970–2199 (weekday of 1 January, leap or
+/// not): the first year of each type, and the set of years of that type
+/// (bit `y - 1970`), computed at compile time.
+const YEAR_TYPES: [(i32, [u64; 4]); 14] = {
+    let mut types = [(0, [0u64; 4]); 14];
+    let mut y = MAX_YEAR;
+    while y >= MIN_YEAR {
+        let t = weekday(y, 1, 1) as usize * 2 + is_leap(y) as usize;
+        let i = (y - MIN_YEAR) as usize;
+        types[t].0 = y;
+        types[t].1[i / 64] |= 1 << (i % 64);
+        y -= 1;
+    }
+    types
+};
+
+fn and(a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
+    [a[0] & b[0], a[1] & b[1], a[2] & b[2], a[3] & b[3]]
+}
+
+fn or(a: [u64; 4], b: [u64; 4]) -> [u64; 4] {
+    [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3]]
+}
+
+/// A 256-bit set shifted up by one: year `y` becomes year `y + 1`.
+fn shl1(a: [u64; 4]) -> [u64; 4] {
+    [
+        a[0] << 1,
+        a[1] << 1 | a[0] >> 63,
+        a[2] << 1 | a[1] >> 63,
+        a[3] << 1 | a[2] >> 63,
+    ]
 }
 
 /// Field bounds: minimum and maximum value.
@@ -498,6 +529,18 @@ mod tests {
         c.years = [1 << (2032 - 1970), 0, 0, 0]; // 2032: a leap year
         c.days = DaySpec::MonthDays(1 << 29);
         assert_eq!((c.ever_fires(), c.fires_on_consecutive_days()), naive(&c));
+    }
+
+    #[test]
+    fn year_types_partition_the_years() {
+        let mut all = [0u64; 4];
+        for (first, years) in YEAR_TYPES {
+            assert_eq!(and(all, years), [0; 4], "types overlap");
+            all = or(all, years);
+            let i = (first - MIN_YEAR) as usize;
+            assert!(years[i / 64] & (1 << (i % 64)) != 0, "{first} is of its own type");
+        }
+        assert_eq!(all, Compiled::every_day(1, 1).years);
     }
 
     #[test]

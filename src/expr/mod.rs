@@ -185,6 +185,9 @@ pub struct UnknownProfile(String);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
+// A cron holds its fields inline (392 bytes) so that parsing allocates
+// nothing; a schedule is parsed once and kept, and moving it is a memcpy.
+#[allow(clippy::large_enum_variant)]
 pub enum Schedule {
     /// `rate(Value Unit)`.
     Rate(Rate),
@@ -237,7 +240,11 @@ impl Schedule {
     /// # Ok::<(), rotaplan::expr::ParseError>(())
     /// ```
     pub fn parse_with(expr: &str, profile: Profile) -> Result<Schedule, ParseError> {
-        Schedule::check(expr.as_bytes(), profile).map(|c| c.schedule)
+        if expr.starts_with("at(") {
+            return at::check(expr.as_bytes(), profile).map(|c| c.schedule);
+        }
+        // Warnings are not returned here, so none are built.
+        parse::parse(expr.as_bytes(), profile, false).map(|c| c.schedule)
     }
 
     /// Parses and validates raw bytes, which need not be UTF-8, and also
@@ -258,7 +265,7 @@ impl Schedule {
         if expr.starts_with(b"at(") {
             return at::check(expr, profile);
         }
-        parse::parse(expr, profile)
+        parse::parse(expr, profile, true)
     }
 
     /// Whether this is a `cron(...)` expression.
@@ -406,9 +413,12 @@ impl Cron {
 }
 
 /// One field of a [`Cron`]: a non-empty list of items.
+///
+/// Up to four items are held inline, so parsing a typical expression
+/// allocates nothing for its fields.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct CronField {
-    items: Vec<Item>,
+    items: smallvec::SmallVec<[Item; 4]>,
 }
 
 impl CronField {

@@ -7,10 +7,10 @@
 use std::num::NonZeroU32;
 use std::ops::Range;
 
-use nom::bytes::complete::{tag, take_till1, take_while1};
+use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::{char, space1};
-use nom::multi::separated_list1;
 use nom::Offset;
+use smallvec::SmallVec;
 
 use super::compile::{bounds, compile};
 use super::error::{ErrorKind, Field};
@@ -29,9 +29,11 @@ pub(crate) struct PErr<'a> {
 
 impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
     fn from_error_kind(input: &'a str, _: nom::error::ErrorKind) -> Self {
+        // Most of these are alternatives that did not match and are thrown
+        // away: the underline is measured only if one is reported.
         PErr {
             at: input,
-            len: next_token_len(input),
+            len: UNMEASURED,
             kind: ErrorKind::Expected {
                 expected: "something else",
             },
@@ -44,6 +46,20 @@ impl<'a> nom::error::ParseError<&'a str> for PErr<'a> {
 }
 
 type PResult<'a, T> = nom::IResult<&'a str, T, PErr<'a>>;
+
+/// `PErr::len` of an error whose underline is the token at `at`.
+const UNMEASURED: usize = usize::MAX;
+
+impl PErr<'_> {
+    /// How many bytes to underline.
+    fn len(&self) -> usize {
+        if self.len == UNMEASURED {
+            next_token_len(self.at)
+        } else {
+            self.len
+        }
+    }
+}
 
 /// Length of the token at the start of `s`, for underlining: a run of
 /// letters and digits, or one other character.
@@ -307,9 +323,11 @@ fn solitary(item: &Item) -> Option<&'static str> {
     })
 }
 
-/// A whole field: items separated by commas, each with its span.
-fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str) -> Result<Vec<(Item, Range<usize>)>, PErr<'a>> {
-    let mut items = Vec::new();
+/// A whole field: items separated by commas.
+fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str) -> Result<SmallVec<[Item; 4]>, PErr<'a>> {
+    let mut items = SmallVec::new();
+    // The first item that must stand alone, with its span.
+    let mut alone: Option<(&'static str, Range<usize>)> = None;
     let mut i = text;
     loop {
         let start = full.offset(i);
@@ -318,7 +336,10 @@ fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str) -> Result<Vec<(Item, R
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(e),
             Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers never ask for more input"),
         };
-        items.push((it, start..full.offset(rest)));
+        if alone.is_none() {
+            alone = solitary(&it).map(|w| (w, start..full.offset(rest)));
+        }
+        items.push(it);
         if rest.is_empty() {
             break;
         }
@@ -354,7 +375,7 @@ fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str) -> Result<Vec<(Item, R
         }
     }
     if items.len() > 1 {
-        if let Some((what, span)) = items.iter().find_map(|(it, span)| solitary(it).map(|w| (w, span))) {
+        if let Some((what, span)) = alone {
             return Err(PErr {
                 at: &full[span.start..],
                 len: span.len(),
@@ -365,20 +386,66 @@ fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str) -> Result<Vec<(Item, R
     Ok(items)
 }
 
-/// The body of `cron(...)`: space-separated field texts, then `)`.
-fn cron_fields(i: &str) -> PResult<'_, Vec<&str>> {
-    let (rest, fields) = require(
-        "a cron field",
-        separated_list1(space1, take_till1(|c| c == ' ' || c == ')')),
-    )(i)?;
-    let (rest, _) = require("`)`", char(')'))(rest)?;
-    Ok((rest, fields))
+/// The field texts of a `cron(...)` body, without allocating.
+struct Texts<'a> {
+    first: [&'a str; 6],
+    count: usize,
+    /// The seventh field and the last one, when there are more than six.
+    extra: Option<(&'a str, &'a str)>,
 }
 
-/// A parsed cron: the fields with each item's span, and each field's span.
+/// The body of `cron(...)`: space-separated field texts, then `)`.
+fn cron_fields(i: &str) -> PResult<'_, Texts<'_>> {
+    fn field(s: &str) -> Option<(&str, &str)> {
+        let n = s.find([' ', ')']).unwrap_or(s.len());
+        (n > 0).then(|| (&s[n..], &s[..n]))
+    }
+    let Some((mut rest, first)) = field(i) else {
+        return expected(i, "a cron field");
+    };
+    let mut texts = Texts {
+        first: [first; 6],
+        count: 1,
+        extra: None,
+    };
+    loop {
+        let after = rest.trim_start_matches(' ');
+        if after.len() == rest.len() {
+            break;
+        }
+        let Some((r, f)) = field(after) else { break };
+        match texts.count {
+            0..6 => texts.first[texts.count] = f,
+            6 => texts.extra = Some((f, f)),
+            _ => {
+                if let Some((_, last)) = &mut texts.extra {
+                    *last = f;
+                }
+            }
+        }
+        texts.count += 1;
+        rest = r;
+    }
+    let (rest, _) = require("`)`", char(')'))(rest)?;
+    Ok((rest, texts))
+}
+
+/// The span of item `index` of the field at `field` in `input`: items hold
+/// no commas, so it is the `index`-th comma-separated piece.
+pub(crate) fn item_span(input: &str, field: &Range<usize>, index: usize) -> Range<usize> {
+    let mut start = field.start;
+    for (k, piece) in input[field.clone()].split(',').enumerate() {
+        if k == index {
+            return start..start + piece.len();
+        }
+        start += piece.len() + 1;
+    }
+    field.clone()
+}
+
+/// A parsed cron: the fields and each field's span.
 pub(crate) struct CronSpans {
     pub fields: [CronField; 6],
-    pub item_spans: [Vec<Range<usize>>; 6],
     pub field_spans: [Range<usize>; 6],
 }
 
@@ -412,39 +479,33 @@ fn cron_body<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, O
             None,
         ));
     }
-    if texts.len() != 6 {
-        let (at, len) = if texts.len() > 6 {
-            let start = full.offset(texts[6]);
-            let end = full.offset(texts[texts.len() - 1]) + texts[texts.len() - 1].len();
-            (&full[start..], end - start)
-        } else {
-            (&full[full.len() - 1..], 1)
+    if texts.count != 6 {
+        let (at, len) = match texts.extra {
+            Some((seventh, last)) => {
+                let start = full.offset(seventh);
+                let end = full.offset(last) + last.len();
+                (&full[start..], end - start)
+            }
+            None => (&full[full.len() - 1..], 1),
         };
         return Err((
             PErr {
                 at,
                 len,
-                kind: ErrorKind::FieldCount { found: texts.len() },
+                kind: ErrorKind::FieldCount { found: texts.count },
             },
             None,
         ));
     }
     let mut fields: [CronField; 6] = Default::default();
-    let mut item_spans: [Vec<Range<usize>>; 6] = Default::default();
     let mut field_spans: [Range<usize>; 6] = Default::default();
-    for (index, text) in texts.iter().enumerate() {
-        let parsed = field(FieldCtx::new(index), full, text).map_err(|e| (e, Some(index)))?;
-        let start = full.offset(text);
+    for (index, text) in texts.first.iter().enumerate() {
+        let items = field(FieldCtx::new(index), full, text).map_err(|e| (e, Some(index)))?;
+        let start = full.offset(*text);
         field_spans[index] = start..start + text.len();
-        let (items, spans) = parsed.into_iter().unzip();
         fields[index] = CronField { items };
-        item_spans[index] = spans;
     }
-    Ok(CronSpans {
-        fields,
-        item_spans,
-        field_spans,
-    })
+    Ok(CronSpans { fields, field_spans })
 }
 
 /// The body of `rate(...)`: value, spaces, unit, `)`.
@@ -492,12 +553,27 @@ fn unwrap_err(e: nom::Err<PErr<'_>>) -> PErr<'_> {
     }
 }
 
+/// Bytes an expression may hold: letters, digits and `()#?*-/, `.
+const ALLOWED: u128 = {
+    let mut set = 0u128;
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'(' | b')' | b'#' | b'?' | b'*' | b'-' | b'/' | b',' | b' ') {
+            set |= 1 << b;
+        }
+        b += 1;
+    }
+    set
+};
+
 fn allowed(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "()#?*-/, ".contains(c)
+    (c as u32) < 128 && ALLOWED & (1 << c as u32) != 0
 }
 
 /// Parses and validates one expression.
-pub(crate) fn parse(input: &[u8], profile: Profile) -> Result<Checked, ParseError> {
+/// `warn`: whether to build the warnings (each holds strings).
+pub(crate) fn parse(input: &[u8], profile: Profile, warn: bool) -> Result<Checked, ParseError> {
     let err = |kind, span: Range<usize>, field| ParseError::new(kind, span, field, input);
     if input.is_empty() {
         return Err(err(ErrorKind::Empty, 0..0, None));
@@ -512,12 +588,16 @@ pub(crate) fn parse(input: &[u8], profile: Profile) -> Result<Checked, ParseErro
             return Err(err(ErrorKind::NotUtf8, at..at + e.error_len().unwrap_or(1), None));
         }
     };
-    if let Some((at, c)) = s.char_indices().find(|&(_, c)| !allowed(c)) {
-        return Err(err(ErrorKind::BadChar, at..at + c.len_utf8(), None));
+    // Bytes first (the common case is all allowed), characters for the error.
+    if s.bytes().any(|b| b >= 128 || ALLOWED & (1 << b) == 0) {
+        if let Some((at, c)) = s.char_indices().find(|&(_, c)| !allowed(c)) {
+            return Err(err(ErrorKind::BadChar, at..at + c.len_utf8(), None));
+        }
     }
     let pe = |e: PErr<'_>, field| {
         let at = s.offset(e.at);
-        err(e.kind, at..at + e.len, field)
+        let len = e.len();
+        err(e.kind, at..at + len, field)
     };
     if let Ok((body, _)) = tag::<_, _, PErr>("rate(")(s) {
         let (rate, (value, unit)) = rate(body, profile == Profile::Scheduler).map_err(|e| {
@@ -538,7 +618,7 @@ pub(crate) fn parse(input: &[u8], profile: Profile) -> Result<Checked, ParseErro
     }
     if let Ok((body, _)) = tag::<_, _, PErr>("cron(")(s) {
         let parsed = cron(s, body).map_err(|(e, field)| pe(e, field))?;
-        let warnings = validate::cron(&parsed, profile, s)
+        let warnings = validate::cron(&parsed, profile, s, warn)
             .map_err(|(kind, spans, field)| ParseError::with_spans(kind, spans, field, input))?;
         let compiled = compile(&parsed.fields);
         validate::compiled(&compiled, &parsed, profile)

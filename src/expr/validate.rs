@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::compile::Compiled;
 use super::error::{ErrorKind, Field, Warning};
-use super::parse::CronSpans;
+use super::parse::{item_span, CronSpans};
 use super::{Item, Profile, Rate, RateUnit};
 
 type RateError = (ErrorKind, Range<usize>, Field);
@@ -31,13 +31,14 @@ pub(crate) fn rate(rate: &Rate, profile: Profile, value: Range<usize>, unit: Ran
 }
 
 /// The rules that need the field texts: the `?` rule and the profiles.
-pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str) -> Result<Vec<Warning>, CronError> {
+/// `warn`: whether to build the warnings (or only check).
+pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str, warn: bool) -> Result<Vec<Warning>, CronError> {
     let dom_any = p.fields[2].items() == [Item::NoSpecific];
     let dow_any = p.fields[4].items() == [Item::NoSpecific];
-    let days = vec![p.field_spans[2].clone(), p.field_spans[4].clone()];
+    let days = || vec![p.field_spans[2].clone(), p.field_spans[4].clone()];
     match (dom_any, dow_any) {
-        (false, false) => return Err((ErrorKind::DaysBothSet, days, None)),
-        (true, true) => return Err((ErrorKind::DaysBothAny, days, None)),
+        (false, false) => return Err((ErrorKind::DaysBothSet, days(), None)),
+        (true, true) => return Err((ErrorKind::DaysBothAny, days(), None)),
         _ => {}
     }
     let mut warnings = Vec::new();
@@ -60,7 +61,7 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str) -> Result<Vec<W
                 [Item::LastOffset(_)] => Some("`L-n`"),
                 _ => None,
             };
-            if let Some(what) = undocumented {
+            if let Some(what) = undocumented.filter(|_| warn) {
                 warnings.push(Warning::new(
                     format!("{what} in day-of-month is not documented for Secrets Manager"),
                     p.field_spans[2].clone(),
@@ -73,7 +74,7 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str) -> Result<Vec<W
             if let Some(i) = step {
                 return Err((
                     ErrorKind::EbDayOfWeekStep,
-                    vec![p.item_spans[4][i].clone()],
+                    vec![item_span(input, &p.field_spans[4], i)],
                     Some(Field::DayOfWeek),
                 ));
             }
