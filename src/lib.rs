@@ -47,6 +47,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod expr;
+#[cfg(feature = "lambda")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda")))]
+pub mod lambda;
 pub mod plan;
 #[cfg(feature = "rotate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
