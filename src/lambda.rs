@@ -601,7 +601,10 @@ impl RotationHandler {
     async fn finish(&self, id: &SecretId, token: &Token, meta: &Meta) -> Result<(), RotateError> {
         let current = meta.holder(Stage::current().as_str());
         self.stage(id, "AWSCURRENT", Some(token.as_str()), current).await?;
-        tracing::info!(previous = ?current, "moved AWSCURRENT to the token's version");
+        tracing::info!(
+            previous = current.unwrap_or("none"),
+            "moved AWSCURRENT to the token's version"
+        );
         self.stage(id, "AWSPENDING", None, Some(token.as_str())).await
     }
 

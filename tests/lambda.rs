@@ -5,6 +5,11 @@
 //! started by `scripts/test.sh`. Steps are repeated (AWS retries), and a
 //! failed testSecret is retried with the same token.
 //!
+//! Most tests call `RotationHandler::handle` (the service function) with the
+//! events; one runs the real `rotaplan-lambda` binary against cargo-lambda's
+//! Lambda Runtime API emulator (`ROTAPLAN_TEST_LAMBDA_EMULATOR`) and sends
+//! the events with `cargo lambda invoke`, as AWS would.
+//!
 //! moto cannot invoke a function on RotateSecret (it has no Lambda to call):
 //! RotateSecret is used here only to turn rotation on, and the test sends
 //! the four events itself, with a token that has no version yet (on AWS,
@@ -397,4 +402,105 @@ async fn checks_as_aws_templates_do() {
     let err = h.handle(&event(&id, &first, "testSecret")).await.unwrap_err();
     assert!(err.to_string().contains("not set as AWSPENDING"), "{err}");
     assert!(!secret_shown(&err) && !format!("{err:?}").contains(&v));
+}
+
+/// Kills the function process when the test ends, however it ends.
+struct Function(std::process::Child);
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `cargo lambda invoke` against the emulator: Ok(stdout) or Err(stderr).
+fn cargo_lambda_invoke(cargo_lambda: &str, emulator: &str, event: &RotationEvent) -> Result<String, String> {
+    let (host, port) = emulator.rsplit_once(':').unwrap();
+    let out = std::process::Command::new(cargo_lambda)
+        .args(["lambda", "invoke", "-A", host, "-P", port, "--data-ascii"])
+        .arg(serde_json::to_string(event).unwrap())
+        .arg("_")
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    if out.status.success() {
+        Ok(text(out.stdout))
+    } else {
+        Err(text(out.stderr))
+    }
+}
+
+#[tokio::test]
+async fn the_binary_through_cargo_lambda_s_runtime_emulator() {
+    let (Some(env), Some(pg)) = (Env::from_env(), Pg::from_env()) else {
+        return;
+    };
+    let Some(emulator) = server("ROTAPLAN_TEST_LAMBDA_EMULATOR", "cargo-lambda's emulator") else {
+        return;
+    };
+    let cargo_lambda = std::env::var("ROTAPLAN_TEST_CARGO_LAMBDA").expect("set with ROTAPLAN_TEST_LAMBDA_EMULATOR");
+    let user = pg.create_role("emu-pw").await;
+    let id = env.secret("emu", &pg.json(&user, "emu-pw"), true).await;
+
+    // The real binary, as Lambda starts it: the runtime API, the function's
+    // environment, credentials; its JSON log lines go to a file.
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let moto = std::env::var("ROTAPLAN_TEST_MOTO").unwrap();
+    let function = Function(
+        std::process::Command::new(env!("CARGO_BIN_EXE_rotaplan-lambda"))
+            .env("AWS_LAMBDA_RUNTIME_API", format!("http://{emulator}/.rt"))
+            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "4096")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env("SECRETS_MANAGER_ENDPOINT", &moto)
+            .env("ROTAPLAN_PASSWORD_SOURCE", "aws")
+            .stdout(std::process::Stdio::null())
+            .stderr(log.reopen().unwrap())
+            .spawn()
+            .unwrap(),
+    );
+
+    let token = Token::generate();
+    let run = |step: Step| cargo_lambda_invoke(&cargo_lambda, &emulator, &event(&id, &token, step.as_str()));
+    for step in [
+        Step::Create,
+        Step::Create,
+        Step::Set,
+        Step::Set,
+        Step::Test,
+        Step::Finish,
+        Step::Finish,
+    ] {
+        run(step).unwrap_or_else(|e| panic!("{step} should succeed: {e}"));
+    }
+    let new_pw = field(&env.value(&id, Stage::current()).await.unwrap(), "password");
+    assert!(pg.login(&user, &new_pw).await.is_ok());
+    assert!(pg.login(&user, "emu-pw").await.is_err());
+
+    // A failed invocation reports the step and the secret, not its value.
+    let stale = event(&id, &Token::generate(), "testSecret");
+    let err = cargo_lambda_invoke(&cargo_lambda, &emulator, &stale).unwrap_err();
+    assert!(
+        err.contains("testSecret of secret") && err.contains("has no version"),
+        "{err}"
+    );
+    assert!(!err.contains(&new_pw));
+
+    drop(function);
+    let logs = std::fs::read_to_string(log.path()).unwrap();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["span"]["step"] == "finishSecret" && l["fields"]["message"] == "step done"),
+        "{logs}"
+    );
+    assert!(!logs.contains(&new_pw) && !logs.contains("emu-pw"), "{logs}");
 }
