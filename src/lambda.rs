@@ -252,6 +252,11 @@ impl LambdaConfig {
                 )))
             }
         };
+        // A policy no password can meet (every character excluded, say)
+        // fails here, at start-up, not at the first rotation.
+        policy.generate().map_err(|e| {
+            e.context("environment variables EXCLUDE_CHARACTERS, EXCLUDE_PUNCTUATION, ROTAPLAN_PASSWORD_LENGTH")
+        })?;
         c.password = policy;
         Ok(c)
     }
@@ -620,5 +625,57 @@ impl RotationHandler {
             .await
             .map_err(|e| map_err("UpdateSecretVersionStage", || format!("{stage} of secret `{id}`"), e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<LambdaConfig, RotateError> {
+        LambdaConfig::from_vars(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+    }
+
+    #[test]
+    fn environment() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c, LambdaConfig::default());
+        assert_eq!(
+            (c.target, c.strategy, c.password_source),
+            (None, None, PasswordSource::Aws)
+        );
+        let c = config(&[
+            ("ROTAPLAN_TARGET", "command:/opt/rotate"),
+            ("ROTAPLAN_STRATEGY", "alternating-users"),
+            ("ROTAPLAN_PASSWORD_SOURCE", "local"),
+            ("ROTAPLAN_PASSWORD_LENGTH", "12"),
+            ("EXCLUDE_PUNCTUATION", "true"),
+            ("EXCLUDE_CHARACTERS", ""),
+        ])
+        .unwrap();
+        assert_eq!(c.target, Some(TargetSpec::Command("/opt/rotate".into())));
+        assert_eq!(c.strategy, Some(Strategy::AlternatingUsers));
+        let pw = c.password.generate().unwrap();
+        let pw = pw.expose_str().unwrap();
+        assert_eq!(pw.len(), 12);
+        assert!(pw.chars().all(|c| c.is_ascii_alphanumeric()), "{pw}");
+
+        for (var, value, says) in [
+            ("ROTAPLAN_TARGET", "vault", "ROTAPLAN_TARGET"),
+            ("ROTAPLAN_STRATEGY", "both", "ROTAPLAN_STRATEGY"),
+            ("ROTAPLAN_PASSWORD_SOURCE", "kms", "ROTAPLAN_PASSWORD_SOURCE"),
+            ("ROTAPLAN_PASSWORD_LENGTH", "3", "from 4 to 4096"),
+            ("ROTAPLAN_PASSWORD_LENGTH", "x", "ROTAPLAN_PASSWORD_LENGTH"),
+            ("EXCLUDE_PUNCTUATION", "yes", "EXCLUDE_PUNCTUATION"),
+        ] {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert!(
+                err.is_invalid_request() && err.to_string().contains(says),
+                "{var}={value}: {err}"
+            );
+        }
+        let impossible: String = (' '..='~').collect();
+        let err = config(&[("EXCLUDE_CHARACTERS", impossible.as_str())]).unwrap_err();
+        assert!(err.to_string().contains("EXCLUDE_CHARACTERS"), "{err}");
     }
 }
