@@ -16,11 +16,17 @@
 # - moto's Secrets Manager server, from a virtualenv cached in
 #   target/moto-venv, on 127.0.0.1 and a free port; exported as
 #   ROTAPLAN_TEST_MOTO (the endpoint URL).
+# - cargo-lambda's Lambda Runtime API emulator (`cargo lambda watch
+#   --only-lambda-apis`, from PyPI into target/cargo-lambda-venv) on
+#   127.0.0.1 and a free port; exported as ROTAPLAN_TEST_LAMBDA_EMULATOR
+#   (host:port) and ROTAPLAN_TEST_CARGO_LAMBDA (the cargo-lambda program,
+#   whose `invoke` the tests use).
 # Outside CI a server that cannot be set up is reported and its tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MOTO_SPEC='moto[server]==5.2.5'
+CARGO_LAMBDA_SPEC='cargo-lambda==1.9.2'
 CI="${CI:-false}"
 run_dir="$(mktemp -d /tmp/rotaplan-test.XXXXXX)"
 chmod 755 "$run_dir"
@@ -28,11 +34,15 @@ pg_bin=""
 pg_data=""
 moto_pid=""
 my_pid=""
+cl_pid=""
 
 cleanup() {
     set +e
     if [ -n "$moto_pid" ]; then
         kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
+    fi
+    if [ -n "$cl_pid" ]; then
+        kill "$cl_pid" 2>/dev/null && wait "$cl_pid" 2>/dev/null
     fi
     if [ -n "$my_pid" ]; then
         kill "$my_pid" 2>/dev/null && wait "$my_pid" 2>/dev/null
@@ -186,10 +196,28 @@ setup_moto() {
     export ROTAPLAN_TEST_MOTO="http://127.0.0.1:$port"
 }
 
+setup_lambda_emulator() {
+    local venv=target/cargo-lambda-venv port
+    if ! "$venv/bin/cargo-lambda" lambda --version 2>/dev/null | grep -q "^cargo-lambda ${CARGO_LAMBDA_SPEC##*==} "; then
+        echo "== installing $CARGO_LAMBDA_SPEC into $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv" || return 1
+        "$venv/bin/pip" install -q --disable-pip-version-check "$CARGO_LAMBDA_SPEC" || return 1
+    fi
+    port="$(free_port)" || return 1
+    "$venv/bin/cargo-lambda" lambda watch --only-lambda-apis -A 127.0.0.1 -P "$port" >"$run_dir/cargo-lambda.log" 2>&1 &
+    cl_pid=$!
+    wait_for_port "$port" 60 || { cat "$run_dir/cargo-lambda.log" >&2; return 1; }
+    echo "== $("$venv/bin/cargo-lambda" lambda --version | awk '{print $1, $2}') emulator on 127.0.0.1:$port"
+    export ROTAPLAN_TEST_LAMBDA_EMULATOR="127.0.0.1:$port"
+    export ROTAPLAN_TEST_CARGO_LAMBDA="$PWD/$venv/bin/cargo-lambda"
+}
+
 command -v python3 >/dev/null || apt_install python3 python3-venv || unavailable "cannot install python3"
 setup_postgres || unavailable "cannot set up PostgreSQL"
 setup_mariadb || unavailable "cannot set up MariaDB"
 setup_moto || unavailable "cannot set up the moto server"
+setup_lambda_emulator || unavailable "cannot set up the cargo-lambda emulator"
 
 echo "== cargo test --all-features"
 cargo test --all-features --locked 2>&1

@@ -54,6 +54,9 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "check")))]
 pub mod check;
 pub mod expr;
+#[cfg(feature = "lambda")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda")))]
+pub mod lambda;
 pub mod plan;
 #[cfg(feature = "rotate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]

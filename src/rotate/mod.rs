@@ -910,7 +910,20 @@ enum TokenState {
 /// The value a rotation puts under AWSPENDING, made from AWSCURRENT's.
 fn next_value(current: &SecretValue, strategy: Strategy, policy: &PasswordPolicy) -> Result<SecretValue, RotateError> {
     let password = policy.generate()?;
-    let password = password.expose_str().expect("passwords are text").to_owned();
+    next_value_with(
+        current,
+        strategy,
+        password.expose_str().expect("passwords are text").to_owned(),
+    )
+}
+
+/// The value a rotation puts under AWSPENDING, with a given new password
+/// (the Lambda handler's may come from GetRandomPassword).
+pub(crate) fn next_value_with(
+    current: &SecretValue,
+    strategy: Strategy,
+    password: String,
+) -> Result<SecretValue, RotateError> {
     let json = current
         .expose_str()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())

@@ -529,7 +529,7 @@ fn record_of(d: &Description) -> Record<()> {
 /// and stages, never values.
 #[cold]
 #[inline(never)]
-fn map_err<E, R>(op: &str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> RotateError
+pub(crate) fn map_err<E, R>(op: &str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> RotateError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug + Send + Sync + 'static,

@@ -24,6 +24,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
+#[cfg(feature = "lambda")]
+pub(crate) use aws::map_err;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_LEASE, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
