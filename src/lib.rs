@@ -25,7 +25,11 @@
 //!
 //! # Crate features
 //!
-//! - `cli` (default): the `plan` binary (clap, anyhow, serde_json).
+//! - `cli` (default): the `plan` binary (clap, anyhow); turns on `check`.
+//! - `check`: [`check`], reading CloudFormation/SAM (YAML, JSON),
+//!   Serverless and Terraform files with real parsers (saphyr-parser,
+//!   jsonc-parser, hcl-edit) and reporting as text, GitHub annotations,
+//!   JSON Lines or SARIF (serde_json).
 //! - `serde`: `Serialize`/`Deserialize` for schedules and window durations
 //!   (as their strings), and `Serialize` for windows (RFC 3339 instants).
 //! - `rotate`: the rotation driver ([`rotate::Rotator`]), the
@@ -38,15 +42,25 @@
 //! - `postgres`: `target::PostgresRole`, a rotation target changing
 //!   PostgreSQL role passwords, single-user or alternating users
 //!   (tokio-postgres).
+//! - `mysql`: `target::MysqlUser`, the same for MySQL and MariaDB users
+//!   (mysql_async, plain TCP).
+//! - `lambda`: `lambda`, a Secrets Manager rotation function, and the
+//!   `rotaplan-lambda` binary (lambda_runtime; implies `aws`, `postgres`
+//!   and `mysql`).
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "check")]
+#[cfg_attr(docsrs, doc(cfg(feature = "check")))]
+pub mod check;
 pub mod expr;
+#[cfg(feature = "lambda")]
+#[cfg_attr(docsrs, doc(cfg(feature = "lambda")))]
+pub mod lambda;
 pub mod plan;
 #[cfg(feature = "rotate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
 pub mod rotate;
-pub mod scan;
 #[cfg(feature = "rotate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rotate")))]
 pub mod store;

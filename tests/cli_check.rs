@@ -1,6 +1,6 @@
-//! `plan check`: exit codes, the three output formats, and scanning of
-//! plain lists, CloudFormation YAML and JSON, and Terraform files. Output is
-//! compared in full against hand-written expectations.
+//! `plan check`: exit codes, the output formats, profiles per resource, and
+//! reading of plain lists, CloudFormation YAML and JSON, and Terraform
+//! files. Output is compared in full against hand-written expectations.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -106,9 +106,11 @@ fn cloudformation_json_in_json_format() {
         None,
         1,
         concat!(
-            r#"{"source":"tests/fixtures/check/rotation.json","line":6,"column":51,"expression":"rate(4 hours)","valid":true,"errors":[],"warnings":[]}"#,
+            r#"{"source":"tests/fixtures/check/rotation.json","line":6,"column":51,"profile":"secrets-manager","resource":"DbRotation","path":"Properties.RotationRules.ScheduleExpression","expression":"rate(4 hours)","valid":true,"errors":[],"warnings":[]}"#,
             "\n",
-            r#"{"source":"tests/fixtures/check/rotation.json","line":11,"column":46,"expression":"cron(0 10 15 * MON *)","valid":false,"errors":[{"message":"day-of-month and day-of-week cannot both be set; one must be `?`","column":56,"found":"15"}],"warnings":[]}"#,
+            r#"{"source":"tests/fixtures/check/rotation.json","line":6,"column":80,"profile":"secrets-manager","resource":"DbRotation","path":"Properties.RotationRules.Duration","value":"1h","valid":true,"errors":[],"warnings":[]}"#,
+            "\n",
+            r#"{"source":"tests/fixtures/check/rotation.json","line":11,"column":46,"profile":"eventbridge","resource":"Nightly","path":"Properties.ScheduleExpression","expression":"cron(0 10 15 * MON *)","valid":false,"errors":[{"rule":"schedule-expression","message":"day-of-month and day-of-week cannot both be set; one must be `?`","line":11,"column":56,"found":"15"}],"warnings":[]}"#,
             "\n"
         ),
         "",
@@ -121,10 +123,11 @@ fn terraform_file() {
         &["check", &format!("{FIXTURES}/main.tf")],
         None,
         1,
-        "tests/fixtures/check/main.tf:6:35: error: wrong unit for this rate value; expected `day`\n  \
+        "tests/fixtures/check/main.tf:6:35: error: wrong unit for this rate value; expected `day` \
+         (aws_secretsmanager_secret_rotation.db: rotation_rules.schedule_expression)\n  \
          | rate(1 days)\n  \
          |        ^^^^\n\
-         checked 2 expressions against secrets-manager: 1 invalid\n",
+         checked 2 expressions against secrets-manager: 1 invalid, 1 skipped (known only at deploy time)\n",
         "",
     );
 }
@@ -135,16 +138,94 @@ fn standard_input_as_a_list_and_as_a_template() {
         &["check", "--format", "json", "-"],
         Some("rate(1 day)\n"),
         0,
-        "{\"source\":\"-\",\"line\":1,\"column\":1,\"expression\":\"rate(1 day)\",\"valid\":true,\"errors\":[],\"warnings\":[]}\n",
+        "{\"source\":\"-\",\"line\":1,\"column\":1,\"profile\":\"secrets-manager\",\"resource\":null,\"path\":null,\
+         \"expression\":\"rate(1 day)\",\"valid\":true,\"errors\":[],\"warnings\":[]}\n",
         "",
     );
     assert_run(
         &["check", "--format", "github", "-"],
-        Some("x:\n  ScheduleExpression: rate(2 hours)\n"),
+        Some("Resources:\n  R:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      RotationRules:\n        ScheduleExpression: rate(2 hours)\n"),
         1,
-        "::error line=2,col=28,title=schedule expression rate(2 hours)::Secrets Manager rotates at most every 4 hours\n",
+        "::error line=6,col=34,title=schedule expression rate(2 hours)::Secrets Manager rotates at most every 4 hours\n",
         "",
     );
+}
+
+#[test]
+fn a_file_that_does_not_parse_exits_two_with_its_position() {
+    assert_run(
+        &["check", "-"],
+        Some("Resources:\n  R: {Type: x\n"),
+        2,
+        "-:3:1: error: cannot parse YAML: while parsing a flow mapping, did not find expected ',' or '}'\n\
+         checked 0 expressions: 0 invalid, 1 file not parsed\n",
+        "",
+    );
+    assert_run(
+        &["check", "--format", "json", "-"],
+        Some("{\"Resources\": {\"R\": 1,}}"),
+        2,
+        "{\"source\":\"-\",\"line\":1,\"column\":22,\"error\":\"cannot parse JSON: Trailing commas are not allowed\"}\n",
+        "",
+    );
+}
+
+#[test]
+fn auto_profile_per_resource_and_forced_profile() {
+    let template = "Resources:\n  Rule:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(5 minutes)\n  \
+                    Rotation:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      RotationRules:\n        \
+                    ScheduleExpression: rate(10 days)\n";
+    assert_run(
+        &["check", "-"],
+        Some(template),
+        0,
+        "checked 2 expressions against secrets-manager and eventbridge: 0 invalid\n",
+        "",
+    );
+    assert_run(
+        &["check", "--profile", "secrets-manager", "-"],
+        Some(template),
+        1,
+        "-:5:34: error: Secrets Manager rotates at most every 4 hours; use `hours` or `days`, not minutes (Rule: Properties.ScheduleExpression)\n  \
+         | rate(5 minutes)\n  \
+         |        ^^^^^^^\n\
+         checked 2 expressions against secrets-manager: 1 invalid\n",
+        "",
+    );
+}
+
+#[test]
+fn max_interval_policy() {
+    assert_run(
+        &["check", "--max-interval", "90d", "--expr", "rate(90 days)", "--expr", "cron(0 0 1 1/4 ? *)"],
+        None,
+        1,
+        "--expr:2:1: error: rotations can be 120d apart (1970-01-01T00:00Z to 1970-05-01T00:00Z), more than the maximum interval 90d\n\
+         checked 2 expressions against secrets-manager: 1 invalid\n",
+        "",
+    );
+    let out = plan(&["check", "--max-interval", "90", "--expr", "rate(1 day)"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn output_piped_into_head_is_no_crash() {
+    // Many lines, so the pipe closes while plan is still writing.
+    let list = "cron(0 1,2 * * ? *)\n".repeat(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.txt");
+    std::fs::write(&path, list).unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' check '{}' | head -c1",
+            env!("CARGO_BIN_EXE_plan"),
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, b"/");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
 #[test]
@@ -176,6 +257,7 @@ fn non_utf8_input_is_an_invalid_expression_not_a_crash() {
     std::fs::write(&path, b"cron(0 \xff * * ? *)\n").unwrap();
     let out = plan(&["check", "--format", "json", path.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""message":"expression is not valid UTF-8","column":8"#));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains(r#""message":"expression is not valid UTF-8","line":1,"column":8"#));
     std::fs::remove_dir_all(&dir).unwrap();
 }

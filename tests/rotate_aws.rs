@@ -583,3 +583,133 @@ async fn same_answers_and_stages_as_the_memory_store() {
         }
     }
 }
+
+/// A target that takes its time and remembers which tokens told it what.
+#[derive(Clone, Default)]
+struct CountingTarget(std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<String>>>>);
+
+impl rotaplan::rotate::Target for CountingTarget {
+    async fn set_secret(
+        &self,
+        ctx: &rotaplan::rotate::StepContext<'_>,
+        _: &SecretValue,
+        _: &SecretValue,
+    ) -> Result<(), rotaplan::rotate::RotateError> {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut seen = self.0.lock().unwrap();
+        seen.entry(ctx.secret.to_string())
+            .or_default()
+            .push(ctx.token.to_string());
+        Ok(())
+    }
+    async fn test_secret(
+        &self,
+        _: &rotaplan::rotate::StepContext<'_>,
+        _: &SecretValue,
+    ) -> Result<(), rotaplan::rotate::RotateError> {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        Ok(())
+    }
+}
+
+/// Two schedulers, each with its own client, plan from the same listing and
+/// race for the same ten secrets: each secret is rotated by exactly one,
+/// the other reports it skipped, and setSecret ran once per secret. The
+/// claim is UpdateSecretVersionStage moving `rotaplan-lock` off AWSCURRENT's
+/// version with `RemoveFromVersionId` (moto checks it as AWS does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_schedulers_race_each_secret_rotates_once() {
+    let (Some(a), Some(b)) = (store(), store()) else { return };
+    let prefix = format!("rotaplan-test/race-{}", unique());
+    let ids: Vec<SecretId> = (0..10)
+        .map(|i| SecretId::new(format!("{prefix}/s{i}")).unwrap())
+        .collect();
+    for id in &ids {
+        let cfg = RotationConfig::new("rate(1 day)");
+        a.create(id, Some((&Token::generate(), &SecretValue::from("v1"))), Some(&cfg))
+            .await
+            .unwrap();
+    }
+    let target = CountingTarget::default();
+    let ra = Rotator::new(a, target.clone());
+    let rb = Rotator::new(b, target.clone());
+    let mine = |due: Vec<rotaplan::rotate::Due>| -> Vec<_> {
+        due.into_iter().filter(|d| d.id.as_str().starts_with(&prefix)).collect()
+    };
+    let now = Utc::now();
+    let (da, db) = (
+        mine(ra.due(now).await.unwrap().due),
+        mine(rb.due(now).await.unwrap().due),
+    );
+    assert_eq!((da.len(), db.len()), (10, 10));
+    let run = |r: &'static Rotator<AwsSecretsManager, CountingTarget>, due: Vec<rotaplan::rotate::Due>| async move {
+        let mut out = Vec::new();
+        for d in &due {
+            out.push((d.id.clone(), r.rotate_due(d).await.unwrap()));
+        }
+        out
+    };
+    let ra: &'static _ = Box::leak(Box::new(ra));
+    let rb: &'static _ = Box::leak(Box::new(rb));
+    let (oa, ob) = tokio::join!(tokio::spawn(run(ra, da)), tokio::spawn(run(rb, db)));
+    let mut rotated = std::collections::BTreeMap::new();
+    let mut skipped = 0;
+    for (id, attempt) in oa.unwrap().into_iter().chain(ob.unwrap()) {
+        match attempt {
+            rotaplan::rotate::Attempt::Rotated(o) => {
+                assert!(rotated.insert(id.clone(), o.version).is_none(), "{id} rotated twice");
+            }
+            rotaplan::rotate::Attempt::Skipped(_) => skipped += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((rotated.len(), skipped), (10, 10));
+    let seen = target.0.lock().unwrap().clone();
+    for id in &ids {
+        let d = ra.store().describe(id).await.unwrap();
+        assert_eq!(d.version_with(&Stage::current()), rotated.get(id), "{id}");
+        assert_eq!(d.version_with(&Stage::pending()), None, "{id}");
+        assert_eq!(
+            seen[id.as_str()].len(),
+            1,
+            "{id}: setSecret ran {:?}",
+            seen[id.as_str()]
+        );
+        assert!(d.last_rotated.is_some());
+    }
+    // Planned again from the old listing: already rotated, nothing happens.
+    let stale = rotaplan::rotate::Attempt::Skipped(rotaplan::rotate::Skip::AlreadyRotated);
+    let due = mine(ra.due(now).await.unwrap().due);
+    assert!(due.is_empty(), "nothing due after the rotation");
+    let _ = stale;
+}
+
+/// A failed rotation is cancelled (AWSPENDING and the lock leave its
+/// version, AWSCURRENT stays), and the next claim starts a new one.
+#[tokio::test]
+async fn cancel_then_rotate_again() {
+    let Some(store) = store() else { return };
+    let id = new_id("cancel");
+    let t1 = Token::generate();
+    store
+        .create(&id, Some((&t1, &SecretValue::from("v1"))), None)
+        .await
+        .unwrap();
+    let rotator = Rotator::new(&store, NoopTarget);
+    let t2 = Token::generate();
+    rotator.run_step(&id, &t2, Step::Create).await.unwrap();
+    assert_eq!(rotator.cancel(&id).await.unwrap(), vid(&t2));
+    let d = store.describe(&id).await.unwrap();
+    assert_eq!(d.version_with(&Stage::current()), Some(&vid(&t1)));
+    assert_eq!(d.version_with(&Stage::pending()), None);
+    let out = rotator.rotate_exclusive(&id).await.unwrap();
+    let new = out.rotated().unwrap().version.clone();
+    assert_ne!(new, vid(&t2));
+    let d = store.describe(&id).await.unwrap();
+    assert_eq!(d.version_with(&Stage::current()), Some(&new));
+    assert_eq!(
+        d.version_with(&Stage::new("rotaplan-lock").unwrap()),
+        Some(&new),
+        "the lock rests on AWSCURRENT"
+    );
+}

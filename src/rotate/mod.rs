@@ -46,6 +46,19 @@ assert_eq!(d.version_with(&Stage::pending()), None);
 Once the token's version holds AWSCURRENT, every step is a no-op (finish only
 cleans a leftover AWSPENDING).
 
+# Exactly once, across processes
+
+[`Rotator::rotate`] trusts its caller with the token. Schedulers use
+[`Rotator::run_due`] / [`Rotator::rotate_due`] (and operators
+[`Rotator::rotate_exclusive`], [`Rotator::resume`]), which first *claim* the
+secret with [`SecretStore::claim`]: the store re-checks, atomically with
+writing the pending version, that AWSCURRENT and the last rotation date are
+what the scheduler planned from, and hands out a lease that the driver
+renews before each step. Losers get [`Attempt::Skipped`] with a [`Skip`]
+reason; an abandoned rotation (its owner died, or failed and let go) is
+resumed with its own token. [`Rotator::cancel`] gives a failed rotation up,
+like CancelRotateSecret.
+
 # Values
 
 A secret whose AWSCURRENT value is a JSON object with a `"password"` string
@@ -83,6 +96,7 @@ use tracing::Instrument;
 pub(crate) use error::ErrorContext;
 pub use error::RotateError;
 pub use password::PasswordPolicy;
+pub(crate) use schedule::window_open;
 pub use schedule::{Due, DueReport, RunSummary};
 
 // The stores and targets live in their own modules; re-exported here so a
@@ -91,14 +105,17 @@ pub use schedule::{Due, DueReport, RunSummary};
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub use crate::store::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
 pub use crate::store::{
-    Deletion, Description, MemoryStore, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion,
-    Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef, MAX_DEPRECATED_VERSIONS,
-    MAX_STAGES_PER_VERSION,
+    Claim, Claimed, Deletion, Description, Lease, MemoryStore, Owner, PutOutcome, RotationConfig, SecretId,
+    SecretStore, SecretValue, SecretVersion, Skip, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo,
+    VersionRef, MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
 };
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use crate::store::{MasterKey, SqliteStore, MASTER_KEY_ENV};
 pub use crate::target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use crate::target::{MysqlSecret, MysqlUser};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use crate::target::{PostgresRole, RdsSecret};
@@ -197,6 +214,33 @@ impl RetryPolicy {
     }
 }
 
+/// What [`Rotator::rotate_exclusive`] and the scheduler did with one secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Attempt {
+    /// This run rotated it.
+    Rotated(RotationOutcome),
+    /// Another run rotated it or is rotating it.
+    Skipped(Skip),
+}
+
+impl Attempt {
+    /// The outcome, if this run rotated the secret.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{Attempt, Skip};
+    /// assert!(Attempt::Skipped(Skip::AlreadyRotated).rotated().is_none());
+    /// ```
+    pub fn rotated(&self) -> Option<&RotationOutcome> {
+        match self {
+            Attempt::Rotated(o) => Some(o),
+            Attempt::Skipped(_) => None,
+        }
+    }
+}
+
 /// What a finished rotation left behind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -234,7 +278,11 @@ pub struct Rotator<S, T> {
     password: PasswordPolicy,
     step_timeout: Duration,
     retry: RetryPolicy,
+    on_retry: Option<RetryHook>,
 }
+
+/// Called before each retry: the secret, the attempt that failed, its error.
+type RetryHook = std::sync::Arc<dyn Fn(&SecretId, u32, &RotateError) + Send + Sync>;
 
 impl<S: fmt::Debug, T: fmt::Debug> fmt::Debug for Rotator<S, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -244,6 +292,7 @@ impl<S: fmt::Debug, T: fmt::Debug> fmt::Debug for Rotator<S, T> {
             .field("password", &self.password)
             .field("step_timeout", &self.step_timeout)
             .field("retry", &self.retry)
+            .field("on_retry", &self.on_retry.is_some())
             .finish()
     }
 }
@@ -266,6 +315,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             password: PasswordPolicy::default(),
             step_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            on_retry: None,
         }
     }
 
@@ -312,6 +362,32 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     pub fn retry(mut self, retry: RetryPolicy) -> Rotator<S, T> {
         self.retry = retry;
         self
+    }
+
+    /// Calls `hook` each time a failed attempt is about to be retried (to
+    /// tell an operator that a step timed out, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator};
+    /// let r = Rotator::new(MemoryStore::new(), NoopTarget)
+    ///     .on_retry(|id, attempt, err| eprintln!("{id}: attempt {attempt} failed: {err}"));
+    /// # let _ = r;
+    /// ```
+    pub fn on_retry(mut self, hook: impl Fn(&SecretId, u32, &RotateError) + Send + Sync + 'static) -> Rotator<S, T> {
+        self.on_retry = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// How long a claim's lease lasts between renewals: twice the step
+    /// time-out plus the longest retry backoff, so a live owner, which
+    /// renews before every step, never lets it lapse.
+    fn lease_ttl(&self) -> Duration {
+        self.step_timeout
+            .saturating_mul(2)
+            .saturating_add(self.retry.max_backoff)
+            .saturating_add(Duration::from_secs(10))
     }
 
     /// The store.
@@ -369,11 +445,17 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # }).unwrap();
     /// ```
     pub async fn rotate(&self, id: &SecretId, token: &Token) -> Result<RotationOutcome, RotateError> {
+        self.drive(id, token, None).await
+    }
+
+    /// The retry loop over whole attempts; with an owner, its lease is
+    /// renewed before each step.
+    async fn drive(&self, id: &SecretId, token: &Token, owner: Option<&Owner>) -> Result<RotationOutcome, RotateError> {
         let span = tracing::info_span!("rotate", secret = %id, token = %token);
         async {
             let mut attempt = 1;
             loop {
-                match self.attempt(id, token).await {
+                match self.attempt(id, token, owner).await {
                     Ok(mut outcome) => {
                         outcome.attempts = attempt;
                         tracing::info!(attempts = attempt, "rotation finished");
@@ -381,6 +463,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                     }
                     Err(err) if err.is_transient() && attempt < self.retry.max_attempts => {
                         let delay = self.retry.delay(attempt);
+                        if let Some(hook) = &self.on_retry {
+                            hook(id, attempt, &err);
+                        }
                         tracing::warn!(
                             attempt,
                             delay_ms = delay.as_millis() as u64,
@@ -422,11 +507,22 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// ```
     pub async fn rotate_once(&self, id: &SecretId, token: &Token) -> Result<RotationOutcome, RotateError> {
         let span = tracing::info_span!("rotate", secret = %id, token = %token);
-        self.attempt(id, token).instrument(span).await
+        self.attempt(id, token, None).instrument(span).await
     }
 
-    async fn attempt(&self, id: &SecretId, token: &Token) -> Result<RotationOutcome, RotateError> {
+    async fn attempt(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        owner: Option<&Owner>,
+    ) -> Result<RotationOutcome, RotateError> {
         for step in Step::ALL {
+            if let Some(owner) = owner {
+                self.store
+                    .renew(id, owner, self.lease_ttl())
+                    .await
+                    .with_context(|| format!("rotating secret `{id}`: {}", step.as_str()))?;
+            }
             self.run_step(id, token, step).await?;
         }
         let d = self
@@ -440,6 +536,205 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             previous: d.version_with(&Stage::previous()).cloned(),
             attempts: 1,
         })
+    }
+
+    /// Rotates `id` unless another run got there first: claims it (see
+    /// [`SecretStore::claim`]) against AWSCURRENT and the last rotation as
+    /// they are now, then runs the steps under a lease renewed before each
+    /// step. An abandoned rotation (its owner died, or failed and let go) is
+    /// resumed with its own token.
+    ///
+    /// # Errors
+    ///
+    /// As [`rotate`](Self::rotate); losing the claim is not an error but
+    /// [`Attempt::Skipped`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{Attempt, MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Token};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("k"))), None).await?;
+    /// let attempt = Rotator::new(&store, NoopTarget).rotate_exclusive(&id).await?;
+    /// assert!(matches!(attempt, Attempt::Rotated(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn rotate_exclusive(&self, id: &SecretId) -> Result<Attempt, RotateError> {
+        let d = self
+            .store
+            .describe(id)
+            .await
+            .with_context(|| format!("rotating secret `{id}`"))?;
+        let current = d.version_with(&Stage::current()).cloned();
+        self.rotate_claimed(id, current, d.last_rotated, false).await
+    }
+
+    /// Finishes the pending rotation of `id` with its own token, unless a
+    /// live run owns it ([`Attempt::Skipped`]).
+    ///
+    /// # Errors
+    ///
+    /// Invalid request when nothing is pending; otherwise as
+    /// [`rotate`](Self::rotate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Step, Token};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("k"))), None).await?;
+    /// let rotator = Rotator::new(&store, NoopTarget);
+    /// let token = Token::generate();
+    /// rotator.run_step(&id, &token, Step::Create).await?; // a rotation that stopped here
+    /// let attempt = rotator.resume(&id).await?;
+    /// assert_eq!(attempt.rotated().unwrap().version.as_str(), token.as_str());
+    /// assert!(rotator.resume(&id).await.unwrap_err().is_invalid_request()); // nothing left
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn resume(&self, id: &SecretId) -> Result<Attempt, RotateError> {
+        let d = self
+            .store
+            .describe(id)
+            .await
+            .with_context(|| format!("resuming secret `{id}`"))?;
+        let current = d.version_with(&Stage::current()).cloned();
+        self.rotate_claimed(id, current, d.last_rotated, true).await
+    }
+
+    /// Cancels the pending rotation of `id`, like CancelRotateSecret:
+    /// AWSPENDING leaves the pending version, which stays as a deprecated
+    /// version; AWSCURRENT is untouched. Returns the cancelled version.
+    ///
+    /// # Errors
+    ///
+    /// Invalid request when nothing is pending; store failures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Stage, Step, Token};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// let first = Token::generate();
+    /// store.create(&id, Some((&first, &SecretValue::from("k"))), None).await?;
+    /// let rotator = Rotator::new(&store, NoopTarget);
+    /// let token = Token::generate();
+    /// rotator.run_step(&id, &token, Step::Create).await?;
+    /// assert_eq!(rotator.cancel(&id).await?.as_str(), token.as_str());
+    /// let d = store.describe(&id).await?;
+    /// assert_eq!(d.version_with(&Stage::pending()), None);
+    /// assert_eq!(d.version_with(&Stage::current()).unwrap().as_str(), first.as_str());
+    /// assert!(d.versions.values().any(|v| v.stages.is_empty())); // kept, deprecated
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn cancel(&self, id: &SecretId) -> Result<VersionId, RotateError> {
+        let ctx = || format!("cancelling the rotation of secret `{id}`");
+        let d = self.store.describe(id).await.with_context(ctx)?;
+        let current = d.version_with(&Stage::current());
+        let Some(pending) = d.version_with(&Stage::pending()).filter(|p| Some(*p) != current) else {
+            return Err(crate::store::no_pending(id));
+        };
+        self.store
+            .update_stage(id, &Stage::pending(), None, Some(pending))
+            .await
+            .with_context(ctx)?;
+        // A claim lock (AWS) goes back to AWSCURRENT's version, where it
+        // rests, so the next rotation can claim again.
+        let lock = Stage::new(crate::store::LOCK_STAGE)?;
+        if let (Some(current), true) = (current, d.versions[pending].stages.contains(&lock)) {
+            self.store
+                .update_stage(id, &lock, Some(current), Some(pending))
+                .await
+                .with_context(ctx)?;
+        }
+        Ok(pending.clone())
+    }
+
+    /// Rotates one secret that [`due`](Self::due) found due, claiming it
+    /// against what `due` saw: of several runs racing, one rotates and the
+    /// others get [`Attempt::Skipped`]. [`run_due`](Self::run_due) calls it
+    /// for each due secret.
+    ///
+    /// # Errors
+    ///
+    /// As [`rotate`](Self::rotate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{Attempt, MemoryStore, NoopTarget, RotationConfig, Rotator, SecretId, SecretStore, SecretValue, Skip, Token};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("api/key")?;
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("k"))), Some(&RotationConfig::new("rate(7 days)"))).await?;
+    /// let rotator = Rotator::new(&store, NoopTarget);
+    /// let due = rotator.due(chrono::Utc::now()).await?.due;
+    /// assert!(matches!(rotator.rotate_due(&due[0]).await?, Attempt::Rotated(_)));
+    /// // A second scheduler that planned from the same snapshot loses.
+    /// assert_eq!(rotator.rotate_due(&due[0]).await?, Attempt::Skipped(Skip::AlreadyRotated));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn rotate_due(&self, due: &Due) -> Result<Attempt, RotateError> {
+        self.rotate_claimed(&due.id, due.current.clone(), due.last_rotated, false)
+            .await
+    }
+
+    pub(crate) async fn rotate_claimed(
+        &self,
+        id: &SecretId,
+        current: Option<VersionId>,
+        last_rotated: Option<chrono::DateTime<Utc>>,
+        resume_only: bool,
+    ) -> Result<Attempt, RotateError> {
+        let ctx = || format!("rotating secret `{id}`");
+        // The new value is made before the claim so that a value that cannot
+        // be made (alternating users without a username) claims nothing.
+        let value = if resume_only {
+            SecretValue::from("")
+        } else {
+            let d = self.store.describe(id).await.with_context(ctx)?;
+            let cur = self
+                .store
+                .get_value(id, &VersionRef::current())
+                .await
+                .with_context(ctx)?;
+            let strategy = d.rotation.as_ref().map(|r| r.strategy).unwrap_or_default();
+            next_value(&cur.value, strategy, &self.password).with_context(|| format!("{}: createSecret", ctx()))?
+        };
+        let owner = Owner::this_process();
+        let mut claim = Claim::new(
+            Token::generate(),
+            value,
+            current,
+            last_rotated,
+            owner.clone(),
+            self.lease_ttl(),
+        );
+        claim.resume_only = resume_only;
+        let version = match self.store.claim(id, &claim).await.with_context(ctx)? {
+            Claimed::Skipped(skip) => {
+                tracing::info!(secret = %id, reason = %skip, "rotation skipped");
+                return Ok(Attempt::Skipped(skip));
+            }
+            Claimed::Started(v) | Claimed::Resumed(v) => v,
+        };
+        let token = Token::new(version.as_str()).with_context(ctx)?;
+        let result = self.drive(id, &token, Some(&owner)).await;
+        // Let go either way: a failed rotation is resumed by the next run
+        // (or cancelled), not left to wait for the lease to lapse.
+        if let Err(e) = self.store.release(id, &owner).await {
+            tracing::warn!(secret = %id, error = %e, "could not release the rotation lease");
+        }
+        result.map(Attempt::Rotated)
     }
 
     /// Runs one step, under the step time-out, in its own tracing span.
@@ -588,6 +883,12 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 .await?;
             tracing::info!(version = %version, previous = ?current.as_ref().map(VersionId::as_str), "moved AWSCURRENT");
         }
+        // A claim lock (AWS) follows AWSCURRENT, where it rests between
+        // rotations, also after a rotation run with an explicit token.
+        let lock = Stage::new(crate::store::LOCK_STAGE)?;
+        if let Some(locked) = d.version_with(&lock).filter(|l| **l != version) {
+            self.store.update_stage(id, &lock, Some(&version), Some(locked)).await?;
+        }
         if d.versions[&version].stages.contains(&pending) {
             self.store.update_stage(id, &pending, None, Some(&version)).await?;
         }
@@ -609,7 +910,20 @@ enum TokenState {
 /// The value a rotation puts under AWSPENDING, made from AWSCURRENT's.
 fn next_value(current: &SecretValue, strategy: Strategy, policy: &PasswordPolicy) -> Result<SecretValue, RotateError> {
     let password = policy.generate()?;
-    let password = password.expose_str().expect("passwords are text").to_owned();
+    next_value_with(
+        current,
+        strategy,
+        password.expose_str().expect("passwords are text").to_owned(),
+    )
+}
+
+/// The value a rotation puts under AWSPENDING, with a given new password
+/// (the Lambda handler's may come from GetRandomPassword).
+pub(crate) fn next_value_with(
+    current: &SecretValue,
+    strategy: Strategy,
+    password: String,
+) -> Result<SecretValue, RotateError> {
     let json = current
         .expose_str()
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())

@@ -9,10 +9,11 @@ use std::fmt;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use super::error::RotateError;
+use super::Attempt;
 use super::{RotationOutcome, Rotator};
 use crate::expr::Schedule;
 use crate::plan::{RotationRules, WindowDuration};
-use crate::store::{RotationConfig, SecretId, SecretStore, Stage, Token};
+use crate::store::{RotationConfig, SecretId, SecretStore, Skip, Stage, VersionId};
 use crate::target::Target;
 
 /// A secret whose rotation window is open, or was and passed without a
@@ -28,6 +29,10 @@ pub struct Due {
     pub end: DateTime<Utc>,
     /// Whether `now` is past the window's end.
     pub overdue: bool,
+    /// AWSCURRENT's version when this was judged (the claim re-checks it).
+    pub current: Option<VersionId>,
+    /// The last rotation when this was judged (the claim re-checks it).
+    pub last_rotated: Option<DateTime<Utc>>,
 }
 
 /// The answer of [`Rotator::due`]: due secrets, and secrets whose schedule
@@ -47,13 +52,21 @@ pub struct DueReport {
 pub struct RunSummary {
     /// Rotations that finished.
     pub rotated: Vec<RotationOutcome>,
+    /// Secrets that were due but that another run rotated or is rotating.
+    pub skipped: Vec<(SecretId, Skip)>,
     /// Secrets that were due but failed (or could not be evaluated).
     pub failed: Vec<(SecretId, RotateError)>,
 }
 
 impl fmt::Display for RunSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} rotated, {} failed", self.rotated.len(), self.failed.len())
+        write!(
+            f,
+            "{} rotated, {} skipped, {} failed",
+            self.rotated.len(),
+            self.skipped.len(),
+            self.failed.len()
+        )
     }
 }
 
@@ -137,6 +150,8 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                     start,
                     end,
                     overdue: now >= end,
+                    current: d.version_with(&Stage::current()).cloned(),
+                    last_rotated: d.last_rotated,
                 }),
                 Ok(None) => {}
                 Err(e) => report
@@ -149,8 +164,11 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
 
     /// Rotates every due secret; one failure does not stop the others.
     ///
-    /// A secret left with AWSPENDING by an unfinished rotation is resumed
-    /// with that version's id as the token; others get a fresh token.
+    /// Each secret is claimed ([`SecretStore::claim`]) against what `due`
+    /// saw, so of several runs racing over one store each due secret is
+    /// rotated by exactly one; the others report it in
+    /// [`RunSummary::skipped`]. A rotation left unfinished by a run that
+    /// died or failed is resumed with its own token.
     ///
     /// # Errors
     ///
@@ -168,7 +186,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     ///     store.create(&SecretId::new(name)?, Some((&Token::generate(), &SecretValue::from("k"))), Some(&cfg)).await?;
     /// }
     /// let summary = Rotator::new(&store, NoopTarget).run_due(chrono::Utc::now()).await?;
-    /// assert_eq!(summary.to_string(), "2 rotated, 0 failed");
+    /// assert_eq!(summary.to_string(), "2 rotated, 0 skipped, 0 failed");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
@@ -176,35 +194,23 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         let report = self.due(now).await?;
         let mut summary = RunSummary {
             rotated: Vec::new(),
+            skipped: Vec::new(),
             failed: report.errors,
         };
         for due in report.due {
-            match self.rotate(&due.id, &self.token_for(&due.id).await).await {
-                Ok(outcome) => summary.rotated.push(outcome),
+            match self.rotate_claimed(&due.id, due.current, due.last_rotated, false).await {
+                Ok(Attempt::Rotated(outcome)) => summary.rotated.push(outcome),
+                Ok(Attempt::Skipped(skip)) => summary.skipped.push((due.id, skip)),
                 Err(e) => summary.failed.push((due.id, e)),
             }
         }
         tracing::info!(
             rotated = summary.rotated.len(),
+            skipped = summary.skipped.len(),
             failed = summary.failed.len(),
             "scheduled rotations done"
         );
         Ok(summary)
-    }
-
-    /// The pending version's id if a rotation was left unfinished, else a
-    /// fresh token.
-    async fn token_for(&self, id: &SecretId) -> Token {
-        if let Ok(d) = self.store().describe(id).await {
-            if let Some(v) = d.version_with(&Stage::pending()) {
-                if !d.versions[v].stages.contains(&Stage::current()) {
-                    if let Ok(t) = Token::new(v.as_str()) {
-                        return t;
-                    }
-                }
-            }
-        }
-        Token::generate()
     }
 }
 

@@ -40,11 +40,27 @@
 //!   same value reports `created: false`;
 //! - a put claiming AWSPENDING fails with rotation-in-progress while another
 //!   non-current version holds it. Unlike the local stores this check and
-//!   the put are two calls: two rotators racing on one secret with
-//!   different tokens can both pass the check (the later put moves
-//!   AWSPENDING to itself). Run one scheduler per secret.
+//!   the put are two calls, so racing rotations must go through
+//!   [`SecretStore::claim`] (as the scheduler and `plan rotate` do), which
+//!   is atomic on AWS: see below.
 //! - reads always name a version id or a stage (GetSecretValue without
 //!   either is never sent).
+//!
+//! # Claims: exactly one rotation per due window
+//!
+//! Secrets Manager has no transactions; its one compare-and-swap is
+//! UpdateSecretVersionStage with `RemoveFromVersionId`, which fails unless
+//! the label is on that version. The label [`LOCK_STAGE`]
+//! (`rotaplan-lock`) rests on AWSCURRENT's version (attached when rules are
+//! set, moved by finishSecret, returned by a cancel). A claim puts the new
+//! value as the claimant's own version (label `rotaplan-candidate`), then
+//! moves the lock from the AWSCURRENT it planned from to that version: one
+//! claimant succeeds, the others see the lock elsewhere and skip. The
+//! winner moves AWSPENDING to its version and writes its lease to the tag
+//! [`TAG_LEASE`] (`OWNER EXPIRES`); until that tag is written the claimed
+//! version's creation date stands for it. Taking over a dead owner's
+//! rotation writes the tag, waits half a second and reads it back (tags
+//! have no compare-and-swap).
 //!
 //! # Tested against moto
 //!
@@ -59,6 +75,10 @@
 //!   are the deprecated versions, kept as such.
 //! - RotateSecret fails without a Lambda: the store never calls it, and
 //!   keeps rotaplan's rules in tags.
+//! - Two UpdateSecretVersionStage calls attaching one label to one version
+//!   at once attach it twice (AWS keeps a set), and then two moves of it
+//!   could both succeed: the lock is attached when a secret's rules are
+//!   set, where nobody races, never by racing claimants on moto.
 //!
 //! # Example
 //!
@@ -81,10 +101,12 @@ use sm::error::{ProvideErrorMetadata, SdkError};
 use sm::primitives::Blob;
 use sm::types::Tag;
 
+use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{Record, VersionRec};
+use super::LOCK_STAGE;
 use super::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage,
-    Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
+    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
+    SecretValue, SecretVersion, Skip, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
 };
 use crate::rotate::{PasswordPolicy, RotateError};
 
@@ -99,11 +121,18 @@ pub const TAG_TARGET: &str = "rotaplan:target";
 /// Tag holding when rotaplan last finished a rotation (RFC 3339).
 pub const TAG_LAST_ROTATED: &str = "rotaplan:last-rotated";
 
+/// Tag holding the lease of the rotation in progress: `OWNER EXPIRES`.
+pub const TAG_LEASE: &str = "rotaplan:lease";
+
+/// The staging label a claimant's new version is put with (AWS requires
+/// one); it means nothing and is removed once the claim is decided.
+const CANDIDATE_STAGE: &str = "rotaplan-candidate";
+
 const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARGET];
 
 /// A [`SecretStore`] on AWS Secrets Manager (feature `aws`).
 ///
-/// See the [module docs](self) for where rotaplan's data lives on AWS and
+/// See the [store docs](crate::store) for where rotaplan's data lives on AWS and
 /// how the store keeps the version and stage rules.
 ///
 /// # Examples
@@ -327,6 +356,61 @@ impl AwsSecretsManager {
         }
     }
 
+    /// The lease tag, if any.
+    async fn lease(&self, id: &SecretId) -> Result<Option<Lease>, RotateError> {
+        let out = self
+            .client
+            .describe_secret()
+            .secret_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| map_err("DescribeSecret", || format!("secret `{id}`"), e))?;
+        let Some(tag) = out.tags().iter().find(|t| t.key() == Some(TAG_LEASE)) else {
+            return Ok(None);
+        };
+        let value = tag.value().unwrap_or_default();
+        let (owner, expires) = value.rsplit_once(' ').unwrap_or((value, ""));
+        let expires = DateTime::parse_from_rfc3339(expires)
+            .map_err(|e| bad_tag(id, TAG_LEASE, e))?
+            .with_timezone(&Utc);
+        Ok(Some(Lease::new(Owner::new(owner), expires)))
+    }
+
+    async fn write_lease(&self, id: &SecretId, owner: &Owner, expires: DateTime<Utc>) -> Result<(), RotateError> {
+        let value = format!(
+            "{owner} {}",
+            expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+        self.tag(id, vec![Tag::builder().key(TAG_LEASE).value(value).build()])
+            .await
+    }
+
+    /// UpdateSecretVersionStage as sent, without the snapshot checks.
+    async fn move_stage(
+        &self,
+        id: &SecretId,
+        stage: &str,
+        to: Option<&VersionId>,
+        from: Option<&VersionId>,
+    ) -> Result<(), RotateError> {
+        self.client
+            .update_secret_version_stage()
+            .secret_id(id.as_str())
+            .version_stage(stage)
+            .set_move_to_version_id(to.map(|v| v.as_str().to_owned()))
+            .set_remove_from_version_id(from.map(|v| v.as_str().to_owned()))
+            .send()
+            .await
+            .map_err(|e| {
+                map_err(
+                    "UpdateSecretVersionStage",
+                    || format!("stage `{stage}` on secret `{id}`"),
+                    e,
+                )
+            })?;
+        Ok(())
+    }
+
     async fn tag(&self, id: &SecretId, tags: Vec<Tag>) -> Result<(), RotateError> {
         if tags.is_empty() {
             return Ok(());
@@ -445,7 +529,7 @@ fn record_of(d: &Description) -> Record<()> {
 /// and stages, never values.
 #[cold]
 #[inline(never)]
-fn map_err<E, R>(op: &str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> RotateError
+pub(crate) fn map_err<E, R>(op: &str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> RotateError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug + Send + Sync + 'static,
@@ -489,6 +573,13 @@ impl SecretStore for AwsSecretsManager {
         req.send()
             .await
             .map_err(|e| map_err("CreateSecret", || format!("secret `{id}`"), e))?;
+        if let (Some((token, _)), Some(_)) = (initial, rotation) {
+            // The claim lock starts on AWSCURRENT's version while nobody
+            // can race for it yet (moto, unlike AWS, would attach a label
+            // twice if two claimants attached it at once).
+            self.move_stage(id, LOCK_STAGE, Some(&VersionId::from(token)), None)
+                .await?;
+        }
         self.fetch(id).await
     }
 
@@ -597,10 +688,15 @@ impl SecretStore for AwsSecretsManager {
     }
 
     async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
-        record_of(&self.fetch(id).await?).ensure_live()?;
+        let d = self.fetch(id).await?;
+        record_of(&d).ensure_live()?;
         match rotation {
             Some(cfg) => {
                 self.tag(id, rule_tags(cfg)?).await?;
+                let lock = Stage::new(LOCK_STAGE)?;
+                if let (None, Some(current)) = (d.version_with(&lock), d.version_with(&Stage::current())) {
+                    self.move_stage(id, LOCK_STAGE, Some(current), None).await?;
+                }
                 if cfg.duration.is_none() {
                     self.untag(id, &[TAG_DURATION]).await?;
                 }
@@ -649,6 +745,152 @@ impl SecretStore for AwsSecretsManager {
             .await
             .map_err(|e| map_err("RestoreSecret", || format!("secret `{id}`"), e))?;
         Ok(())
+    }
+
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+        let lock = Stage::new(LOCK_STAGE)?;
+        let d = self.fetch(id).await?;
+        let current = d.version_with(&Stage::current()).cloned();
+        let mut rec = record_of(&d);
+        // A version holding the lock and nothing but claim labels is a
+        // claimed rotation, even if its owner died before moving AWSPENDING
+        // there. (A lock left elsewhere, e.g. on AWSPREVIOUS after a plain
+        // put, is stale and goes back to AWSCURRENT below.)
+        let candidate = Stage::new(CANDIDATE_STAGE)?;
+        let in_flight = d.version_with(&lock).filter(|v| {
+            Some(*v) != current.as_ref()
+                && d.versions[*v]
+                    .stages
+                    .iter()
+                    .all(|s| *s == lock || *s == candidate || s.is_pending())
+        });
+        if let Some(locked) = in_flight {
+            if rec
+                .holder(&Stage::pending())
+                .is_none_or(|p| Some(p) == current.as_ref())
+            {
+                let pending = Stage::pending();
+                for v in rec.versions.values_mut() {
+                    v.stages.remove(&pending);
+                }
+                rec.versions.get_mut(locked).expect("listed").stages.insert(pending);
+            }
+        }
+        let mut lease = self.lease(id).await?;
+        let now = Utc::now();
+        if let Some(v) = in_flight {
+            // Between winning the lock and writing its lease tag a claimant
+            // holds an implicit lease, from its version's creation: without
+            // it a third run could take the rotation over in that gap.
+            let created = d.versions[v].created;
+            if lease.as_ref().is_none_or(|l| l.expires < created) {
+                lease = Some(Lease::new(
+                    Owner::new("the run that claimed it"),
+                    expiry(created, claim.ttl),
+                ));
+            }
+        }
+        match decide(&rec, lease.as_ref(), claim, now)? {
+            Decision::Skip(skip) => Ok(Claimed::Skipped(skip)),
+            Decision::Resume(p) => {
+                // Taking over a dead owner's rotation: tags have no
+                // compare-and-swap, so write, wait, and read back; of two
+                // racing takers the later write wins and the other backs off.
+                self.write_lease(id, &claim.owner, claim.expires(now)).await?;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                match self.lease(id).await? {
+                    Some(l) if l.owner == claim.owner => {}
+                    other => {
+                        return Ok(Claimed::Skipped(Skip::RotatingElsewhere {
+                            owner: other.map_or_else(|| Owner::new("unknown"), |l| l.owner),
+                        }))
+                    }
+                }
+                let d = self.fetch(id).await?;
+                let pending = d.version_with(&Stage::pending()).cloned();
+                if pending.as_ref() != Some(&p) {
+                    self.move_stage(id, Stage::PENDING, Some(&p), pending.as_ref()).await?;
+                }
+                let locked = d.version_with(&lock).cloned();
+                if locked.as_ref() != Some(&p) {
+                    self.move_stage(id, LOCK_STAGE, Some(&p), locked.as_ref()).await?;
+                }
+                Ok(Claimed::Resumed(p))
+            }
+            Decision::Start => {
+                let Some(current) = current else {
+                    return Err(RotateError::not_found(format!("stage `AWSCURRENT` on secret `{id}`")));
+                };
+                match d.version_with(&lock) {
+                    // A secret rotaplan never rotated: rest the lock on
+                    // AWSCURRENT (AWS attaches a label once however many
+                    // claimants do this; see `create` for moto).
+                    None => self.move_stage(id, LOCK_STAGE, Some(&current), None).await?,
+                    // A stale lock: back to AWSCURRENT, itself a
+                    // compare-and-swap, so losing it is fine.
+                    Some(stale) if *stale != current => {
+                        let _ = self.move_stage(id, LOCK_STAGE, Some(&current), Some(stale)).await;
+                    }
+                    Some(_) => {}
+                }
+                let mine = VersionId::from(&claim.token);
+                let mut req = self
+                    .client
+                    .put_secret_value()
+                    .secret_id(id.as_str())
+                    .client_request_token(claim.token.as_str())
+                    .version_stages(CANDIDATE_STAGE);
+                req = match claim.value.expose_str() {
+                    Some(s) => req.secret_string(s),
+                    None => req.secret_binary(Blob::new(claim.value.expose_bytes())),
+                };
+                req.send()
+                    .await
+                    .map_err(|e| map_err("PutSecretValue", || format!("secret `{id}`"), e))?;
+                // The claim itself: only one move of the lock off AWSCURRENT's
+                // version can succeed. Whatever the answer, the lock's holder
+                // afterwards is the truth (an answer can be lost).
+                let cas = self.move_stage(id, LOCK_STAGE, Some(&mine), Some(&current)).await;
+                let after = self.fetch(id).await?;
+                if after.versions.get(&mine).is_some_and(|v| v.stages.contains(&candidate)) {
+                    let _ = self.move_stage(id, CANDIDATE_STAGE, None, Some(&mine)).await;
+                }
+                if after.version_with(&lock) != Some(&mine) {
+                    tracing::debug!(secret = %id, error = ?cas.err(), "lost the claim");
+                    let moved = after.version_with(&Stage::current()) != Some(&current)
+                        || after.last_rotated != claim.last_rotated;
+                    return Ok(Claimed::Skipped(if moved {
+                        Skip::AlreadyRotated
+                    } else {
+                        Skip::RotatingElsewhere {
+                            owner: self
+                                .lease(id)
+                                .await?
+                                .map_or_else(|| Owner::new("another run"), |l| l.owner),
+                        }
+                    }));
+                }
+                self.write_lease(id, &claim.owner, claim.expires(now)).await?;
+                let pending = after.version_with(&Stage::pending()).cloned();
+                self.move_stage(id, Stage::PENDING, Some(&mine), pending.as_ref())
+                    .await?;
+                Ok(Claimed::Started(mine))
+            }
+        }
+    }
+
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), RotateError> {
+        match self.lease(id).await? {
+            Some(l) if &l.owner == owner => self.write_lease(id, owner, expiry(Utc::now(), ttl)).await,
+            _ => Err(lease_lost(id, owner)),
+        }
+    }
+
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+        match self.lease(id).await? {
+            Some(l) if &l.owner == owner => self.untag(id, &[TAG_LEASE]).await,
+            _ => Ok(()),
+        }
     }
 
     async fn list(&self) -> Result<Vec<Description>, RotateError> {

@@ -1,15 +1,16 @@
 //! [`MemoryStore`]: a [`SecretStore`] in a mutex, for tests and embedding.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
+use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{secret_not_found, Record};
 use super::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage, Token,
-    VersionId, VersionRef,
+    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
+    SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
 use crate::rotate::RotateError;
 
@@ -35,6 +36,8 @@ use crate::rotate::RotateError;
 #[derive(Default)]
 pub struct MemoryStore {
     secrets: Mutex<BTreeMap<SecretId, Record<SecretValue>>>,
+    // Locked only while `secrets` is held, so claims are atomic.
+    leases: Mutex<HashMap<SecretId, Lease>>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -187,5 +190,51 @@ impl SecretStore for MemoryStore {
         let mut map = self.lock();
         map.retain(|_, r| !r.is_expired(now));
         Ok(map.values().map(Record::describe).collect())
+    }
+
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+        self.with(id, |rec, now| {
+            let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+            let lease = Lease::new(claim.owner.clone(), claim.expires(now));
+            match decide(rec, leases.get(id), claim, now)? {
+                Decision::Skip(skip) => Ok(Claimed::Skipped(skip)),
+                Decision::Resume(v) => {
+                    leases.insert(id.clone(), lease);
+                    Ok(Claimed::Resumed(v))
+                }
+                Decision::Start => {
+                    let value = &claim.value;
+                    let out = rec.put(
+                        &claim.token,
+                        Some(&[Stage::pending()]),
+                        now,
+                        |old| Ok(old == value),
+                        || Ok(value.clone()),
+                    )?;
+                    leases.insert(id.clone(), lease);
+                    Ok(Claimed::Started(out.version))
+                }
+            }
+        })
+    }
+
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), RotateError> {
+        let now = Utc::now();
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        match leases.get_mut(id) {
+            Some(l) if &l.owner == owner => {
+                l.expires = expiry(now, ttl);
+                Ok(())
+            }
+            _ => Err(lease_lost(id, owner)),
+        }
+    }
+
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        if leases.get(id).is_some_and(|l| &l.owner == owner) {
+            leases.remove(id);
+        }
+        Ok(())
     }
 }

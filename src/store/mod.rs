@@ -9,6 +9,7 @@
 
 #[cfg(feature = "aws")]
 mod aws;
+mod claim;
 mod memory;
 mod rules;
 #[cfg(feature = "sqlite")]
@@ -23,9 +24,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
+#[cfg(feature = "lambda")]
+pub(crate) use aws::map_err;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
+pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_LEASE, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
+pub(crate) use claim::no_pending;
+pub use claim::{Claim, Claimed, Lease, Owner, Skip, LOCK_STAGE};
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
@@ -576,7 +581,7 @@ impl FromStr for Strategy {
 }
 
 /// What a secret's rotation talks to, as written in its rotation config:
-/// `noop`, `command:PROG` or `postgres`.
+/// `noop`, `command:PROG`, `postgres` or `mysql`.
 ///
 /// # Examples
 ///
@@ -596,8 +601,11 @@ pub enum TargetSpec {
     Noop,
     /// Run this program for setSecret and testSecret.
     Command(String),
-    /// A PostgreSQL role (needs the `postgres` feature, to come).
+    /// A PostgreSQL role (needs the `postgres` feature).
     Postgres,
+    /// A MySQL or MariaDB user (needs the `mysql` feature); `mariadb`
+    /// parses to it too.
+    Mysql,
 }
 
 impl fmt::Display for TargetSpec {
@@ -606,6 +614,7 @@ impl fmt::Display for TargetSpec {
             TargetSpec::Noop => f.write_str("noop"),
             TargetSpec::Command(prog) => write!(f, "command:{prog}"),
             TargetSpec::Postgres => f.write_str("postgres"),
+            TargetSpec::Mysql => f.write_str("mysql"),
         }
     }
 }
@@ -616,10 +625,11 @@ impl FromStr for TargetSpec {
         match s {
             "noop" => Ok(TargetSpec::Noop),
             "postgres" => Ok(TargetSpec::Postgres),
+            "mysql" | "mariadb" => Ok(TargetSpec::Mysql),
             _ => match s.strip_prefix("command:") {
                 Some(prog) if !prog.is_empty() => Ok(TargetSpec::Command(prog.to_owned())),
                 _ => Err(RotateError::invalid(format!(
-                    "unknown target {s:?} (expected noop, command:PROG or postgres)"
+                    "unknown target {s:?} (expected noop, command:PROG, postgres or mysql)"
                 ))),
             },
         }
@@ -701,6 +711,61 @@ impl RotationConfig {
     pub fn with_strategy(mut self, strategy: Strategy) -> RotationConfig {
         self.strategy = strategy;
         self
+    }
+
+    /// Checks that these rules can run in this build, before they are
+    /// stored: the schedule and duration are valid together, the target is
+    /// available (`postgres` needs the `postgres` feature; a `command:`
+    /// program must exist and be executable), and alternating users have a
+    /// JSON `value` with a `"username"` string to alternate.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-request error saying what is wrong.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{RotationConfig, SecretValue, Strategy, TargetSpec};
+    /// let ok = RotationConfig::new("rate(30 days)");
+    /// assert!(ok.check(Some(&SecretValue::from("k"))).is_ok());
+    /// let bad = RotationConfig::new("rate(30 days)").with_target(TargetSpec::Command("/no/such/prog".into()));
+    /// assert!(bad.check(None).unwrap_err().to_string().contains("/no/such/prog"));
+    /// let alt = RotationConfig::new("rate(30 days)").with_strategy(Strategy::AlternatingUsers);
+    /// assert!(alt.check(Some(&SecretValue::from("not json"))).is_err());
+    /// assert!(alt.check(Some(&SecretValue::from(r#"{"username":"app","password":"p"}"#))).is_ok());
+    /// ```
+    pub fn check(&self, value: Option<&SecretValue>) -> Result<(), RotateError> {
+        crate::rotate::window_open(self, None, Utc::now())?;
+        match &self.target {
+            TargetSpec::Noop => {}
+            TargetSpec::Postgres if cfg!(feature = "postgres") => {}
+            TargetSpec::Postgres => {
+                return Err(RotateError::invalid(
+                    "target `postgres` is not available in this build (rebuild with `--features postgres`)",
+                ))
+            }
+            TargetSpec::Mysql if cfg!(feature = "mysql") => {}
+            TargetSpec::Mysql => {
+                return Err(RotateError::invalid(
+                    "target `mysql` is not available in this build (rebuild with `--features mysql`)",
+                ))
+            }
+            TargetSpec::Command(prog) => check_program(prog)?,
+        }
+        if self.strategy == Strategy::AlternatingUsers {
+            let has_user = value
+                .and_then(SecretValue::expose_str)
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                .is_some_and(|v| v.get("username").is_some_and(serde_json::Value::is_string));
+            if !has_user {
+                return Err(RotateError::invalid(
+                    "strategy `alternating-users` needs a JSON value with a \"username\" string \
+                     (e.g. {\"username\":\"app\",\"password\":\"…\"})",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Sets the target.
@@ -1011,6 +1076,44 @@ pub trait SecretStore: Send + Sync {
     ///
     /// Store failures only.
     fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send;
+
+    /// Claims `id` for one rotation, atomically (see [`Claim`]):
+    ///
+    /// - if AWSCURRENT's version or the last rotation date differ from the
+    ///   claim's snapshot: [`Skip::AlreadyRotated`];
+    /// - if a rotation is pending (AWSPENDING on a version that is not
+    ///   AWSCURRENT) under a live lease of another owner:
+    ///   [`Skip::RotatingElsewhere`]; under no lease, an expired one or one
+    ///   whose owner died: the lease passes to the claimant,
+    ///   [`Claimed::Resumed`];
+    /// - otherwise the claim's value is put under its token with AWSPENDING
+    ///   and the claimant gets the lease: [`Claimed::Started`].
+    ///
+    /// # Errors
+    ///
+    /// Not-found; invalid request if scheduled for deletion, or for a
+    /// `resume_only` claim with nothing pending.
+    fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, RotateError>> + Send;
+
+    /// Extends `owner`'s lease on `id` to `ttl` from now.
+    ///
+    /// # Errors
+    ///
+    /// Invalid request if `owner` no longer holds the lease (it expired and
+    /// another run took the rotation over).
+    fn renew(
+        &self,
+        id: &SecretId,
+        owner: &Owner,
+        ttl: std::time::Duration,
+    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+
+    /// Drops `owner`'s lease on `id`, if it still holds it.
+    ///
+    /// # Errors
+    ///
+    /// Store failures only.
+    fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), RotateError>> + Send;
 }
 
 macro_rules! forward_store {
@@ -1039,7 +1142,42 @@ macro_rules! forward_store {
             fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send {
                 (**self).list()
             }
+            fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, RotateError>> + Send {
+                (**self).claim(id, claim)
+            }
+            fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration)
+                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).renew(id, owner, ttl) }
+            fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), RotateError>> + Send {
+                (**self).release(id, owner)
+            }
         }
     )*};
 }
 forward_store!(&S, Arc<S>, Box<S>);
+
+/// A `command:` program must exist and be executable: found as given when it
+/// names a path, else in `PATH`.
+fn check_program(prog: &str) -> Result<(), RotateError> {
+    fn executable(p: &std::path::Path) -> bool {
+        let Ok(meta) = std::fs::metadata(p) else { return false };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            meta.is_file() && meta.permissions().mode() & 0o111 != 0
+        }
+        #[cfg(not(unix))]
+        meta.is_file()
+    }
+    let found = if prog.contains('/') {
+        executable(std::path::Path::new(prog))
+    } else {
+        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| executable(&dir.join(prog))))
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(RotateError::invalid(format!(
+            "target command `{prog}` does not exist or is not executable"
+        )))
+    }
+}

@@ -25,10 +25,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
+use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{secret_not_found, Record, VersionRec};
 use super::{
-    Deletion, Description, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion, Stage, Token,
-    VersionId, VersionRef,
+    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
+    SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
 use crate::rotate::RotateError;
 
@@ -158,7 +159,9 @@ impl MasterKey {
     ///
     /// # Errors
     ///
-    /// If the file cannot be read or holds something else.
+    /// If the file cannot be read or holds something else, or if group or
+    /// others may read it (as ssh refuses such keys; the message says
+    /// `chmod 600 PATH`).
     ///
     /// # Examples
     ///
@@ -173,6 +176,10 @@ impl MasterKey {
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<MasterKey, RotateError> {
         let path = path.as_ref();
+        check_private(path, "key file").map_err(|e| match e {
+            Some(e) => e,
+            None => RotateError::key(format!("cannot read key file `{}`: no such file", path.display())),
+        })?;
         let bytes = Zeroizing::new(
             std::fs::read(path)
                 .map_err(|e| RotateError::key(format!("cannot read key file `{}`: {e}", path.display())))?,
@@ -257,6 +264,36 @@ impl MasterKey {
     }
 }
 
+/// Refuses a file that group or others may access. `Err(None)`: no such
+/// file.
+fn check_private(path: &Path, what: &str) -> Result<(), Option<RotateError>> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(None),
+        Err(e) => {
+            return Err(Some(RotateError::key(format!(
+                "cannot read {what} `{}`: {e}",
+                path.display()
+            ))))
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Some(RotateError::key(format!(
+                "{what} `{p}` is accessible to group or others (mode {mode:03o}); \
+                 run `chmod 600 {p}`",
+                p = path.display()
+            ))));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
+}
+
 /// Creates a new file readable and writable by its owner only.
 fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
@@ -291,6 +328,11 @@ CREATE TABLE IF NOT EXISTS versions (
     created INTEGER NOT NULL,
     value   BLOB NOT NULL,
     PRIMARY KEY (secret, version)
+);
+CREATE TABLE IF NOT EXISTS leases (
+    secret  TEXT PRIMARY KEY,
+    owner   TEXT NOT NULL,
+    expires INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS stages (
     secret  TEXT NOT NULL,
@@ -350,6 +392,8 @@ impl SqliteStore {
     /// # Errors
     ///
     /// - a store error if the file cannot be created or opened;
+    /// - a key error if group or others may access the file (the message
+    ///   says `chmod 600 PATH`);
     /// - a key error ([`RotateError::is_key`]) if the file was created with
     ///   another master key.
     ///
@@ -369,24 +413,47 @@ impl SqliteStore {
         let shown = path.display().to_string();
         match create_private(&path) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    if let Ok(meta) = std::fs::metadata(&path) {
-                        if meta.permissions().mode() & 0o077 != 0 {
-                            tracing::warn!(
-                                path = %shown,
-                                "secret store file is accessible to group or others; \
-                                 values are encrypted, but consider chmod 600"
-                            );
-                        }
-                    }
-                }
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(RotateError::store("open", e).context(format!("store `{shown}`"))),
         }
-        let conn = Connection::open(&path).map_err(|e| sql_err(&path, "open", e))?;
+        SqliteStore::open_existing(path, key)
+    }
+
+    /// Opens the store at `path`, which must exist: for commands that only
+    /// read or rotate, where a missing file means a wrong path, not an
+    /// empty store.
+    ///
+    /// # Errors
+    ///
+    /// - not-found ([`RotateError::is_not_found`]) naming the path if there
+    ///   is no file;
+    /// - a key error if group or others may access the file (the message
+    ///   says `chmod 600 PATH`), or it was created with another key;
+    /// - a store error if it cannot be opened.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("s.db");
+    /// let err = SqliteStore::open_existing(&path, MasterKey::generate()?).unwrap_err();
+    /// assert!(err.is_not_found());
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_existing(path: impl AsRef<Path>, key: MasterKey) -> Result<SqliteStore, RotateError> {
+        let path = path.as_ref().to_path_buf();
+        check_private(&path, "secret store").map_err(|e| {
+            e.unwrap_or_else(|| RotateError::not_found(format!("secret store `{}` (no such file)", path.display())))
+        })?;
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| sql_err(&path, "open", e))?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| sql_err(&path, "open", e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
@@ -775,6 +842,7 @@ fn save(
 }
 
 fn delete_rows(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM leases WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM stages WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM versions WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM secrets WHERE name = ?1", params![id.as_str()])?;
@@ -926,6 +994,92 @@ impl SecretStore for SqliteStore {
     async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
         self.write(id, |_, rec, _| {
             rec.deletion_date = None;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+        let id = id.clone();
+        let claim = claim.clone();
+        // One IMMEDIATE transaction: the snapshot check, the pending put and
+        // the lease commit together or not at all.
+        self.run(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let now = Utc::now();
+            let before = match load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? {
+                Some(rec) if !rec.is_expired(now) => rec,
+                _ => return Err(secret_not_found(&id)),
+            };
+            let lease: Option<Lease> = tx
+                .query_row(
+                    "SELECT owner, expires FROM leases WHERE secret = ?1",
+                    params![id.as_str()],
+                    |r| Ok(Lease::new(Owner::new(r.get::<_, String>(0)?), from_nanos(r.get(1)?))),
+                )
+                .optional()
+                .map_err(|e| sql_err(path, "read", e))?;
+            let mut after = before.clone();
+            let claimed = match decide(&before, lease.as_ref(), &claim, now)? {
+                Decision::Skip(skip) => return Ok(Claimed::Skipped(skip)),
+                Decision::Resume(v) => Claimed::Resumed(v),
+                Decision::Start => {
+                    let version = VersionId::from(&claim.token);
+                    let value = &claim.value;
+                    let out = after.put(
+                        &claim.token,
+                        Some(&[Stage::pending()]),
+                        now,
+                        |old| Ok(inner.open_value(&id, &version, old)? == *value),
+                        || inner.seal(&id, &version, value),
+                    )?;
+                    save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+                    Claimed::Started(out.version)
+                }
+            };
+            tx.execute(
+                "INSERT INTO leases (secret, owner, expires) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (secret) DO UPDATE SET owner = excluded.owner, expires = excluded.expires",
+                params![id.as_str(), claim.owner.as_str(), to_nanos(claim.expires(now))?],
+            )
+            .map_err(|e| sql_err(path, "write", e))?;
+            tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            Ok(claimed)
+        })
+        .await
+    }
+
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: Duration) -> Result<(), RotateError> {
+        let id = id.clone();
+        let owner = owner.clone();
+        self.run(move |inner, conn| {
+            let until = to_nanos(expiry(Utc::now(), ttl))?;
+            let n = conn
+                .execute(
+                    "UPDATE leases SET expires = ?3 WHERE secret = ?1 AND owner = ?2",
+                    params![id.as_str(), owner.as_str(), until],
+                )
+                .map_err(|e| sql_err(&inner.path, "write", e))?;
+            if n == 0 {
+                return Err(lease_lost(&id, &owner));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+        let id = id.clone();
+        let owner = owner.clone();
+        self.run(move |inner, conn| {
+            conn.execute(
+                "DELETE FROM leases WHERE secret = ?1 AND owner = ?2",
+                params![id.as_str(), owner.as_str()],
+            )
+            .map_err(|e| sql_err(&inner.path, "write", e))?;
             Ok(())
         })
         .await

@@ -14,9 +14,12 @@ use crate::store::SecretValue;
 /// Runs a user's program for setSecret and testSecret: the contract of a
 /// rotation Lambda, over a process.
 ///
-/// - Environment: `ROTAPLAN_STEP` (`setSecret` / `testSecret`),
-///   `ROTAPLAN_SECRET_ID`, `ROTAPLAN_TOKEN`, `ROTAPLAN_STRATEGY`
-///   (`single-user` / `alternating-users`).
+/// - Environment: cleared, then `PATH` (rotaplan's, or `/usr/bin:/bin`),
+///   `ROTAPLAN_STEP` (`setSecret` / `testSecret`), `ROTAPLAN_SECRET_ID`,
+///   `ROTAPLAN_TOKEN`, `ROTAPLAN_STRATEGY` (`single-user` /
+///   `alternating-users`), and the variables named with
+///   [`pass_env`](Self::pass_env). Nothing else of rotaplan's environment
+///   (its master key, key file path, AWS credentials) reaches the program.
 /// - Standard input: one JSON object, `{"Step", "SecretId",
 ///   "ClientRequestToken", "Strategy", "PendingSecret", "CurrentSecret"}`.
 ///   A secret that is JSON text is embedded as JSON, other text as a string,
@@ -43,6 +46,7 @@ pub struct CommandTarget {
     args: Vec<String>,
     timeout: Duration,
     inherit_stderr: bool,
+    pass_env: Vec<String>,
 }
 
 impl CommandTarget {
@@ -61,6 +65,7 @@ impl CommandTarget {
             args: Vec::new(),
             timeout: Duration::from_secs(30),
             inherit_stderr: false,
+            pass_env: Vec::new(),
         }
     }
 
@@ -108,6 +113,21 @@ impl CommandTarget {
         self
     }
 
+    /// Passes rotaplan's variable `name`, if set, to the program (its
+    /// environment is otherwise cleared).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::CommandTarget;
+    /// let t = CommandTarget::new("rotate-db").pass_env("PGHOST").pass_env("HOME");
+    /// # let _ = t;
+    /// ```
+    pub fn pass_env(mut self, name: impl Into<String>) -> CommandTarget {
+        self.pass_env.push(name.into());
+        self
+    }
+
     async fn run(
         &self,
         ctx: &StepContext<'_>,
@@ -127,8 +147,16 @@ impl CommandTarget {
         );
         let prog = self.program.display().to_string();
         let mut cmd = tokio::process::Command::new(&self.program);
-        cmd.args(&self.args)
-            .env("ROTAPLAN_STEP", ctx.step.as_str())
+        cmd.args(&self.args).env_clear().env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+        );
+        for name in &self.pass_env {
+            if let Some(v) = std::env::var_os(name) {
+                cmd.env(name, v);
+            }
+        }
+        cmd.env("ROTAPLAN_STEP", ctx.step.as_str())
             .env("ROTAPLAN_SECRET_ID", ctx.secret.as_str())
             .env("ROTAPLAN_TOKEN", ctx.token.as_str())
             .env("ROTAPLAN_STRATEGY", ctx.strategy.to_string())

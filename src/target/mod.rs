@@ -6,10 +6,12 @@
 
 //!
 //! One file per target: [`NoopTarget`], [`CommandTarget`], `PostgresRole`
-//! (feature `postgres`), and [`SpecTarget`], which picks one per secret from
+//! (feature `postgres`), `MysqlUser` (feature `mysql`), and [`SpecTarget`], which picks one per secret from
 //! its rotation config.
 
 mod command;
+#[cfg(feature = "mysql")]
+mod mysql;
 mod noop;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -19,6 +21,9 @@ use std::fmt;
 use std::future::Future;
 
 pub use command::CommandTarget;
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use mysql::{MysqlSecret, MysqlUser};
 pub use noop::NoopTarget;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]

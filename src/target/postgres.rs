@@ -228,7 +228,7 @@ impl RdsSecret {
 type PreviousFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<SecretValue>> + Send>> + Send + Sync>;
 
 /// A [`Target`] that rotates a PostgreSQL role's password (feature
-/// `postgres`). See the [module docs](self) for the strategies and how
+/// `postgres`). See the [target docs](crate::target) for the strategies and how
 /// setSecret stays idempotent.
 ///
 /// The strategy comes from the secret's rotation rules

@@ -7,7 +7,7 @@ use crate::rotate::RotateError;
 use crate::store::{SecretValue, TargetSpec};
 
 /// The target each secret's own rotation config names ([`TargetSpec`]):
-/// `noop` → [`NoopTarget`], `command:PROG` → [`CommandTarget`]. A secret
+/// `noop` → [`NoopTarget`](super::NoopTarget), `command:PROG` → [`CommandTarget`]. A secret
 /// without rotation rules gets the no-op target. Used by the scheduler, where
 /// every secret may name a different target.
 ///
@@ -27,16 +27,22 @@ use crate::store::{SecretValue, TargetSpec};
 #[derive(Clone, Debug)]
 pub struct SpecTarget {
     command_timeout: Duration,
+    pass_env: Vec<String>,
     #[cfg(feature = "postgres")]
     postgres: Option<super::PostgresRole>,
+    #[cfg(feature = "mysql")]
+    mysql: Option<super::MysqlUser>,
 }
 
 impl Default for SpecTarget {
     fn default() -> SpecTarget {
         SpecTarget {
             command_timeout: Duration::from_secs(30),
+            pass_env: Vec::new(),
             #[cfg(feature = "postgres")]
             postgres: None,
+            #[cfg(feature = "mysql")]
+            mysql: None,
         }
     }
 }
@@ -47,6 +53,8 @@ enum Resolved {
     Command(CommandTarget),
     #[cfg(feature = "postgres")]
     Postgres(super::PostgresRole),
+    #[cfg(feature = "mysql")]
+    Mysql(super::MysqlUser),
 }
 
 impl SpecTarget {
@@ -62,6 +70,21 @@ impl SpecTarget {
     /// ```
     pub fn command_timeout(mut self, timeout: Duration) -> SpecTarget {
         self.command_timeout = timeout;
+        self
+    }
+
+    /// Passes rotaplan's variable `name` to `command:` targets (see
+    /// [`CommandTarget::pass_env`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::SpecTarget;
+    /// let t = SpecTarget::default().pass_env("PGHOST");
+    /// # let _ = t;
+    /// ```
+    pub fn pass_env(mut self, name: impl Into<String>) -> SpecTarget {
+        self.pass_env.push(name.into());
         self
     }
 
@@ -83,12 +106,33 @@ impl SpecTarget {
         self
     }
 
+    /// The target used for secrets whose spec is `mysql`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, MysqlUser, SpecTarget};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = SpecTarget::default().mysql(MysqlUser::new().master_from(store));
+    /// # let _ = t;
+    /// ```
+    #[cfg(feature = "mysql")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+    pub fn mysql(mut self, user: super::MysqlUser) -> SpecTarget {
+        self.mysql = Some(user);
+        self
+    }
+
     fn resolve(&self, ctx: &StepContext<'_>) -> Result<Resolved, RotateError> {
         match ctx.rotation.map(|r| &r.target) {
             None | Some(TargetSpec::Noop) => Ok(Resolved::Noop),
-            Some(TargetSpec::Command(prog)) => Ok(Resolved::Command(
-                CommandTarget::new(prog).timeout(self.command_timeout),
-            )),
+            Some(TargetSpec::Command(prog)) => {
+                Ok(Resolved::Command(self.pass_env.iter().fold(
+                    CommandTarget::new(prog).timeout(self.command_timeout),
+                    |t, name| t.pass_env(name),
+                )))
+            }
             #[cfg(feature = "postgres")]
             Some(TargetSpec::Postgres) if self.postgres.is_some() => {
                 Ok(Resolved::Postgres(self.postgres.clone().expect("checked above")))
@@ -97,6 +141,15 @@ impl SpecTarget {
                 "no postgres target configured (SpecTarget::postgres)"
             } else {
                 "the postgres target is not available in this build (feature `postgres`)"
+            })),
+            #[cfg(feature = "mysql")]
+            Some(TargetSpec::Mysql) if self.mysql.is_some() => {
+                Ok(Resolved::Mysql(self.mysql.clone().expect("checked above")))
+            }
+            Some(TargetSpec::Mysql) => Err(RotateError::target(if cfg!(feature = "mysql") {
+                "no mysql target configured (SpecTarget::mysql)"
+            } else {
+                "the mysql target is not available in this build (feature `mysql`)"
             })),
         }
     }
@@ -114,6 +167,8 @@ impl Target for SpecTarget {
             Resolved::Command(cmd) => cmd.set_secret(ctx, pending, current).await,
             #[cfg(feature = "postgres")]
             Resolved::Postgres(pg) => pg.set_secret(ctx, pending, current).await,
+            #[cfg(feature = "mysql")]
+            Resolved::Mysql(my) => my.set_secret(ctx, pending, current).await,
         }
     }
 
@@ -123,6 +178,8 @@ impl Target for SpecTarget {
             Resolved::Command(cmd) => cmd.test_secret(ctx, pending).await,
             #[cfg(feature = "postgres")]
             Resolved::Postgres(pg) => pg.test_secret(ctx, pending).await,
+            #[cfg(feature = "mysql")]
+            Resolved::Mysql(my) => my.test_secret(ctx, pending).await,
         }
     }
 }

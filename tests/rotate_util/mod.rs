@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rotaplan::rotate::{
-    Deletion, Description, PutOutcome, RotateError, RotationConfig, SecretId, SecretStore, SecretValue, SecretVersion,
-    Stage, StepContext, Target, Token, VersionId, VersionRef,
+    Claim, Claimed, Deletion, Description, Owner, PutOutcome, RotateError, RotationConfig, SecretId, SecretStore,
+    SecretValue, SecretVersion, Stage, StepContext, Target, Token, VersionId, VersionRef,
 };
 
 /// What happens at the chosen call.
@@ -145,6 +145,15 @@ impl<S: SecretStore> SecretStore for FaultyStore<S> {
     }
     async fn list(&self) -> Result<Vec<Description>, RotateError> {
         self.gate("list", self.inner.list()).await
+    }
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+        self.gate("claim", self.inner.claim(id, claim)).await
+    }
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), RotateError> {
+        self.gate("renew", self.inner.renew(id, owner, ttl)).await
+    }
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+        self.gate("release", self.inner.release(id, owner)).await
     }
 }
 

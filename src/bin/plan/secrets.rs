@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rotaplan::rotate::{
-    Deletion, Description, MasterKey, PasswordPolicy, RotateError, RotationConfig, Rotator, SecretId, SecretStore,
-    SecretValue, SpecTarget, SqliteStore, Stage, Strategy, TargetSpec, Token, VersionId, VersionRef,
+    Attempt, Deletion, Description, MasterKey, PasswordPolicy, RotateError, RotationConfig, RotationOutcome, Rotator,
+    RunSummary, SecretId, SecretStore, SecretValue, SpecTarget, SqliteStore, Stage, Strategy, TargetSpec, Token,
+    VersionId, VersionRef,
 };
 use rotaplan::{RotationRules, Schedule, WindowDuration};
 
@@ -32,6 +33,64 @@ pub struct StoreArgs {
     /// Endpoint URL for `--store aws` (a local test server, say).
     #[arg(long, global = true, env = "ROTAPLAN_ENDPOINT_URL")]
     endpoint_url: Option<String>,
+    /// Output format of `secret get|describe|list`, `due`, `run` and
+    /// `rotate`: `text` or `json`.
+    #[arg(
+        long = "format",
+        id = "output_format",
+        global = true,
+        value_enum,
+        default_value = "text"
+    )]
+    format: Format,
+}
+
+/// How results are printed.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// One JSON document on standard output.
+    Json,
+}
+
+/// How rotations run: `plan rotate` and `plan run`.
+#[derive(clap::Args, Clone)]
+pub struct ExecArgs {
+    /// Time-out of each rotation step, e.g. `30s`, `2m` (default 30s). A
+    /// step that runs over it is stopped (a command target is killed) and
+    /// the rotation is retried.
+    #[arg(long, value_parser = parse_secs, default_value = "30s")]
+    step_timeout: std::time::Duration,
+    /// Retries of a rotation that failed transiently (a time-out, a store
+    /// hiccup), with the same token; 0 for none (default 2).
+    #[arg(long, default_value_t = 2)]
+    retries: u32,
+    /// Pass this variable of ours to `command:` targets (repeatable). Their
+    /// environment is otherwise only `PATH` and the `ROTAPLAN_*` step
+    /// variables: never the master key, key file or AWS credentials.
+    #[arg(long = "target-env", value_name = "NAME")]
+    target_env: Vec<String>,
+}
+
+fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s or 2m"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use s, m or h)")),
+    };
+    if secs == 0 {
+        return Err("the time-out must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// `plan secret ...`.
@@ -52,7 +111,7 @@ pub enum SecretCommand {
         /// `single-user` or `alternating-users`.
         #[arg(long, default_value = "single-user", requires = "schedule")]
         strategy: String,
-        /// What the password belongs to: `noop`, `command:PROG` or `postgres`.
+        /// What the password belongs to: `noop`, `command:PROG`, `postgres` or `mysql`.
         #[arg(long, default_value = "noop", requires = "schedule")]
         target: String,
     },
@@ -95,6 +154,26 @@ pub enum SecretCommand {
     },
     /// List secrets.
     List,
+    /// Change a secret's rotation rules (checked before they are stored).
+    Update {
+        /// The secret's name.
+        name: String,
+        /// New rotation schedule, e.g. `rate(30 days)`.
+        #[arg(long, conflicts_with = "no_rotation")]
+        schedule: Option<String>,
+        /// Turn rotation off.
+        #[arg(long)]
+        no_rotation: bool,
+        /// Rotation window length, `Nh`.
+        #[arg(long, conflicts_with = "no_rotation")]
+        duration: Option<String>,
+        /// `single-user` or `alternating-users`.
+        #[arg(long, conflicts_with = "no_rotation")]
+        strategy: Option<String>,
+        /// `noop`, `command:PROG` or `postgres`.
+        #[arg(long, conflicts_with = "no_rotation")]
+        target: Option<String>,
+    },
     /// Schedule a secret's deletion (or delete it at once with `--force`).
     Delete {
         /// The secret's name.
@@ -142,9 +221,21 @@ pub enum KeyCommand {
 /// The rotation commands.
 pub enum Command {
     Secret(SecretCommand),
-    Rotate { name: String, token: Option<String> },
-    Due { now: Option<DateTime<Utc>> },
-    Run { now: Option<DateTime<Utc>> },
+    Rotate {
+        name: String,
+        token: Option<String>,
+        resume: bool,
+        cancel: bool,
+        exec: ExecArgs,
+    },
+    Due {
+        now: Option<DateTime<Utc>>,
+    },
+    Run {
+        now: Option<DateTime<Utc>>,
+        watch: bool,
+        exec: ExecArgs,
+    },
 }
 
 /// Runs a key command (no store involved).
@@ -184,14 +275,22 @@ pub fn run(args: StoreArgs, cmd: Command) -> anyhow::Result<ExitCode> {
                 .map_err(|e| {
                     anyhow::anyhow!("{e}\n(create a key with `plan key generate FILE` and pass `--key-file FILE`)")
                 })?;
-                let store = SqliteStore::open(path, key).map_err(plain)?;
-                execute(&store, cmd).await
+                // Only `secret create` makes a new store: anywhere else a
+                // missing file is a wrong path, not an empty store.
+                let creates = matches!(cmd, Command::Secret(SecretCommand::Create { .. }));
+                let store = if creates {
+                    SqliteStore::open(path, key)
+                } else {
+                    SqliteStore::open_existing(path, key)
+                }
+                .map_err(plain)?;
+                execute(&store, cmd, args.format).await
             }
             #[cfg(feature = "aws")]
             ("aws", region) => {
                 let region = (!region.is_empty()).then(|| region.to_string());
                 let store = rotaplan::rotate::AwsSecretsManager::connect(region, args.endpoint_url.clone()).await;
-                execute(&store, cmd).await
+                execute(&store, cmd, args.format).await
             }
             #[cfg(not(feature = "aws"))]
             ("aws", _) => bail!("this build has no AWS support; rebuild with `--features aws`"),
@@ -202,6 +301,7 @@ pub fn run(args: StoreArgs, cmd: Command) -> anyhow::Result<ExitCode> {
         };
         Ok(match outcome {
             Ok(code) => code,
+            Err(e) if crate::is_closed_pipe(&e) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(1)
@@ -241,53 +341,144 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The target each secret's rotation config names; `postgres` reads
+/// The target each secret's rotation config names; `postgres` and `mysql` read
 /// AWSPREVIOUS and the `masterarn` secret from the same store.
-fn target<S: SecretStore + Clone + 'static>(store: &S) -> SpecTarget {
-    let target = SpecTarget::default();
+fn target<S: SecretStore + Clone + 'static>(store: &S, exec: Option<&ExecArgs>) -> SpecTarget {
+    let mut target = SpecTarget::default();
+    if let Some(exec) = exec {
+        target = target.command_timeout(exec.step_timeout);
+        for name in &exec.target_env {
+            target = target.pass_env(name);
+        }
+    }
     #[cfg(feature = "postgres")]
     let target = target.postgres(
         rotaplan::rotate::PostgresRole::new()
             .previous_from(store.clone())
             .master_from(store.clone()),
     );
-    #[cfg(not(feature = "postgres"))]
+    #[cfg(feature = "mysql")]
+    let target = target.mysql(
+        rotaplan::rotate::MysqlUser::new()
+            .previous_from(store.clone())
+            .master_from(store.clone()),
+    );
+    #[cfg(not(any(feature = "postgres", feature = "mysql")))]
     let _ = store;
     target
 }
 
-async fn execute<S: SecretStore + Clone + 'static>(store: &S, cmd: Command) -> anyhow::Result<ExitCode> {
+/// A rotator set up as `exec` says, telling stderr about each retry.
+fn rotator<S: SecretStore + Clone + 'static>(store: &S, exec: &ExecArgs) -> Rotator<S, SpecTarget> {
+    Rotator::new(store.clone(), target(store, Some(exec)))
+        .step_timeout(exec.step_timeout)
+        .retry(rotaplan::rotate::RetryPolicy::new(exec.retries.saturating_add(1)))
+        .on_retry(|id, attempt, err| {
+            let what = if err.is_timeout() { "timed out" } else { "failed" };
+            eprintln!("warning: {id}: attempt {attempt} {what}: {err}; retrying");
+        })
+}
+
+fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
+    use std::io::Write;
+    // Rendered first, so a closed pipe surfaces as the io::Error it is.
+    let mut text = serde_json::to_vec_pretty(v)?;
+    text.push(b'\n');
+    std::io::stdout().lock().write_all(&text)?;
+    Ok(())
+}
+
+fn outcome_json(o: &RotationOutcome) -> serde_json::Value {
+    serde_json::json!({
+        "secret": o.secret.as_str(),
+        "version": o.version.as_str(),
+        "previous": o.previous.as_ref().map(VersionId::as_str),
+        "attempts": o.attempts,
+    })
+}
+
+async fn execute<S: SecretStore + Clone + 'static>(
+    store: &S,
+    cmd: Command,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Secret(cmd) => secret(store, cmd).await,
-        Command::Rotate { name, token } => {
+        Command::Secret(cmd) => secret(store, cmd, format).await,
+        Command::Rotate {
+            name,
+            token,
+            resume,
+            cancel,
+            exec,
+        } => {
             let id = SecretId::new(name).map_err(plain)?;
-            let token = match token {
-                Some(t) => Token::new(t).map_err(plain)?,
-                None => Token::generate(),
+            let rotator = rotator(store, &exec);
+            if cancel {
+                let version = rotator.cancel(&id).await.map_err(plain)?;
+                if format == Format::Json {
+                    print_json(&serde_json::json!({"secret": id.as_str(), "cancelled": version.as_str()}))?;
+                } else {
+                    println!("cancelled the rotation of {id}: version {version} is deprecated; AWSCURRENT unchanged");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let attempt = match token {
+                Some(t) => Attempt::Rotated(
+                    rotator
+                        .rotate(&id, &Token::new(t).map_err(plain)?)
+                        .await
+                        .map_err(plain)?,
+                ),
+                None if resume => rotator.resume(&id).await.map_err(plain)?,
+                None => rotator.rotate_exclusive(&id).await.map_err(plain)?,
             };
-            let outcome = Rotator::new(store, target(store))
-                .rotate(&id, &token)
-                .await
-                .map_err(plain)?;
-            let previous = outcome.previous.as_ref().map_or("none".into(), VersionId::to_string);
-            println!(
-                "rotated {}: AWSCURRENT is now version {} (AWSPREVIOUS: {previous})",
-                id, outcome.version
-            );
+            match (&attempt, format) {
+                (Attempt::Rotated(o), Format::Json) => print_json(&outcome_json(o))?,
+                (Attempt::Rotated(o), Format::Text) => {
+                    let previous = o.previous.as_ref().map_or("none".into(), VersionId::to_string);
+                    println!(
+                        "rotated {}: AWSCURRENT is now version {} (AWSPREVIOUS: {previous})",
+                        id, o.version
+                    );
+                }
+                (Attempt::Skipped(skip), Format::Json) => {
+                    print_json(&serde_json::json!({"secret": id.as_str(), "skipped": skip.to_string()}))?
+                }
+                (Attempt::Skipped(skip), Format::Text) => println!("skipped {id}: {skip}"),
+                _ => {}
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Due { now } => {
             let now = now.unwrap_or_else(Utc::now);
-            let report = Rotator::new(store, target(store)).due(now).await.map_err(plain)?;
-            for d in &report.due {
-                let state = if d.overdue { "overdue" } else { "open" };
-                println!("{}\t{state}\t{} .. {}", d.id, ts(d.start), ts(d.end));
-            }
-            for (id, e) in &report.errors {
-                eprintln!("error: {id}: {e}");
-            }
-            if report.due.is_empty() {
-                println!("nothing is due at {}", ts(now));
+            let report = Rotator::new(store, target(store, None)).due(now).await.map_err(plain)?;
+            if format == Format::Json {
+                let due: Vec<_> = report
+                    .due
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "secret": d.id.as_str(), "start": ts(d.start), "end": ts(d.end), "overdue": d.overdue,
+                        })
+                    })
+                    .collect();
+                let errors: Vec<_> = report
+                    .errors
+                    .iter()
+                    .map(|(id, e)| serde_json::json!({"secret": id.as_str(), "error": e.to_string()}))
+                    .collect();
+                print_json(&serde_json::json!({"now": ts(now), "due": due, "errors": errors}))?;
+            } else {
+                for d in &report.due {
+                    let state = if d.overdue { "overdue" } else { "open" };
+                    println!("{}\t{state}\t{} .. {}", d.id, ts(d.start), ts(d.end));
+                }
+                for (id, e) in &report.errors {
+                    eprintln!("error: {id}: {e}");
+                }
+                if report.due.is_empty() {
+                    println!("nothing is due at {}", ts(now));
+                }
             }
             Ok(if report.errors.is_empty() {
                 ExitCode::SUCCESS
@@ -295,16 +486,13 @@ async fn execute<S: SecretStore + Clone + 'static>(store: &S, cmd: Command) -> a
                 ExitCode::from(1)
             })
         }
-        Command::Run { now } => {
-            let now = now.unwrap_or_else(Utc::now);
-            let summary = Rotator::new(store, target(store)).run_due(now).await.map_err(plain)?;
-            for o in &summary.rotated {
-                println!("rotated {}: AWSCURRENT is now version {}", o.secret, o.version);
+        Command::Run { now, watch, exec } => {
+            let rotator = rotator(store, &exec);
+            if watch {
+                return crate::watch::run(&rotator, format).await;
             }
-            for (id, e) in &summary.failed {
-                eprintln!("error: {id}: {e}");
-            }
-            println!("{summary}");
+            let summary = run_once(&rotator, now.unwrap_or_else(Utc::now), None).await?;
+            print_summary(&summary, format)?;
             Ok(if summary.failed.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -314,7 +502,60 @@ async fn execute<S: SecretStore + Clone + 'static>(store: &S, cmd: Command) -> a
     }
 }
 
-async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
+/// One pass of the scheduler: everything due at `now`, one secret at a
+/// time; stops between secrets once `stop` is set.
+pub async fn run_once<S: SecretStore, T: rotaplan::rotate::Target>(
+    rotator: &Rotator<S, T>,
+    now: DateTime<Utc>,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> anyhow::Result<RunSummary> {
+    let report = rotator.due(now).await.map_err(plain)?;
+    let mut summary = RunSummary::default();
+    summary.failed = report.errors;
+    for due in &report.due {
+        if stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
+            break;
+        }
+        match rotator.rotate_due(due).await {
+            Ok(Attempt::Rotated(o)) => summary.rotated.push(o),
+            Ok(Attempt::Skipped(skip)) => summary.skipped.push((due.id.clone(), skip)),
+            Err(e) => summary.failed.push((due.id.clone(), e)),
+            Ok(_) => {}
+        }
+    }
+    Ok(summary)
+}
+
+/// The run summary: text lines, or `{"rotated", "skipped", "failed"}`.
+pub fn print_summary(summary: &RunSummary, format: Format) -> anyhow::Result<()> {
+    if format == Format::Json {
+        let rotated: Vec<_> = summary.rotated.iter().map(outcome_json).collect();
+        let skipped: Vec<_> = summary
+            .skipped
+            .iter()
+            .map(|(id, s)| serde_json::json!({"secret": id.as_str(), "reason": s.to_string()}))
+            .collect();
+        let failed: Vec<_> = summary
+            .failed
+            .iter()
+            .map(|(id, e)| serde_json::json!({"secret": id.as_str(), "error": e.to_string()}))
+            .collect();
+        return print_json(&serde_json::json!({"rotated": rotated, "skipped": skipped, "failed": failed}));
+    }
+    for o in &summary.rotated {
+        println!("rotated {}: AWSCURRENT is now version {}", o.secret, o.version);
+    }
+    for (id, s) in &summary.skipped {
+        println!("skipped {id}: {s}");
+    }
+    for (id, e) in &summary.failed {
+        eprintln!("error: {id}: {e}");
+    }
+    println!("{summary}");
+    Ok(())
+}
+
+async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand, format: Format) -> anyhow::Result<ExitCode> {
     match cmd {
         SecretCommand::Create {
             name,
@@ -344,6 +585,9 @@ async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand) -> anyhow::Result
                 }
             };
             let value = read_value(&value)?;
+            if let Some(config) = &rotation {
+                config.check(value.as_ref()).map_err(plain)?;
+            }
             let token = Token::generate();
             let d = store
                 .create(&id, value.as_ref().map(|v| (&token, v)), rotation.as_ref())
@@ -394,7 +638,23 @@ async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand) -> anyhow::Result
                 (None, None) => VersionRef::current(),
             };
             let v = store.get_value(&id, &which).await.map_err(plain)?;
-            if show {
+            if format == Format::Json {
+                let mut doc = serde_json::json!({
+                    "secret": id.as_str(),
+                    "version": v.version.as_str(),
+                    "stages": v.stages.iter().map(Stage::as_str).collect::<Vec<_>>(),
+                    "created": ts(v.created),
+                });
+                if show {
+                    doc["value"] = match v.value.expose_str() {
+                        Some(s) => serde_json::Value::String(s.to_owned()),
+                        None => serde_json::json!({
+                            "binary_hex": v.value.expose_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>()
+                        }),
+                    };
+                }
+                print_json(&doc)?;
+            } else if show {
                 use std::io::Write;
                 let mut out = std::io::stdout().lock();
                 out.write_all(v.value.expose_bytes())?;
@@ -411,11 +671,20 @@ async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand) -> anyhow::Result
         SecretCommand::Describe { name, count } => {
             let id = SecretId::new(name).map_err(plain)?;
             let d = store.describe(&id).await.map_err(plain)?;
-            print_description(&d, count);
+            if format == Format::Json {
+                print_json(&description_json(&d))?;
+            } else {
+                print_description(&d, count);
+            }
             Ok(ExitCode::SUCCESS)
         }
         SecretCommand::List => {
-            for d in store.list().await.map_err(plain)? {
+            let all = store.list().await.map_err(plain)?;
+            if format == Format::Json {
+                print_json(&serde_json::Value::Array(all.iter().map(description_json).collect()))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for d in all {
                 let rules = d
                     .rotation
                     .as_ref()
@@ -454,6 +723,63 @@ async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand) -> anyhow::Result
             }
             Ok(ExitCode::SUCCESS)
         }
+        SecretCommand::Update {
+            name,
+            schedule,
+            no_rotation,
+            duration,
+            strategy,
+            target,
+        } => {
+            let id = SecretId::new(name).map_err(plain)?;
+            let d = store.describe(&id).await.map_err(plain)?;
+            let rotation = if no_rotation {
+                None
+            } else {
+                let mut config = match (d.rotation.clone(), schedule) {
+                    (_, Some(s)) => {
+                        let old = d.rotation.clone();
+                        let mut c = RotationConfig::new(s);
+                        if let Some(old) = old {
+                            c = c.with_strategy(old.strategy).with_target(old.target);
+                            c.duration = old.duration;
+                        }
+                        c
+                    }
+                    (Some(c), None) => c,
+                    (None, None) => bail!("secret `{id}` has no rotation; give `--schedule` to turn it on"),
+                };
+                if let Some(d) = duration {
+                    config = config.with_duration(d);
+                }
+                if let Some(s) = strategy {
+                    config = config.with_strategy(s.parse::<Strategy>().map_err(plain)?);
+                }
+                if let Some(t) = target {
+                    config = config.with_target(t.parse::<TargetSpec>().map_err(plain)?);
+                }
+                let needs_value = config.strategy == Strategy::AlternatingUsers;
+                let value = if needs_value {
+                    Some(store.get_value(&id, &VersionRef::current()).await.map_err(plain)?.value)
+                } else {
+                    None
+                };
+                config.check(value.as_ref()).map_err(plain)?;
+                Some(config)
+            };
+            store.set_rotation(&id, rotation.as_ref()).await.map_err(plain)?;
+            match &rotation {
+                Some(r) => println!(
+                    "updated {id}: rotation {} ({}, {}, target {})",
+                    r.schedule,
+                    r.duration.as_deref().unwrap_or("default window"),
+                    r.strategy,
+                    r.target
+                ),
+                None => println!("updated {id}: rotation off"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         SecretCommand::Restore { name } => {
             let id = SecretId::new(name).map_err(plain)?;
             store.restore(&id).await.map_err(plain)?;
@@ -461,6 +787,35 @@ async fn secret<S: SecretStore>(store: &S, cmd: SecretCommand) -> anyhow::Result
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// DescribeSecret as JSON: metadata and versions, never a value.
+fn description_json(d: &Description) -> serde_json::Value {
+    let versions: Vec<_> = d
+        .versions
+        .iter()
+        .map(|(id, v)| {
+            serde_json::json!({
+                "id": id.as_str(),
+                "created": ts(v.created),
+                "stages": v.stages.iter().map(Stage::as_str).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "name": d.id.as_str(),
+        "created": ts(d.created),
+        "last_changed": ts(d.last_changed),
+        "last_rotated": d.last_rotated.map(ts),
+        "deletion_date": d.deletion_date.map(ts),
+        "rotation": d.rotation.as_ref().map(|r| serde_json::json!({
+            "schedule": r.schedule,
+            "duration": r.duration,
+            "strategy": r.strategy.to_string(),
+            "target": r.target.to_string(),
+        })),
+        "versions": versions,
+    })
 }
 
 fn print_description(d: &Description, count: usize) {

@@ -1,0 +1,415 @@
+//! The rules per resource: rotation rules as a whole, EventBridge rules,
+//! EventBridge Scheduler schedules. The readers fill [`Resource`]s; this
+//! module turns them into checked [`Entry`]s.
+
+use std::str::FromStr;
+
+use crate::expr::{Profile, Schedule};
+use crate::plan::{RotationRules, WindowDuration};
+
+use super::interval;
+use super::pos::{Lines, Pos};
+use super::tree::{Kind, Node};
+use super::{Diagnostic, Entry, Options, Rule};
+
+/// A value read from a file.
+#[derive(Debug, Clone)]
+pub(crate) enum Val {
+    /// A literal; `exact` when columns inside it are columns in the file.
+    Lit { text: String, pos: Pos, exact: bool },
+    /// Known at deploy time only.
+    Skip { why: String, shown: String, pos: Pos },
+    /// A mapping or list where a scalar belongs.
+    Bad { what: &'static str, pos: Pos },
+}
+
+impl Val {
+    pub(crate) fn pos(&self) -> Pos {
+        match self {
+            Val::Lit { pos, .. } | Val::Skip { pos, .. } | Val::Bad { pos, .. } => *pos,
+        }
+    }
+
+    /// A tree node as a value; `None` when absent or null. With
+    /// `interpolates` (Serverless), `${...}` makes it deploy-time.
+    pub(crate) fn from_node(node: Option<&Node>, interpolates: bool) -> Option<Val> {
+        let node = node?;
+        let pos = node.pos;
+        Some(match &node.kind {
+            Kind::Null => return None,
+            Kind::Scalar { value, .. } if interpolates && value.contains("${") => Val::Skip {
+                why: "a `${...}` variable, resolved at deploy time".into(),
+                shown: value.clone(),
+                pos,
+            },
+            Kind::Scalar { value, exact } => Val::Lit {
+                text: value.clone(),
+                pos,
+                exact: *exact,
+            },
+            Kind::Intrinsic(name) => Val::Skip {
+                why: format!("`{name}`, resolved at deploy time"),
+                shown: name.clone(),
+                pos,
+            },
+            Kind::Map(_) => Val::Bad { what: "a mapping", pos },
+            Kind::Seq(_) => Val::Bad { what: "a list", pos },
+        })
+    }
+}
+
+/// A value and its property path.
+#[derive(Debug, Clone)]
+pub(crate) struct Prop {
+    pub path: String,
+    pub val: Val,
+}
+
+impl Prop {
+    pub(crate) fn new(path: impl Into<String>, val: Option<Val>) -> Option<Prop> {
+        val.map(|val| Prop { path: path.into(), val })
+    }
+}
+
+/// Walks `keys` from `node`; an intrinsic on the way (`Properties: !If
+/// ...`) stands for everything below it.
+pub(crate) fn lookup(node: Option<&Node>, keys: &[&str], base: &str, interpolates: bool) -> Option<Prop> {
+    let mut node = node?;
+    let mut path = base.to_owned();
+    for key in keys {
+        if let Kind::Intrinsic(_) = node.kind {
+            return Prop::new(path, Val::from_node(Some(node), interpolates));
+        }
+        node = node.get(key)?;
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
+    }
+    Prop::new(path, Val::from_node(Some(node), interpolates))
+}
+
+/// What a reader found.
+#[derive(Debug)]
+pub(crate) enum Resource {
+    /// Secrets Manager rotation rules.
+    Rotation {
+        name: String,
+        schedule: Option<Prop>,
+        days: Option<Prop>,
+        duration: Option<Prop>,
+    },
+    /// An EventBridge rule or a Scheduler schedule.
+    Timed {
+        name: String,
+        profile: Profile,
+        schedule: Option<Prop>,
+        timezone: Option<Prop>,
+        mode: Option<Prop>,
+        window: Option<Prop>,
+    },
+}
+
+pub(crate) fn check(found: Vec<Resource>, opts: &Options, _lines: &Lines<'_>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for r in found {
+        match r {
+            Resource::Rotation {
+                name,
+                schedule,
+                days,
+                duration,
+            } => rotation(&name, schedule, days, duration, opts, &mut out),
+            Resource::Timed {
+                name,
+                profile,
+                schedule,
+                timezone,
+                mode,
+                window,
+            } => timed(
+                &name,
+                opts.profile.unwrap_or(profile),
+                schedule,
+                timezone,
+                mode,
+                window,
+                &mut out,
+            ),
+        }
+    }
+    out
+}
+
+/// An entry for `prop`, before any rule: skipped, wrong type, or a literal
+/// still to check (returned with its text).
+fn entry(
+    resource: Option<&str>,
+    prop: &Prop,
+    is_expression: bool,
+    profile: Option<Profile>,
+) -> (Entry, Option<String>) {
+    let mut e = Entry {
+        pos: prop.val.pos(),
+        resource: resource.map(str::to_owned),
+        path: (!prop.path.is_empty()).then(|| prop.path.clone()),
+        profile,
+        value: String::new(),
+        is_expression,
+        skipped: None,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    match &prop.val {
+        Val::Lit { text, .. } => {
+            e.value = text.clone();
+            (e, Some(text.clone()))
+        }
+        Val::Skip { why, shown, .. } => {
+            e.value = shown.clone();
+            e.skipped = Some(why.clone());
+            (e, None)
+        }
+        Val::Bad { what, pos } => {
+            e.errors.push(Diagnostic::new(
+                Rule::Type,
+                *pos,
+                format!("expected a string or a number, found {what}"),
+            ));
+            (e, None)
+        }
+    }
+}
+
+/// Checks a schedule expression value; returns its entry and, if valid, the
+/// schedule.
+pub(crate) fn expression(
+    resource: Option<&str>,
+    prop: &Prop,
+    profile: Profile,
+    opts: &Options,
+) -> (Entry, Option<Schedule>) {
+    let (mut e, text) = entry(resource, prop, true, Some(profile));
+    let Some(text) = text else { return (e, None) };
+    let (start, exact) = match prop.val {
+        Val::Lit { pos, exact, .. } => (pos, exact),
+        _ => unreachable!("literal"),
+    };
+    let at = |column: usize| if exact { start.right(column - 1) } else { start };
+    // Long values are shown cut; the caret drawing would echo them whole.
+    let long = text.len() > 256;
+    match Schedule::check(text.as_bytes(), profile) {
+        Ok(c) => {
+            for w in &c.warnings {
+                e.warnings.push(Diagnostic {
+                    rule: Rule::Expression,
+                    message: w.message().to_owned(),
+                    pos: at(w.column()),
+                    found: None,
+                    detail: (!long).then(|| format!("{w:#}")),
+                });
+            }
+            if profile == Profile::SecretsManager {
+                if let Some(max) = opts.max_interval {
+                    if let Some(d) = interval::exceeds(&c.schedule, max) {
+                        e.errors.push(Diagnostic::new(Rule::MaxInterval, start, d));
+                    }
+                }
+            }
+            (e, Some(c.schedule))
+        }
+        Err(err) => {
+            e.errors.push(Diagnostic {
+                rule: Rule::Expression,
+                message: err.message(),
+                pos: at(err.column()),
+                found: Some(super::shown(err.found())),
+                detail: (!long).then(|| format!("{err:#}")),
+            });
+            (e, None)
+        }
+    }
+}
+
+fn rotation(
+    name: &str,
+    schedule: Option<Prop>,
+    days: Option<Prop>,
+    duration: Option<Prop>,
+    opts: &Options,
+    out: &mut Vec<Entry>,
+) {
+    let profile = opts.profile.unwrap_or(Profile::SecretsManager);
+    let mut effective: Option<Schedule> = None;
+    let mut schedule_at = None;
+    if let Some(p) = &days {
+        let (mut e, text) = entry(Some(name), p, false, Some(profile));
+        if let Some(text) = text {
+            match text.trim().parse::<u32>() {
+                Ok(n @ 1..=1000) => {
+                    let rate = if n == 1 {
+                        "rate(1 day)".to_owned()
+                    } else {
+                        format!("rate({n} days)")
+                    };
+                    effective = Schedule::parse(&rate).ok();
+                    if let (Some(max), Some(s)) = (opts.max_interval, &effective) {
+                        if let Some(d) = interval::exceeds(s, max) {
+                            e.errors.push(Diagnostic::new(Rule::MaxInterval, e.pos, d));
+                        }
+                    }
+                }
+                _ => e.errors.push(Diagnostic::new(
+                    Rule::RotationDays,
+                    e.pos,
+                    format!(
+                        "AutomaticallyAfterDays must be 1 to 1000, found {}",
+                        super::shown(&text)
+                    ),
+                )),
+            }
+        }
+        schedule_at = Some(out.len());
+        out.push(e);
+    }
+    if let Some(p) = &schedule {
+        let (e, s) = expression(Some(name), p, profile, opts);
+        if let Some(days_at) = schedule_at.filter(|_| days.is_some()) {
+            // On the value that was read, so that a skipped one still shows it.
+            let both = "set AutomaticallyAfterDays or ScheduleExpression, not both";
+            let on = if e.skipped.is_none() { None } else { Some(days_at) };
+            match on {
+                Some(at) => {
+                    let pos = out[at].pos;
+                    out[at].errors.push(Diagnostic::new(Rule::RotationExclusive, pos, both));
+                    out.push(e);
+                }
+                None => {
+                    let mut e = e;
+                    e.errors.push(Diagnostic::new(Rule::RotationExclusive, e.pos, both));
+                    out.push(e);
+                }
+            }
+            schedule_at = Some(out.len() - 1);
+        } else {
+            effective = s;
+            schedule_at = Some(out.len());
+            out.push(e);
+        }
+    }
+    let duration_value = match &duration {
+        Some(p) => {
+            let (mut e, text) = entry(Some(name), p, false, Some(profile));
+            let mut parsed = None;
+            if let Some(text) = text {
+                match WindowDuration::from_str(&text) {
+                    Ok(d) => parsed = Some(d),
+                    Err(err) => e
+                        .errors
+                        .push(Diagnostic::new(Rule::RotationWindow, e.pos, err.to_string())),
+                }
+            }
+            out.push(e);
+            Some((out.len() - 1, parsed))
+        }
+        None => None,
+    };
+    let Some(s) = effective else { return };
+    let (at, d) = match duration_value {
+        Some((at, Some(d))) => (at, Some(d)),
+        Some((_, None)) => return,
+        None => match schedule_at {
+            Some(at) => (at, None),
+            None => return,
+        },
+    };
+    if let Err(err) = RotationRules::new(s, d) {
+        let pos = out[at].pos;
+        out[at]
+            .errors
+            .push(Diagnostic::new(Rule::RotationWindow, pos, err.to_string()));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn timed(
+    name: &str,
+    profile: Profile,
+    schedule: Option<Prop>,
+    timezone: Option<Prop>,
+    mode: Option<Prop>,
+    window: Option<Prop>,
+    out: &mut Vec<Entry>,
+) {
+    let opts = Options::new();
+    if let Some(p) = &schedule {
+        out.push(expression(Some(name), p, profile, &opts).0);
+    }
+    if let Some(p) = &timezone {
+        let (mut e, text) = entry(Some(name), p, false, Some(profile));
+        if let Some(text) = text {
+            if chrono_tz::Tz::from_str(&text).is_err() {
+                e.errors.push(Diagnostic::new(
+                    Rule::Timezone,
+                    e.pos,
+                    format!(
+                        "unknown time zone `{}`; expected an IANA name such as `Europe/Paris` or `UTC`",
+                        super::shown(&text)
+                    ),
+                ));
+            }
+        }
+        out.push(e);
+    }
+    let mut mode_value = None;
+    if let Some(p) = &mode {
+        let (mut e, text) = entry(Some(name), p, false, Some(profile));
+        if let Some(text) = text {
+            match text.as_str() {
+                "OFF" | "FLEXIBLE" => mode_value = Some((text, out.len())),
+                _ => e.errors.push(Diagnostic::new(
+                    Rule::FlexibleWindow,
+                    e.pos,
+                    format!("Mode must be OFF or FLEXIBLE, found `{}`", super::shown(&text)),
+                )),
+            }
+        }
+        out.push(e);
+    }
+    let mut has_window = false;
+    if let Some(p) = &window {
+        let (mut e, text) = entry(Some(name), p, false, Some(profile));
+        has_window = true;
+        if let Some(text) = text {
+            match text.trim().parse::<u32>() {
+                Ok(1..=1440) => {}
+                _ => e.errors.push(Diagnostic::new(
+                    Rule::FlexibleWindow,
+                    e.pos,
+                    format!(
+                        "MaximumWindowInMinutes must be 1 to 1440, found {}",
+                        super::shown(&text)
+                    ),
+                )),
+            }
+            if mode_value.as_ref().is_some_and(|(m, _)| m == "OFF") {
+                e.errors.push(Diagnostic::new(
+                    Rule::FlexibleWindow,
+                    e.pos,
+                    "MaximumWindowInMinutes is only allowed with Mode FLEXIBLE",
+                ));
+            }
+        }
+        out.push(e);
+    }
+    if let Some((m, at)) = mode_value {
+        if m == "FLEXIBLE" && !has_window {
+            let pos = out[at].pos;
+            out[at].errors.push(Diagnostic::new(
+                Rule::FlexibleWindow,
+                pos,
+                "Mode FLEXIBLE needs MaximumWindowInMinutes (1 to 1440)",
+            ));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Serverless Framework services: `functions.<name>.events[].schedule`, a
+//! string or `{rate: ..., method?, timezone?}` where `rate` is a string or a
+//! list; and raw CloudFormation under `resources.Resources`.
+
+use crate::expr::Profile;
+
+use super::rules::{lookup, Prop, Resource, Val};
+use super::tree::{Kind, Node};
+
+pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>) {
+    if let Some(functions) = doc.get("functions") {
+        for (fname, f) in functions.entries() {
+            let name = format!("functions.{fname}");
+            let Some(events) = f.get("events") else { continue };
+            for (i, ev) in events.items().iter().enumerate() {
+                let Some(schedule) = ev.get("schedule") else { continue };
+                let base = format!("events[{i}].schedule");
+                let timed = |profile, schedule, timezone| Resource::Timed {
+                    name: name.clone(),
+                    profile,
+                    schedule,
+                    timezone,
+                    mode: None,
+                    window: None,
+                };
+                match &schedule.kind {
+                    Kind::Map(_) => {
+                        // `method: scheduler` deploys an EventBridge Scheduler schedule.
+                        let scheduler = schedule.get("method").and_then(Node::str) == Some("scheduler");
+                        let profile = if scheduler {
+                            Profile::Scheduler
+                        } else {
+                            Profile::EventBridge
+                        };
+                        let timezone = lookup(Some(schedule), &["timezone"], &base, true);
+                        match schedule.get("rate").map(|r| &r.kind) {
+                            Some(Kind::Seq(rates)) => {
+                                for (j, r) in rates.iter().enumerate() {
+                                    let p = Prop::new(format!("{base}.rate[{j}]"), Val::from_node(Some(r), true));
+                                    found.push(timed(profile, p, if j == 0 { timezone.clone() } else { None }));
+                                }
+                            }
+                            _ => found.push(timed(profile, lookup(Some(schedule), &["rate"], &base, true), timezone)),
+                        }
+                    }
+                    _ => found.push(timed(
+                        Profile::EventBridge,
+                        Prop::new(base, Val::from_node(Some(schedule), true)),
+                        None,
+                    )),
+                }
+            }
+        }
+    }
+    if let Some(resources) = doc.get("resources") {
+        super::cloudformation::read(resources, found, "resources.Resources.");
+    }
+}

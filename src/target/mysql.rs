@@ -1,0 +1,795 @@
+//! [`MysqlUser`]: a [`Target`] that rotates a MySQL or MariaDB user's password.
+//!
+//! The secret is JSON in the shape AWS uses for RDS ([`MysqlSecret`]):
+//! `{"engine": "mysql", "host": "…", "port": 3306, "username": "…",
+//! "password": "…", "dbname": "…", "masterarn": "…"}` (`engine` may also be
+//! `mariadb`, `aurora-mysql` or `aurora`).
+//!
+//! # Strategies
+//!
+//! - **single-user** ([`Strategy::SingleUser`]): setSecret logs in as the
+//!   user and changes its own password: `ALTER USER USER() IDENTIFIED BY
+//!   '…'` on MySQL, `SET PASSWORD = PASSWORD('…')` on MariaDB (where
+//!   `ALTER USER` needs the `CREATE USER` privilege). The account the server
+//!   matched, whatever its host part, is the one changed.
+//! - **alternating users** ([`Strategy::AlternatingUsers`]): setSecret logs
+//!   in with the *master* secret ([`MysqlUser::master`]) and sets the
+//!   password of the user the pending value names. The first time that is
+//!   `<user>_clone`, which does not exist yet: as AWS's multi-user template
+//!   does, it is created (`CREATE USER`) at each host the user has, and
+//!   every line of `SHOW GRANTS FOR user` is replayed for it. It is created
+//!   `ACCOUNT LOCK`ed and unlocked only once its grants are in place, so a
+//!   setSecret killed half-way never leaves a clone that logs in without its
+//!   rights (the next setSecret finishes the job). Later rotations copy the
+//!   original's grants to the clone again (so rights added to the user reach
+//!   the clone) and change the password with `ALTER USER`.
+//!
+//! # Idempotence (as AWS's rotation templates do it)
+//!
+//! setSecret first tries to log in with the pending value: if that works the
+//! password is already set and nothing happens. Otherwise it logs in with
+//! AWSCURRENT and then AWSPREVIOUS (single-user; AWSPREVIOUS needs
+//! [`MysqlUser::previous_from`]) or with the master secret (alternating),
+//! and changes the password. testSecret logs in with the pending value and
+//! runs `SELECT 1`.
+//!
+//! # Quoting
+//!
+//! `ALTER USER … IDENTIFIED BY` takes no bind parameter, so names and the
+//! password are written as string literals: `'` doubled, and `\` doubled
+//! unless the session's `sql_mode` has `NO_BACKSLASH_ESCAPES` (read from
+//! the server first). A NUL character is refused. Server errors on a
+//! statement holding a password are reported by code only, never by the
+//! server's text (a syntax error would quote the statement).
+//!
+//! # Connections
+//!
+//! Plain TCP (mysql_async without TLS) with a 10 s connect time-out. Errors
+//! name the user, host and step, never a password.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use rotaplan::rotate::{MemoryStore, MysqlUser, Rotator, SecretId, Token};
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let store = MemoryStore::new();
+//! // … a secret `db/app` holding {"engine":"mysql","host":…,"username":"app","password":…}
+//! let rotator = Rotator::new(&store, MysqlUser::new());
+//! rotator.rotate(&SecretId::new("db/app")?, &Token::generate()).await?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder};
+use zeroize::Zeroizing;
+
+use super::{StepContext, Target};
+use crate::rotate::RotateError;
+use crate::store::{SecretId, SecretStore, SecretValue, Stage, Strategy, VersionRef};
+
+/// The `engine` values of a MySQL-family RDS secret.
+const ENGINES: [&str; 4] = ["mysql", "mariadb", "aurora-mysql", "aurora"];
+
+/// A MySQL/MariaDB secret in AWS's RDS JSON shape, parsed and checked.
+///
+/// Required keys: `engine` (`mysql`, `mariadb`, `aurora-mysql` or
+/// `aurora`), `host`, `username`, `password`. Optional: `port` (number or
+/// numeric string, default 3306), `dbname` (default none), `masterarn` (the
+/// master secret of an alternating-users rotation). `Debug` never shows the
+/// password.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{MysqlSecret, SecretValue};
+/// let v = SecretValue::from(r#"{"engine":"mariadb","host":"db","username":"app","password":"pw"}"#);
+/// let s = MysqlSecret::from_value(&v)?;
+/// assert_eq!((s.host.as_str(), s.port, s.dbname.as_deref()), ("db", 3306, None));
+/// assert_eq!(s.expose_password(), "pw");
+/// assert!(!format!("{s:?}").contains("pw\""));
+///
+/// let pg = SecretValue::from(r#"{"engine":"postgres","host":"db","username":"app","password":"pw"}"#);
+/// assert!(MysqlSecret::from_value(&pg).unwrap_err().to_string().contains("engine `postgres`"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct MysqlSecret {
+    /// `mysql`, `mariadb`, `aurora-mysql` or `aurora`.
+    pub engine: String,
+    /// The server's host name or address.
+    pub host: String,
+    /// The server's port.
+    pub port: u16,
+    /// The user to log in as.
+    pub username: String,
+    password: Zeroizing<String>,
+    /// The default database, if any.
+    pub dbname: Option<String>,
+    /// The ARN (or name) of the master secret, for alternating users.
+    pub masterarn: Option<String>,
+}
+
+impl fmt::Debug for MysqlSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MysqlSecret")
+            .field("engine", &self.engine)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("dbname", &self.dbname)
+            .field("masterarn", &self.masterarn)
+            .finish()
+    }
+}
+
+impl MysqlSecret {
+    /// Parses and checks a secret value.
+    ///
+    /// # Errors
+    ///
+    /// An invalid-request error naming the problem (never the value): not
+    /// text, not a JSON object, a missing or non-string key, an engine that
+    /// is not MySQL or MariaDB, a bad port.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::rotate::{MysqlSecret, SecretValue};
+    /// let err = MysqlSecret::from_value(&SecretValue::from("hunter2")).unwrap_err();
+    /// assert!(err.is_invalid_request());
+    /// assert!(!err.to_string().contains("hunter2"));
+    /// ```
+    pub fn from_value(value: &SecretValue) -> Result<MysqlSecret, RotateError> {
+        let text = value
+            .expose_str()
+            .ok_or_else(|| RotateError::invalid("database secret must be text (JSON), not binary"))?;
+        // serde_json's own error messages never quote the input.
+        let json: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| RotateError::invalid(format!("database secret is not valid JSON: {e}")))?;
+        let obj = json
+            .as_object()
+            .ok_or_else(|| RotateError::invalid("database secret must be a JSON object"))?;
+        let string = |key: &str| -> Result<Option<String>, RotateError> {
+            match obj.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(RotateError::invalid(format!(
+                    "database secret: key `{key}` must be a string"
+                ))),
+            }
+        };
+        let required = |key: &str| -> Result<String, RotateError> {
+            string(key)?.ok_or_else(|| RotateError::invalid(format!("database secret: missing key `{key}`")))
+        };
+        let engine = required("engine")?;
+        if !ENGINES.contains(&engine.as_str()) {
+            return Err(RotateError::invalid(format!(
+                "database secret: engine `{engine}` is not MySQL or MariaDB (expected `mysql` or `mariadb`)"
+            )));
+        }
+        let host = required("host")?;
+        let username = required("username")?;
+        if username.is_empty() || username.contains('\0') {
+            return Err(RotateError::invalid(
+                "database secret: `username` must be non-empty, without NUL",
+            ));
+        }
+        let password = Zeroizing::new(required("password")?);
+        let port = match obj.get("port") {
+            None | Some(serde_json::Value::Null) => 3306,
+            Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0),
+            Some(serde_json::Value::String(s)) => s.parse::<u16>().unwrap_or(0),
+            Some(_) => 0,
+        };
+        if port == 0 {
+            return Err(RotateError::invalid(
+                "database secret: `port` must be a number from 1 to 65535",
+            ));
+        }
+        Ok(MysqlSecret {
+            engine,
+            host,
+            port,
+            username,
+            password,
+            dbname: string("dbname")?.filter(|d| !d.is_empty()),
+            masterarn: string("masterarn")?,
+        })
+    }
+
+    /// The password. Handle with care.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{MysqlSecret, SecretValue};
+    /// let v = SecretValue::from(r#"{"engine":"mysql","host":"h","username":"u","password":"p"}"#);
+    /// assert_eq!(MysqlSecret::from_value(&v)?.expose_password(), "p");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn expose_password(&self) -> &str {
+        &self.password
+    }
+
+    fn opts(&self, user: &str, password: &str) -> OptsBuilder {
+        OptsBuilder::default()
+            .ip_or_hostname(self.host.clone())
+            .tcp_port(self.port)
+            .user(Some(user))
+            .pass(Some(password))
+            .db_name(self.dbname.clone())
+            .prefer_socket(false)
+    }
+}
+
+type StageFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<SecretValue>> + Send>> + Send + Sync>;
+
+/// A [`Target`] that rotates a MySQL or MariaDB user's password (feature
+/// `mysql`). See the [module docs](self) for the strategies and how
+/// setSecret stays idempotent.
+///
+/// The strategy comes from the secret's rotation rules
+/// ([`StepContext::strategy`]); single-user is the default.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::rotate::{MemoryStore, MysqlSecret, MysqlUser, SecretValue};
+/// let master = MysqlSecret::from_value(&SecretValue::from(
+///     r#"{"engine":"mysql","host":"db","username":"admin","password":"m"}"#,
+/// ))?;
+/// let store = std::sync::Arc::new(MemoryStore::new());
+/// let target = MysqlUser::new().master(master).previous_from(store);
+/// assert!(!format!("{target:?}").contains("\"m\""));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct MysqlUser {
+    master: Option<MysqlSecret>,
+    previous: Option<StageFn>,
+    master_from: Option<StageFn>,
+}
+
+impl fmt::Debug for MysqlUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MysqlUser")
+            .field("master", &self.master)
+            .field("previous", &self.previous.as_ref().map(|_| "<store>"))
+            .field("master_from", &self.master_from.as_ref().map(|_| "<store>"))
+            .finish()
+    }
+}
+
+/// Reads the value holding `stage` of a secret from `store`; `None` when it
+/// cannot be read.
+fn stage_reader<S: SecretStore + Clone + 'static>(store: S, stage: Stage) -> StageFn {
+    Arc::new(move |id: SecretId| {
+        let (store, stage) = (store.clone(), stage.clone());
+        Box::pin(async move {
+            store
+                .get_value(&id, &VersionRef::Stage(stage))
+                .await
+                .ok()
+                .map(|v| v.value)
+        })
+    })
+}
+
+impl MysqlUser {
+    /// A target with no master secret and no AWSPREVIOUS fallback: enough
+    /// for single-user rotations.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::MysqlUser;
+    /// let t = MysqlUser::new();
+    /// # let _ = t;
+    /// ```
+    pub fn new() -> MysqlUser {
+        MysqlUser::default()
+    }
+
+    /// The master credentials that create and alter the alternating users
+    /// (the secret `masterarn` names; the user needs `CREATE USER`, the
+    /// rights it hands on `WITH GRANT OPTION`, and `SELECT` on `mysql.user`,
+    /// as an RDS master user has).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::{MysqlUser, MysqlSecret, SecretValue};
+    /// let m = MysqlSecret::from_value(&SecretValue::from(r#"{"engine":"mysql","host":"h","username":"admin","password":"p"}"#))?;
+    /// let t = MysqlUser::new().master(m);
+    /// # let _ = t;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn master(mut self, master: MysqlSecret) -> MysqlUser {
+        self.master = Some(master);
+        self
+    }
+
+    /// Where single-user setSecret reads AWSPREVIOUS when neither the
+    /// pending nor the current password logs in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = MysqlUser::new().previous_from(Arc::clone(&store));
+    /// # let _ = t;
+    /// ```
+    pub fn previous_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> MysqlUser {
+        self.previous = Some(stage_reader(store, Stage::previous()));
+        self
+    }
+
+    /// Where alternating-users setSecret reads the master secret when none
+    /// was given with [`MysqlUser::master`]: AWSCURRENT of the secret that
+    /// the current value's `masterarn` names, as AWS's rotation functions do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = MysqlUser::new().previous_from(Arc::clone(&store)).master_from(store);
+    /// # let _ = t;
+    /// ```
+    pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> MysqlUser {
+        self.master_from = Some(stage_reader(store, Stage::current()));
+        self
+    }
+
+    async fn master_for(&self, ctx: &StepContext<'_>, current: &MysqlSecret) -> Result<MysqlSecret, RotateError> {
+        if let Some(m) = &self.master {
+            return Ok(m.clone());
+        }
+        let missing = || {
+            RotateError::invalid(format!(
+                "alternating-users rotation of secret `{}` needs the master secret{} (MysqlUser::master or master_from)",
+                ctx.secret,
+                current.masterarn.as_deref().map(|a| format!(" `{a}`")).unwrap_or_default()
+            ))
+        };
+        let (Some(lookup), Some(arn)) = (&self.master_from, current.masterarn.as_deref()) else {
+            return Err(missing());
+        };
+        let id = SecretId::new(arn).map_err(|e| e.context("masterarn"))?;
+        let value = lookup(id).await.ok_or_else(missing)?;
+        MysqlSecret::from_value(&value).map_err(|e| e.context(format!("master secret `{arn}`")))
+    }
+
+    async fn set_single_user(
+        &self,
+        ctx: &StepContext<'_>,
+        pending: &MysqlSecret,
+        current: &MysqlSecret,
+    ) -> Result<(), RotateError> {
+        if pending.username != current.username {
+            return Err(RotateError::invalid(format!(
+                "single-user rotation of secret `{}`: the pending username `{}` differs from the current `{}`",
+                ctx.secret, pending.username, current.username
+            )));
+        }
+        let user = &pending.username;
+        let mut tried = vec!["AWSCURRENT"];
+        let mut conn = match connect(current, user, current.expose_password()).await {
+            Ok(c) => c,
+            Err(first) if first.auth => {
+                let previous = match &self.previous {
+                    Some(lookup) => lookup(ctx.secret.clone()).await,
+                    None => None,
+                };
+                let previous = previous.and_then(|v| MysqlSecret::from_value(&v).ok());
+                match previous.filter(|p| p.username == *user) {
+                    Some(prev) => {
+                        tried.push("AWSPREVIOUS");
+                        connect(current, user, prev.expose_password())
+                            .await
+                            .map_err(|e| e.into_error(ctx, user, &current.host))?
+                    }
+                    None => return Err(first.into_error(ctx, user, &current.host)),
+                }
+            }
+            Err(e) => return Err(e.into_error(ctx, user, &current.host)),
+        };
+        tracing::debug!(user = %user, with = ?tried, "logged in to change the password");
+        let q = Quoter::for_session(&mut conn, ctx, user).await?;
+        // A user may change its own password without the CREATE USER
+        // privilege only this way (MariaDB refuses ALTER USER for it).
+        let password = q.literal(pending.expose_password())?;
+        let (what, sql) = if q.mariadb {
+            (
+                "SET PASSWORD",
+                format!("SET PASSWORD = PASSWORD({})", password.as_str()),
+            )
+        } else {
+            (
+                "ALTER USER",
+                format!("ALTER USER USER() IDENTIFIED BY {}", password.as_str()),
+            )
+        };
+        let sql = Zeroizing::new(sql);
+        conn.query_drop(sql.as_str())
+            .await
+            .map_err(|e| secret_sql_error(ctx, what, user, &e))?;
+        disconnect(conn).await;
+        Ok(())
+    }
+
+    async fn set_alternating(
+        &self,
+        ctx: &StepContext<'_>,
+        pending: &MysqlSecret,
+        current: &MysqlSecret,
+    ) -> Result<(), RotateError> {
+        let master = self.master_for(ctx, current).await?;
+        let user = &pending.username;
+        let mut conn = connect(current, &master.username, master.expose_password())
+            .await
+            .map_err(|e| e.into_error(ctx, &master.username, &current.host))?;
+        let q = Quoter::for_session(&mut conn, ctx, user).await?;
+        let hosts = |name: &str| {
+            format!(
+                "SELECT Host FROM mysql.user WHERE User = {} ORDER BY Host",
+                q.plain_literal(name)
+            )
+        };
+        let from = &current.username;
+        let mut pending_hosts: Vec<String> = conn
+            .query(hosts(user))
+            .await
+            .map_err(|e| sql_error(ctx, "SELECT mysql.user", user, &e))?;
+        let copy_grants = if pending_hosts.is_empty() {
+            // First rotation: the clone lives wherever the user does.
+            let from_hosts: Vec<String> = conn
+                .query(hosts(from))
+                .await
+                .map_err(|e| sql_error(ctx, "SELECT mysql.user", from, &e))?;
+            if from_hosts.is_empty() {
+                return Err(RotateError::target(format!(
+                    "{} of secret `{}`: user `{from}` does not exist at `{}`",
+                    ctx.step, ctx.secret, current.host
+                )));
+            }
+            for host in &from_hosts {
+                let sql = Zeroizing::new(format!(
+                    "CREATE USER {} IDENTIFIED BY {} ACCOUNT LOCK",
+                    q.account(user, host),
+                    q.literal(pending.expose_password())?.as_str()
+                ));
+                conn.query_drop(sql.as_str())
+                    .await
+                    .map_err(|e| secret_sql_error(ctx, "CREATE USER", user, &e))?;
+            }
+            tracing::info!(user = %user, from = %from, "created the alternate user");
+            pending_hosts = from_hosts;
+            true
+        } else {
+            // The clone keeps following the original's grants.
+            *user == format!("{from}_clone")
+        };
+        for host in &pending_hosts {
+            if copy_grants {
+                let grants: Vec<String> = conn
+                    .query(format!("SHOW GRANTS FOR {}", q.account(from, host)))
+                    .await
+                    .map_err(|e| sql_error(ctx, "SHOW GRANTS", from, &e))?;
+                // MariaDB's USAGE line holds the password hash: wipe them all.
+                for grant in grants.into_iter().map(Zeroizing::new) {
+                    let Some(sql) = retarget_grant(&grant, from, host, &q.account(user, host)) else {
+                        continue;
+                    };
+                    conn.query_drop(sql.as_str())
+                        .await
+                        .map_err(|e| secret_sql_error(ctx, "GRANT", user, &e))?;
+                }
+            }
+            let sql = Zeroizing::new(format!(
+                "ALTER USER {} IDENTIFIED BY {} ACCOUNT UNLOCK",
+                q.account(user, host),
+                q.literal(pending.expose_password())?.as_str()
+            ));
+            conn.query_drop(sql.as_str())
+                .await
+                .map_err(|e| secret_sql_error(ctx, "ALTER USER", user, &e))?;
+        }
+        disconnect(conn).await;
+        Ok(())
+    }
+}
+
+impl Target for MysqlUser {
+    async fn set_secret(
+        &self,
+        ctx: &StepContext<'_>,
+        pending: &SecretValue,
+        current: &SecretValue,
+    ) -> Result<(), RotateError> {
+        let pending = MysqlSecret::from_value(pending).map_err(|e| e.context("AWSPENDING"))?;
+        let current = MysqlSecret::from_value(current).map_err(|e| e.context("AWSCURRENT"))?;
+        // Already set (a resumed rotation): nothing to do.
+        match connect(&pending, &pending.username, pending.expose_password()).await {
+            Ok(conn) => {
+                disconnect(conn).await;
+                tracing::info!(user = %pending.username, "AWSPENDING already logs in");
+                return Ok(());
+            }
+            Err(e) if e.auth => {}
+            Err(e) => return Err(e.into_error(ctx, &pending.username, &pending.host)),
+        }
+        match ctx.strategy {
+            Strategy::AlternatingUsers => self.set_alternating(ctx, &pending, &current).await,
+            _ => self.set_single_user(ctx, &pending, &current).await,
+        }
+    }
+
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
+        let pending = MysqlSecret::from_value(pending).map_err(|e| e.context("AWSPENDING"))?;
+        let mut conn = connect(&pending, &pending.username, pending.expose_password())
+            .await
+            .map_err(|e| e.into_error(ctx, &pending.username, &pending.host))?;
+        let one: Option<i64> = conn
+            .query_first("SELECT 1")
+            .await
+            .map_err(|e| sql_error(ctx, "SELECT 1", &pending.username, &e))?;
+        disconnect(conn).await;
+        if one != Some(1) {
+            return Err(RotateError::target(format!(
+                "{} of secret `{}`: `SELECT 1` as `{}` returned {one:?}",
+                ctx.step, ctx.secret, pending.username
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A failed connection: whether the server refused the credentials.
+struct ConnectError {
+    auth: bool,
+    message: String,
+}
+
+impl ConnectError {
+    fn into_error(self, ctx: &StepContext<'_>, user: &str, host: &str) -> RotateError {
+        let what = if self.auth { "login refused" } else { "cannot connect" };
+        RotateError::target(format!(
+            "{} of secret `{}`: {what} as `{user}` at `{host}`: {}",
+            ctx.step, ctx.secret, self.message
+        ))
+    }
+}
+
+/// Server error codes meaning "these credentials do not log in":
+/// ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR, and a locked
+/// account (MySQL's ER_ACCOUNT_HAS_BEEN_LOCKED, MariaDB's).
+const AUTH_ERRORS: [u16; 4] = [1045, 1698, 3118, 4151];
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects as `user` to the server (and database) `at` names.
+async fn connect(at: &MysqlSecret, user: &str, password: &str) -> Result<Conn, ConnectError> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, Conn::new(at.opts(user, password))).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(ConnectError {
+            auth: matches!(&e, mysql_async::Error::Server(s) if AUTH_ERRORS.contains(&s.code)),
+            // Connection errors hold no statement text, so no password.
+            message: e.to_string(),
+        }),
+        Err(_) => Err(ConnectError {
+            auth: false,
+            message: format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
+        }),
+    }
+}
+
+async fn disconnect(conn: Conn) {
+    if let Err(e) = conn.disconnect().await {
+        tracing::debug!(error = %e, "mysql connection closed with an error");
+    }
+}
+
+fn sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: &mysql_async::Error) -> RotateError {
+    // Statements reported this way hold no password.
+    RotateError::target(format!(
+        "{} of secret `{}`: {what} for `{user}` failed: {e}",
+        ctx.step, ctx.secret
+    ))
+}
+
+/// For statements holding a password: the server's message may quote the
+/// statement (a syntax error does), so only its code is shown.
+fn secret_sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: &mysql_async::Error) -> RotateError {
+    let why = match e {
+        mysql_async::Error::Server(s) => format!("server error {} (SQLSTATE {})", s.code, s.state),
+        mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => e.to_string(),
+        _ => "client error".to_owned(),
+    };
+    RotateError::target(format!(
+        "{} of secret `{}`: {what} for `{user}` failed: {why}",
+        ctx.step, ctx.secret
+    ))
+}
+
+/// Writes string literals the way the session will read them.
+struct Quoter {
+    backslash_escapes: bool,
+    /// MariaDB rather than MySQL (`VERSION()` says so).
+    mariadb: bool,
+}
+
+impl Quoter {
+    async fn for_session(conn: &mut Conn, ctx: &StepContext<'_>, user: &str) -> Result<Quoter, RotateError> {
+        let row: Option<(String, String)> = conn
+            .query_first("SELECT @@SESSION.sql_mode, VERSION()")
+            .await
+            .map_err(|e| sql_error(ctx, "SELECT @@sql_mode", user, &e))?;
+        let (mode, version) = row.unwrap_or_default();
+        Ok(Quoter {
+            backslash_escapes: !mode.contains("NO_BACKSLASH_ESCAPES"),
+            mariadb: version.contains("MariaDB"),
+        })
+    }
+
+    /// `value` as a string literal, zeroized on drop.
+    ///
+    /// # Errors
+    ///
+    /// Invalid request for a value with a NUL character (never quoting it).
+    fn literal(&self, value: &str) -> Result<Zeroizing<String>, RotateError> {
+        if value.contains('\0') {
+            return Err(RotateError::invalid("a password may not contain NUL"));
+        }
+        Ok(Zeroizing::new(quote_literal(value, self.backslash_escapes)))
+    }
+
+    /// A name as a string literal (names are checked for NUL on parsing).
+    fn plain_literal(&self, value: &str) -> String {
+        quote_literal(value, self.backslash_escapes)
+    }
+
+    /// `'user'@'host'`.
+    fn account(&self, user: &str, host: &str) -> String {
+        format!("{}@{}", self.plain_literal(user), self.plain_literal(host))
+    }
+}
+
+/// `'…'` with `'` doubled, and `\` doubled when the server reads backslash
+/// escapes.
+fn quote_literal(value: &str, backslash_escapes: bool) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' if backslash_escapes => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A line of `SHOW GRANTS FOR from@host`, given to `to` (an account
+/// literal) instead: everything before the ` TO <from@host>` part is kept,
+/// then ` WITH GRANT OPTION` if the line had it. Credentials MariaDB prints
+/// in the `USAGE` line (`IDENTIFIED BY PASSWORD '…'`) are dropped. `None`
+/// for a line that does not name the account (never expected).
+fn retarget_grant(line: &str, from: &str, host: &str, to: &str) -> Option<Zeroizing<String>> {
+    // MySQL 8 and MariaDB print identifiers in backticks; older servers in
+    // single quotes.
+    let needles = [
+        format!(" TO `{}`@`{}`", from.replace('`', "``"), host.replace('`', "``")),
+        format!(" TO {}@{}", quote_literal(from, true), quote_literal(host, true)),
+        format!(" TO {}@{}", quote_literal(from, false), quote_literal(host, false)),
+    ];
+    let at = needles.iter().filter_map(|n| line.rfind(n.as_str())).max()?;
+    let rest = &line[at..];
+    let mut out = Zeroizing::new(format!("{} TO {to}", &line[..at]));
+    if rest.contains(" WITH GRANT OPTION") {
+        out.push_str(" WITH GRANT OPTION");
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote_literal(r#"a'b"c\d%e"#, true), r#"'a''b"c\\d%e'"#);
+        assert_eq!(quote_literal(r#"a'b\c"#, false), r#"'a''b\c'"#);
+        let q = Quoter {
+            backslash_escapes: true,
+            mariadb: true,
+        };
+        assert!(q.literal("a\0b").unwrap_err().is_invalid_request());
+        assert_eq!(q.account("app", "%"), "'app'@'%'");
+    }
+
+    #[test]
+    fn grants_are_retargeted() {
+        let to = "'app_clone'@'%'";
+        for (line, want) in [
+            (
+                "GRANT USAGE ON *.* TO `app`@`%` IDENTIFIED BY PASSWORD '*ABC'",
+                Some("GRANT USAGE ON *.* TO 'app_clone'@'%'"),
+            ),
+            (
+                "GRANT SELECT, INSERT ON `shop`.* TO `app`@`%` WITH GRANT OPTION",
+                Some("GRANT SELECT, INSERT ON `shop`.* TO 'app_clone'@'%' WITH GRANT OPTION"),
+            ),
+            (
+                "GRANT SELECT ON `db`.`t` TO 'app'@'%'",
+                Some("GRANT SELECT ON `db`.`t` TO 'app_clone'@'%'"),
+            ),
+            ("GRANT `reader` TO `app`@`%`", Some("GRANT `reader` TO 'app_clone'@'%'")),
+            ("GRANT SELECT ON *.* TO `other`@`%`", None),
+        ] {
+            let got = retarget_grant(line, "app", "%", to);
+            assert_eq!(got.as_deref().map(String::as_str), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn secret_checks_and_redacts() {
+        let ok = r#"{"engine":"mysql","host":"db","port":"3307","username":"app","password":"s3cr3t!","dbname":"x","masterarn":"arn:m"}"#;
+        let s = MysqlSecret::from_value(&SecretValue::from(ok)).unwrap();
+        assert_eq!((s.port, s.dbname.as_deref()), (3307, Some("x")));
+        assert_eq!(s.masterarn.as_deref(), Some("arn:m"));
+        let dbg = format!("{s:?} {:?}", MysqlUser::new().master(s.clone()));
+        assert!(!dbg.contains("s3cr3t!"), "{dbg}");
+        assert!(dbg.contains("<redacted>"));
+        for (json, msg) in [
+            (r#"{"host":"h","username":"u","password":"p"}"#, "missing key `engine`"),
+            (
+                r#"{"engine":"mysql","username":"u","password":"p"}"#,
+                "missing key `host`",
+            ),
+            (
+                r#"{"engine":"mysql","host":"h","password":"p"}"#,
+                "missing key `username`",
+            ),
+            (
+                r#"{"engine":"mysql","host":"h","username":"u"}"#,
+                "missing key `password`",
+            ),
+            (
+                r#"{"engine":"postgres","host":"h","username":"u","password":"p"}"#,
+                "engine `postgres`",
+            ),
+            (
+                r#"{"engine":"mysql","host":"h","username":"u","password":"p","port":0}"#,
+                "`port`",
+            ),
+            (
+                r#"{"engine":"mysql","host":"h","username":"","password":"p"}"#,
+                "`username`",
+            ),
+            (
+                r#"{"engine":"mysql","host":"h","username":"u","password":5}"#,
+                "`password` must be a string",
+            ),
+            ("pw-not-json", "not valid JSON"),
+        ] {
+            let err = MysqlSecret::from_value(&SecretValue::from(json)).unwrap_err();
+            assert!(err.is_invalid_request(), "{json}");
+            assert!(err.to_string().contains(msg), "{json}: {err}");
+            assert!(!err.to_string().contains("pw-not-json"));
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! `rotaplan::check` on realistic repositories: CloudFormation YAML and
+//! JSON (pretty with tabs, and minified CDK output), SAM, Serverless and
+//! Terraform, with comments (and commented-out bad expressions), block
+//! scalars, flow mappings, intrinsics and mixed resources. Every finding is
+//! asserted with its line and column, worked out by hand from the fixture
+//! (columns count characters; a tab is one).
+
+use rotaplan::check::{check_file, Entry, Options};
+
+const REPO: &str = "tests/fixtures/check/repo";
+
+fn entries(file: &str) -> Vec<Entry> {
+    let path = format!("{REPO}/{file}");
+    let content = std::fs::read(&path).unwrap();
+    check_file(Some(&path), &content, &Options::new()).unwrap()
+}
+
+/// `(line, column, rule, resource, path)` of every error.
+fn errors(entries: &[Entry]) -> Vec<(usize, usize, String, String, String)> {
+    entries
+        .iter()
+        .flat_map(|e| {
+            e.errors.iter().map(|d| {
+                (
+                    d.pos.line,
+                    d.pos.column,
+                    d.rule.id().to_owned(),
+                    e.resource.clone().unwrap_or_default(),
+                    e.path.clone().unwrap_or_default(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `(line, column, resource, why)` of every skipped value.
+fn skipped(entries: &[Entry]) -> Vec<(usize, usize, String, String)> {
+    entries
+        .iter()
+        .filter_map(|e| {
+            e.skipped.as_ref().map(|why| {
+                (
+                    e.pos.line,
+                    e.pos.column,
+                    e.resource.clone().unwrap_or_default(),
+                    why.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+fn e(line: usize, column: usize, rule: &str, resource: &str, path: &str) -> (usize, usize, String, String, String) {
+    (line, column, rule.into(), resource.into(), path.into())
+}
+
+fn s(line: usize, column: usize, resource: &str, why: &str) -> (usize, usize, String, String) {
+    (line, column, resource.into(), why.into())
+}
+
+fn no_warnings(entries: &[Entry]) {
+    for e in entries {
+        assert!(e.warnings.is_empty(), "{e:?}");
+    }
+}
+
+#[test]
+fn cloudformation_yaml() {
+    let found = entries("cfn.yaml");
+    assert_eq!(
+        errors(&found),
+        [
+            // `>-` block scalar `rate(4 hours)` (line 25): windows every 4 hours, 5h too long.
+            e(
+                26,
+                19,
+                "rotation-window",
+                "DbRotation",
+                "Properties.RotationRules.Duration"
+            ),
+            // Flow mapping.
+            e(
+                31,
+                47,
+                "rotation-days",
+                "ApiRotation",
+                "Properties.RotationRules.AutomaticallyAfterDays"
+            ),
+            e(
+                38,
+                30,
+                "rotation-exclusive",
+                "BothRotation",
+                "Properties.RotationRules.ScheduleExpression"
+            ),
+            // Day-of-month `*` at column 11 of the expression, inside a flow mapping.
+            e(52, 49, "schedule-expression", "Broken", "Properties.ScheduleExpression"),
+            e(58, 35, "timezone", "Report", "Properties.ScheduleExpressionTimezone"),
+            e(
+                61,
+                33,
+                "flexible-window",
+                "Report",
+                "Properties.FlexibleTimeWindow.MaximumWindowInMinutes"
+            ),
+            // 2027 is no leap year: the date at column 4 of `at(...)`.
+            e(68, 30, "schedule-expression", "OneOff", "Properties.ScheduleExpression"),
+        ]
+    );
+    assert_eq!(
+        skipped(&found),
+        [s(44, 29, "ParamRotation", "`!If`, resolved at deploy time")]
+    );
+    // Checked and valid: the `>-` rate, Duration 2h, AutomaticallyAfterDays 30, the
+    // EventBridge `rate(5 minutes)`, the `|-` Scheduler cron and its Mode, Mode "OFF".
+    let valid: Vec<(usize, usize)> = found
+        .iter()
+        .filter(|e| e.is_valid())
+        .map(|e| (e.pos.line, e.pos.column))
+        .collect();
+    assert_eq!(
+        valid,
+        [(25, 11), (31, 63), (37, 33), (48, 27), (57, 9), (60, 15), (69, 36)]
+    );
+    no_warnings(&found);
+}
+
+#[test]
+fn cloudformation_json_with_tabs_escapes_and_intrinsics() {
+    let found = entries("cfn.json");
+    assert_eq!(
+        errors(&found),
+        [
+            // cron(0 22 ...) with a 3h window runs past midnight UTC.
+            e(
+                10,
+                19,
+                "rotation-window",
+                "NightRotation",
+                "Properties.RotationRules.Duration"
+            ),
+            // Missing `)`: at the end of the expression (column 18).
+            e(35, 59, "schedule-expression", "Typo", "Properties.ScheduleExpression"),
+        ]
+    );
+    assert_eq!(
+        skipped(&found),
+        [s(18, 45, "SubRotation", "`Fn::Sub`, resolved at deploy time")]
+    );
+    // `\u002A` is `*`: valid once decoded; the Description's text is no value.
+    let escaped = found.iter().find(|e| e.resource.as_deref() == Some("Escaped")).unwrap();
+    assert_eq!(
+        (escaped.value.as_str(), escaped.is_valid()),
+        ("cron(0 12 * * ? *)", true)
+    );
+    assert_eq!(found.len(), 8);
+}
+
+#[test]
+fn minified_cdk_output() {
+    let found = entries("cdk.template.json");
+    assert_eq!(
+        errors(&found),
+        [e(
+            1,
+            180,
+            "schedule-expression",
+            "RotationSchedule8B7E2B5C",
+            "Properties.RotationRules.ScheduleExpression"
+        )]
+    );
+    // `rate(1 minute)` on an AWS::Events::Rule is fine.
+    assert_eq!(found.len(), 2);
+}
+
+#[test]
+fn sam_schedule_and_schedule_v2_events() {
+    let found = entries("sam.yaml");
+    assert_eq!(
+        errors(&found),
+        [
+            // EventBridge: 1 takes the singular.
+            e(
+                19,
+                42,
+                "schedule-expression",
+                "Nightly",
+                "Properties.Events.Bad.Properties.Schedule"
+            ),
+            e(
+                27,
+                39,
+                "flexible-window",
+                "Nightly",
+                "Properties.Events.V2.Properties.FlexibleTimeWindow.MaximumWindowInMinutes"
+            ),
+            // `>` keeps the line break: AWS gets "cron(0 * * * ? *)\n".
+            e(
+                43,
+                15,
+                "schedule-expression",
+                "Machine",
+                "Properties.Events.Hourly.Properties.ScheduleExpression"
+            ),
+            e(
+                45,
+                21,
+                "flexible-window",
+                "Machine",
+                "Properties.Events.Hourly.Properties.FlexibleTimeWindow.Mode"
+            ),
+        ]
+    );
+    assert_eq!(
+        skipped(&found),
+        [s(31, 33, "Nightly", "`!Sub`, resolved at deploy time")]
+    );
+    // The Scheduler takes `rate(1 minutes)` (line 23).
+    let v2 = found.iter().find(|e| e.pos.line == 23).unwrap();
+    assert!(v2.is_valid() && v2.is_expression, "{v2:?}");
+    no_warnings(&found);
+}
+
+#[test]
+fn serverless_schedules() {
+    let found = entries("serverless.yml");
+    assert_eq!(
+        errors(&found),
+        [
+            e(
+                21,
+                26,
+                "schedule-expression",
+                "functions.report",
+                "events[0].schedule.rate[1]"
+            ),
+            e(32, 33, "schedule-expression", "functions.tz", "events[1].schedule.rate"),
+            e(
+                41,
+                21,
+                "rotation-window",
+                "resources.Resources.Rotation",
+                "Properties.RotationRules.Duration"
+            ),
+        ]
+    );
+    assert_eq!(
+        skipped(&found),
+        [s(
+            23,
+            19,
+            "functions.report",
+            "a `${...}` variable, resolved at deploy time"
+        )]
+    );
+    // `method: scheduler` takes `rate(1 hours)` and `at(...)`, and checks the zone.
+    let tz: Vec<(usize, usize, Option<&str>)> = found
+        .iter()
+        .filter(|e| e.resource.as_deref() == Some("functions.tz") && e.is_valid())
+        .map(|e| (e.pos.line, e.pos.column, e.profile.map(|p| p.name())))
+        .collect();
+    assert_eq!(
+        tz,
+        [
+            (30, 18, Some("scheduler")),
+            (30, 34, Some("scheduler")),
+            (31, 21, Some("scheduler"))
+        ]
+    );
+    assert_eq!(found.len(), 11);
+}
+
+#[test]
+fn terraform() {
+    let found = entries("schedules.tf");
+    assert_eq!(
+        errors(&found),
+        [
+            e(
+                20,
+                28,
+                "rotation-window",
+                "aws_secretsmanager_secret_rotation.db",
+                "rotation_rules.duration"
+            ),
+            e(
+                27,
+                32,
+                "rotation-days",
+                "aws_secretsmanager_secret_rotation.api",
+                "rotation_rules.automatically_after_days"
+            ),
+            // The schedule is `local.nightly`: the error sits on the literal.
+            e(
+                34,
+                32,
+                "rotation-exclusive",
+                "aws_secretsmanager_secret_rotation.both",
+                "rotation_rules.automatically_after_days"
+            ),
+            // A heredoc ends with a line break, as Terraform reads it.
+            e(
+                55,
+                5,
+                "schedule-expression",
+                "aws_scheduler_schedule.report",
+                "schedule_expression"
+            ),
+            e(
+                57,
+                35,
+                "timezone",
+                "aws_scheduler_schedule.report",
+                "schedule_expression_timezone"
+            ),
+            e(
+                60,
+                33,
+                "flexible-window",
+                "aws_scheduler_schedule.report",
+                "flexible_time_window.maximum_window_in_minutes"
+            ),
+        ]
+    );
+    assert_eq!(
+        skipped(&found),
+        [
+            s(
+                35,
+                32,
+                "aws_secretsmanager_secret_rotation.both",
+                "`local.nightly`, resolved at plan time"
+            ),
+            s(
+                49,
+                25,
+                "aws_cloudwatch_event_rule.templated",
+                "a `${...}` interpolation, resolved at plan time"
+            ),
+        ]
+    );
+    no_warnings(&found);
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    let cases: [(&str, &str, (usize, usize)); 4] = [
+        ("t.yaml", "Resources:\n  R: {Type: x\n  S: 1\n", (3, 4)),
+        ("t.json", "{\"Resources\": {\"R\": 1,}}", (1, 22)),
+        ("t.tf", "resource \"a\" \"b\" {\n  x = \n}\n", (2, 7)),
+        ("t.yaml", "a: 'unterminated\n", (1, 4)),
+    ];
+    for (name, text, (line, column)) in cases {
+        let err = check_file(Some(name), text.as_bytes(), &Options::new()).unwrap_err();
+        assert_eq!((err.pos.line, err.pos.column), (line, column), "{name}: {err}");
+    }
+}
