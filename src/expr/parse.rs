@@ -669,14 +669,17 @@ mod tests {
     }
 
     /// The grammar with fast items: the same result and the same error.
-    fn mixed(full: &str) -> Result<([CronField; 6], [Range<usize>; 6]), (usize, usize, String)> {
+    /// Fields and spans, or the error's offset, length, kind and field.
+    type Reading = Result<([CronField; 6], [Range<usize>; 6]), (usize, usize, String)>;
+
+    fn mixed(full: &str) -> Reading {
         let body = &full[5..];
         cron_body(full, body, true)
             .map(|p| (p.fields, p.field_spans))
             .map_err(|(e, f)| (full.offset(e.at), e.len(), format!("{:?} {f:?}", e.kind)))
     }
 
-    fn grammar(full: &str) -> Result<([CronField; 6], [Range<usize>; 6]), (usize, usize, String)> {
+    fn grammar(full: &str) -> Reading {
         let body = &full[5..];
         cron_body(full, body, false)
             .map(|p| (p.fields, p.field_spans))
