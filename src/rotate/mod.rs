@@ -872,26 +872,22 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 "version `{version}` of secret `{id}` (run createSecret first)"
             )));
         }
-        let pending = Stage::pending();
-        if state == TokenState::Pending {
-            let current = d.version_with(&Stage::current()).cloned();
-            self.store
-                .update_stage(id, &Stage::current(), Some(&version), current.as_ref())
-                .await?;
-            tracing::info!(version = %version, previous = ?current.as_ref().map(VersionId::as_str), "moved AWSCURRENT");
+        let created = d.versions[&version].created;
+        let unfinished = state == TokenState::Pending
+            || d.versions[&version].stages.contains(&Stage::pending())
+            || d.last_rotated.is_none_or(|t| t < created);
+        if unfinished {
+            // One store call (one transaction in the local stores): a crash
+            // can never leave AWSCURRENT moved but the rotation unrecorded,
+            // which would make the secret look due again.
+            self.store.finish_rotation(id, &version, Utc::now()).await?;
+            tracing::info!(version = %version, "moved AWSCURRENT and recorded the rotation");
         }
         // A claim lock (AWS) follows AWSCURRENT, where it rests between
         // rotations, also after a rotation run with an explicit token.
         let lock = Stage::new(crate::store::LOCK_STAGE)?;
         if let Some(locked) = d.version_with(&lock).filter(|l| **l != version) {
             self.store.update_stage(id, &lock, Some(&version), Some(locked)).await?;
-        }
-        if d.versions[&version].stages.contains(&pending) {
-            self.store.update_stage(id, &pending, None, Some(&version)).await?;
-        }
-        let created = d.versions[&version].created;
-        if d.last_rotated.is_none_or(|t| t < created) {
-            self.store.mark_rotated(id, Utc::now()).await?;
         }
         Ok(())
     }
