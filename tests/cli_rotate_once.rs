@@ -310,14 +310,13 @@ fn kill_9_at_random_moments_then_run_again() {
         );
         let summary = json(&String::from_utf8(out.stdout).unwrap());
         assert_eq!(summary["failed"], serde_json::json!([]), "trial {trial}: {summary}");
-        for i in 0..3 {
+        for (i, before) in before.iter().enumerate() {
             let name = format!("s{i:02}");
             let after = versions(dir, &name);
             assert_eq!(
                 after.len(),
                 2,
-                "trial {trial}: {name} before the rerun {:?}, after {after:?}; {summary}",
-                before[i]
+                "trial {trial}: {name} before the rerun {before:?}, after {after:?}; {summary}"
             );
             rotated_once(dir, &name);
         }
