@@ -636,16 +636,33 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         let ctx = || format!("cancelling the rotation of secret `{id}`");
         let d = self.store.describe(id).await.with_context(ctx)?;
         let current = d.version_with(&Stage::current());
-        let Some(pending) = d.version_with(&Stage::pending()).filter(|p| Some(*p) != current) else {
+        let lock = Stage::new(crate::store::LOCK_STAGE)?;
+        // A version holding AWSPENDING, or (AWS) the claim lock and no
+        // other stage: a claim whose owner died before moving AWSPENDING.
+        let claimed = || {
+            d.version_with(&lock).filter(|v| {
+                Some(*v) != current
+                    && d.versions[*v]
+                        .stages
+                        .iter()
+                        .all(|s| *s == lock || s.as_str() == crate::store::CANDIDATE_STAGE)
+            })
+        };
+        let Some(pending) = d
+            .version_with(&Stage::pending())
+            .filter(|p| Some(*p) != current)
+            .or_else(claimed)
+        else {
             return Err(crate::store::no_pending(id));
         };
-        self.store
-            .update_stage(id, &Stage::pending(), None, Some(pending))
-            .await
-            .with_context(ctx)?;
+        if d.versions[pending].stages.contains(&Stage::pending()) {
+            self.store
+                .update_stage(id, &Stage::pending(), None, Some(pending))
+                .await
+                .with_context(ctx)?;
+        }
         // A claim lock (AWS) goes back to AWSCURRENT's version, where it
         // rests, so the next rotation can claim again.
-        let lock = Stage::new(crate::store::LOCK_STAGE)?;
         if let (Some(current), true) = (current, d.versions[pending].stages.contains(&lock)) {
             self.store
                 .update_stage(id, &lock, Some(current), Some(pending))
@@ -872,10 +889,13 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 "version `{version}` of secret `{id}` (run createSecret first)"
             )));
         }
-        let created = d.versions[&version].created;
+        // Finished means AWSCURRENT here, AWSPENDING gone and a rotation
+        // recorded; the store's finish records the rotation before it drops
+        // AWSPENDING, so a remaining AWSPENDING is the mark of work left.
+        // (Version dates are not compared: moto moves them.)
         let unfinished = state == TokenState::Pending
             || d.versions[&version].stages.contains(&Stage::pending())
-            || d.last_rotated.is_none_or(|t| t < created);
+            || d.last_rotated.is_none();
         if unfinished {
             // One store call (one transaction in the local stores): a crash
             // can never leave AWSCURRENT moved but the rotation unrecorded,

@@ -27,6 +27,10 @@ use crate::rotate::RotateError;
 /// one compare-and-swap). At rest it sits on AWSCURRENT's version.
 pub const LOCK_STAGE: &str = "rotaplan-lock";
 
+/// The staging label a claimant's new version is put with on AWS (which
+/// requires one); it means nothing and is removed once the claim is decided.
+pub(crate) const CANDIDATE_STAGE: &str = "rotaplan-candidate";
+
 /// Who holds a lease: `host:pid:start:nonce`.
 ///
 /// The host, process id and process start time let another process on the

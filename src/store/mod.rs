@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_LEASE, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
-pub(crate) use claim::no_pending;
+pub(crate) use claim::{no_pending, CANDIDATE_STAGE};
 pub use claim::{Claim, Claimed, Lease, Owner, Skip, LOCK_STAGE};
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
