@@ -203,7 +203,6 @@ impl Compiled {
                 continue;
             }
             let mask = self.days.mask(year, m);
-            p.fires |= mask != 0;
             p.consecutive |= mask & (mask >> 1) != 0 || (prev_last && mask & 2 != 0);
             prev_last = mask & (1 << days_in_month(year, m)) != 0;
             if m == 1 {
@@ -223,13 +222,33 @@ impl Compiled {
         })
     }
 
-    /// Whether any day in 1970–2199 matches.
+    /// Whether any day in 1970–2199 matches: per year type present, the
+    /// first month in the set with a matching day ends the search.
     pub(crate) fn ever_fires(&self) -> bool {
-        self.minutes != 0 && self.hours != 0 && self.months != 0 && self.profiles().any(|(_, p)| p.fires)
+        if self.minutes == 0 || self.hours == 0 || self.months == 0 {
+            return false;
+        }
+        YEAR_TYPES.iter().any(|&(first, years)| {
+            and(self.years, years) != [0; 4] && (1..=12).any(|m| self.has_month(m) && self.days.mask(first, m) != 0)
+        })
     }
 
-    /// Whether the schedule fires on two consecutive days somewhere.
+    /// Whether the schedule fires on two consecutive days somewhere (of a
+    /// schedule that fires at all).
     pub(crate) fn fires_on_consecutive_days(&self) -> bool {
+        match self.days {
+            DaySpec::MonthDays(_) => {}
+            // Every month holds four whole weeks, so two weekdays next to
+            // each other (Saturday then Sunday included) both fire in any
+            // month; otherwise neither within a month nor across one.
+            DaySpec::WeekDays(w) => return w & (w << 1 | w >> 6) & 0x7f != 0,
+            // One day a month, never both the last day of one month and the
+            // first of the next: `L-n` fires on day 1 only when n is the
+            // month's length - 1, so the month before fires before its last
+            // day; `nW`, `n#k` reach day 1 only for small n or k, which keep
+            // them off the last day; `LW` and `nL` stay in the last week.
+            _ => return false,
+        }
         // Years whose 31 December fires, and years whose 1 January does.
         let (mut last, mut first) = ([0u64; 4], [0u64; 4]);
         for (ys, p) in self.profiles() {
@@ -284,8 +303,6 @@ impl Compiled {
 /// [`Compiled::year_profile`]).
 #[derive(Debug, Clone, Copy, Default)]
 struct YearProfile {
-    /// Some day of the year fires.
-    fires: bool,
     /// Two consecutive days of the year fire (within a month or across a
     /// month boundary).
     consecutive: bool,
@@ -488,7 +505,7 @@ mod tests {
         use crate::expr::{Profile, Schedule};
         let days = [
             "L ? ", "LW ?", "L-2 ?", "15W ?", "1W ?", "31W ?", "1,31 ?", "30,31 ?", "29 ?", "31 ?", "1 ?", "? 1L",
-            "? 7L", "? 6#5", "? 1#1", "? 7", "? 1,7", "? 2#5", "L-30 ?", "28 ?",
+            "? 7L", "? 6#5", "? 1#1", "? 7", "? 1,7", "? 2#5", "L-30 ?", "28 ?", "? 2,4,6", "? 3,4", "? 1-7", "30W ?",
         ];
         let months = [
             "*", "2", "12", "1", "1,12", "2,3", "FEB", "DEC", "JAN-FEB", "11", "4,6,9,11", "3-12/3",

@@ -43,6 +43,7 @@ pub(crate) mod compile;
 mod describe;
 mod display;
 mod error;
+mod fast;
 mod parse;
 #[cfg(feature = "serde")]
 mod serde_impl;

@@ -617,7 +617,12 @@ pub(crate) fn parse(input: &[u8], profile: Profile, warn: bool) -> Result<Checke
         });
     }
     if let Ok((body, _)) = tag::<_, _, PErr>("cron(")(s) {
-        let parsed = cron(s, body).map_err(|(e, field)| pe(e, field))?;
+        // Well-formed input takes the byte-level fast path; anything else
+        // (errors included) goes through the grammar, which explains it.
+        let parsed = match super::fast::cron_body(body.as_bytes(), s.offset(body)) {
+            Some(p) => p,
+            None => cron(s, body).map_err(|(e, field)| pe(e, field))?,
+        };
         let warnings = validate::cron(&parsed, profile, s, warn)
             .map_err(|(kind, spans, field)| ParseError::with_spans(kind, spans, field, input))?;
         let compiled = compile(&parsed.fields);
@@ -640,4 +645,110 @@ pub(crate) fn parse(input: &[u8], profile: Profile, warn: bool) -> Result<Checke
         0..word.min(s.len()),
         None,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The grammar's reading of a cron body, for comparison.
+    fn slow(full: &str) -> Option<([CronField; 6], [Range<usize>; 6])> {
+        let body = full.strip_prefix("cron(")?;
+        cron(full, body).ok().map(|p| (p.fields, p.field_spans))
+    }
+
+    fn fast(full: &str) -> Option<([CronField; 6], [Range<usize>; 6])> {
+        let body = full.strip_prefix("cron(")?;
+        super::super::fast::cron_body(body.as_bytes(), 5).map(|p| (p.fields, p.field_spans))
+    }
+
+    fn token() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "0", "5", "7", "59", "60", "1", "23", "24", "31", "32", "12", "13", "1970", "2199", "2200", "05", "65536",
+            "99999", "*", "?", "/", "-", ",", "L", "W", "#", "LW", "L-", "JAN", "dec", "Mon", "FRI", "SUNL", "MONL",
+            "X", " ", "  ", "(", ")", "3", "2", "6",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// Random token soup: the fast path never accepts what the grammar
+        /// refuses, and reads what it accepts identically.
+        #[test]
+        fn fast_path_agrees_with_the_grammar(tokens in prop::collection::vec(token(), 0..24)) {
+            let text = format!("cron({})", tokens.concat());
+            if let Some(f) = fast(&text) {
+                prop_assert_eq!(Some(f), slow(&text), "{}", text);
+            }
+        }
+
+        /// Well-formed fields: both accept, and agree.
+        #[test]
+        fn fast_path_takes_well_formed_input(fields in prop::collection::vec(prop::sample::select(vec![
+            "*", "0", "0/5", "*/10", "/8", "1-5", "1-5/2", "JAN-MAR", "MON#2", "6L", "L", "LW", "L-3", "15W",
+            "?", "1,2,3", "0,30", "2026-2030", "SUN", "1", "2#1", "7", "12",
+        ]), 6)) {
+            let text = format!("cron({})", fields.join(" "));
+            let (f, s) = (fast(&text), slow(&text));
+            if s.is_some() {
+                prop_assert_eq!(f, s, "{}", text);
+            } else {
+                prop_assert!(f.is_none(), "{}", text);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// Near misses: a well-formed expression with one byte deleted or one
+        /// token inserted.
+        #[test]
+        fn fast_path_agrees_on_near_misses(
+            fields in prop::collection::vec(prop::sample::select(vec![
+                "*", "0", "0/5", "*/10", "/8", "1-5", "1-5/2", "JAN-MAR", "MON#2", "6L", "L", "LW", "L-3", "15W",
+                "?", "1,2,3", "2026-2030", "SUN", "2#1", "7",
+            ]), 6),
+            at in any::<prop::sample::Index>(),
+            insert in prop::option::of(token()),
+        ) {
+            let mut text = format!("cron({})", fields.join(" "));
+            let i = at.index(text.len());
+            match insert {
+                Some(t) => text.insert_str(i, t),
+                None => {
+                    text.remove(i);
+                }
+            }
+            if let Some(f) = fast(&text) {
+                prop_assert_eq!(Some(f), slow(&text), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_handles_the_usual_forms() {
+        for text in [
+            "cron(0 16 ? * SUN#2 *)",
+            "cron(0 8,12,16,20 * * ? *)",
+            "cron(0 /8 * * ? *)",
+            "cron(0  0 L * ? *)",
+            "cron(0 10 ? JAN,APR,JUL,OCT 2#1 *)",
+            "cron(15 10 ? * 6L 2026-2030)",
+            "cron(0 12 L-3 * ? *)",
+        ] {
+            assert!(fast(text).is_some(), "{text}");
+            assert_eq!(fast(text), slow(text), "{text}");
+        }
+        for text in [
+            "cron(0 16 ? * SUN#2 *) ",
+            "cron( 0 16 ? * SUN#2 *)",
+            "cron(0 16 ? * SUN#2 * )",
+            "cron(0 16 ? * SUN#2)",
+        ] {
+            assert!(fast(text).is_none(), "{text}");
+        }
+    }
 }
