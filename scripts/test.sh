@@ -158,11 +158,11 @@ setup_mariadb() {
     if [ "$(id -u)" = 0 ]; then
         "$mariadbd" --no-defaults --user=mysql --datadir="$dir/data" --bind-address=127.0.0.1 --port="$port" \
             --socket="$dir/mariadbd.sock" --pid-file="$dir/mariadbd.pid" --skip-name-resolve \
-            --innodb-flush-log-at-trx-commit=0 --log-error="$dir/server.log" &
+            --innodb-flush-log-at-trx-commit=0 --log-error="$dir/server.log" >>"$dir/server.log" 2>&1 &
     else
         "$mariadbd" --no-defaults --datadir="$dir/data" --bind-address=127.0.0.1 --port="$port" \
             --socket="$dir/mariadbd.sock" --pid-file="$dir/mariadbd.pid" --skip-name-resolve \
-            --innodb-flush-log-at-trx-commit=0 --log-error="$dir/server.log" &
+            --innodb-flush-log-at-trx-commit=0 --log-error="$dir/server.log" >>"$dir/server.log" 2>&1 &
     fi
     my_pid=$!
     wait_for_port "$port" 60 || { cat "$dir/server.log" >&2; return 1; }

@@ -514,6 +514,18 @@ impl RotationHandler {
         }
     }
 
+    async fn pending_has_value(&self, id: &SecretId, token: &Token) -> bool {
+        self.store
+            .client()
+            .get_secret_value()
+            .secret_id(id.as_str())
+            .version_id(token.as_str())
+            .version_stage("AWSPENDING")
+            .send()
+            .await
+            .is_ok()
+    }
+
     async fn create(&self, id: &SecretId, token: &Token, meta: &Meta) -> Result<(), RotateError> {
         let client = self.store.client();
         let existing = client
@@ -523,6 +535,8 @@ impl RotationHandler {
             .version_stage("AWSPENDING")
             .send()
             .await;
+        // Not found (no version yet, or the empty one RotateSecret staged):
+        // make the value.
         match existing.map_err(|e| map_err("GetSecretValue", || format!("AWSPENDING of secret `{id}`"), e)) {
             Ok(_) => {
                 tracing::info!("AWSPENDING already has a value");
@@ -547,11 +561,24 @@ impl RotationHandler {
             Some(s) => req.secret_string(s),
             None => req.secret_binary(aws_sdk_secretsmanager::primitives::Blob::new(next.expose_bytes())),
         };
-        req.send()
+        match req
+            .send()
             .await
-            .map_err(|e| map_err("PutSecretValue", || format!("AWSPENDING of secret `{id}`"), e))?;
-        tracing::info!("put the new value under AWSPENDING");
-        Ok(())
+            .map_err(|e| map_err("PutSecretValue", || format!("AWSPENDING of secret `{id}`"), e))
+        {
+            Ok(_) => {
+                tracing::info!("put the new value under AWSPENDING");
+                Ok(())
+            }
+            // Two invocations of the same step at once (AWS retrying one
+            // that is still running): the other one's value is this
+            // rotation's, keep it.
+            Err(e) if e.is_already_exists() && self.pending_has_value(id, token).await => {
+                tracing::info!("another invocation put the AWSPENDING value first");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The target for this secret: RDS JSON names its engine; anything else

@@ -355,3 +355,50 @@ fn syntax_errors_have_positions() {
         assert_eq!((err.pos.line, err.pos.column), (line, column), "{name}: {err}");
     }
 }
+
+#[test]
+fn max_interval_on_rotation_rules() {
+    let template = "Resources:\n  A:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      \
+                    RotationRules: {AutomaticallyAfterDays: 30}\n  B:\n    Type: AWS::SecretsManager::RotationSchedule\n    \
+                    Properties:\n      RotationRules:\n        ScheduleExpression: cron(0 0 1 * ? *)\n  C:\n    \
+                    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(365 days)\n";
+    let opts = Options::new().max_interval("30d".parse().unwrap());
+    let found = check_file(Some("t.yaml"), template.as_bytes(), &opts).unwrap();
+    // A: 30 days is allowed. B: January 1st to February 1st is 31 days.
+    // C is an EventBridge rule, not a rotation: no policy.
+    assert_eq!(
+        errors(&found),
+        [e(
+            10,
+            29,
+            "max-interval",
+            "B",
+            "Properties.RotationRules.ScheduleExpression"
+        )]
+    );
+    assert_eq!(
+        found[1].errors[0].message,
+        "rotations can be 31d apart (1970-01-01T00:00Z to 1970-02-01T00:00Z), more than the maximum interval 30d"
+    );
+    let opts = Options::new().max_interval("29d".parse().unwrap());
+    let found = check_file(Some("t.yaml"), template.as_bytes(), &opts).unwrap();
+    assert_eq!(
+        errors(&found),
+        [
+            e(
+                5,
+                47,
+                "max-interval",
+                "A",
+                "Properties.RotationRules.AutomaticallyAfterDays"
+            ),
+            e(
+                10,
+                29,
+                "max-interval",
+                "B",
+                "Properties.RotationRules.ScheduleExpression"
+            ),
+        ]
+    );
+}

@@ -301,6 +301,7 @@ fn kill_9_at_random_moments_then_run_again() {
         for st in &states {
             seen[*st] += 1;
         }
+        let before: Vec<_> = (0..3).map(|i| versions(dir, &format!("s{i:02}"))).collect();
         let out = run("0").output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -309,8 +310,15 @@ fn kill_9_at_random_moments_then_run_again() {
         );
         let summary = json(&String::from_utf8(out.stdout).unwrap());
         assert_eq!(summary["failed"], serde_json::json!([]), "trial {trial}: {summary}");
-        for i in 0..3 {
-            rotated_once(dir, &format!("s{i:02}"));
+        for (i, before) in before.iter().enumerate() {
+            let name = format!("s{i:02}");
+            let after = versions(dir, &name);
+            assert_eq!(
+                after.len(),
+                2,
+                "trial {trial}: {name} before the rerun {before:?}, after {after:?}; {summary}"
+            );
+            rotated_once(dir, &name);
         }
     }
     eprintln!("kill -9 left secrets not started / mid-rotation / done: {seen:?}");

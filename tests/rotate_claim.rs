@@ -189,3 +189,44 @@ fn sqlite_concurrent_claims_grant_one() {
         .count();
     assert_eq!((started, elsewhere), (1, 7), "{results:?}");
 }
+
+/// A finishSecret that stopped after moving AWSCURRENT (possible on AWS,
+/// where it takes several calls): the secret looks due, and the next run
+/// finishes that rotation instead of rotating again.
+#[test]
+fn a_half_finished_rotation_is_finished_not_repeated() {
+    rt().block_on(async {
+        let store = MemoryStore::new();
+        let id = SecretId::new("k").unwrap();
+        let first = Token::generate();
+        let cfg = RotationConfig::new("rate(1 day)");
+        store
+            .create(&id, Some((&first, &SecretValue::from("v1"))), Some(&cfg))
+            .await
+            .unwrap();
+        let rotator = Rotator::new(&store, NoopTarget);
+        let t = Token::generate();
+        for step in [Step::Create, Step::Set, Step::Test] {
+            rotator.run_step(&id, &t, step).await.unwrap();
+        }
+        // finishSecret's first call, and then the crash.
+        store
+            .update_stage(
+                &id,
+                &Stage::current(),
+                Some(&VersionId::from(&t)),
+                Some(&VersionId::from(&first)),
+            )
+            .await
+            .unwrap();
+        let due = rotator.due(Utc::now()).await.unwrap().due;
+        assert_eq!(due.len(), 1, "never recorded as rotated, so due");
+        let attempt = rotator.rotate_due(&due[0]).await.unwrap();
+        assert_eq!(attempt.rotated().unwrap().version, VersionId::from(&t));
+        let d = store.describe(&id).await.unwrap();
+        assert_eq!(d.versions.len(), 2, "no second rotation");
+        assert_eq!(d.version_with(&Stage::pending()), None);
+        assert!(d.last_rotated.is_some());
+        assert!(rotator.due(Utc::now()).await.unwrap().due.is_empty());
+    });
+}

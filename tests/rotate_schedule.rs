@@ -123,7 +123,7 @@ async fn run_due_rotates_each_and_one_failure_does_not_stop_the_others() {
 
     let rotator = Rotator::new(&store, SpecTarget::default()).retry(RetryPolicy::none());
     let summary = rotator.run_due(now).await.unwrap();
-    assert_eq!(summary.to_string(), "2 rotated, 2 failed");
+    assert_eq!(summary.to_string(), "2 rotated, 0 skipped, 2 failed");
     let rotated: Vec<&str> = summary.rotated.iter().map(|o| o.secret.as_str()).collect();
     assert_eq!(rotated, ["a", "c"]);
     let mut failed: Vec<&str> = summary.failed.iter().map(|(id, _)| id.as_str()).collect();
@@ -161,7 +161,7 @@ async fn run_due_rotates_each_and_one_failure_does_not_stop_the_others() {
         .unwrap();
     let summary = rotator.run_due(now).await.unwrap();
     // (d-cron still waits for the planner.)
-    assert_eq!(summary.to_string(), "1 rotated, 1 failed");
+    assert_eq!(summary.to_string(), "1 rotated, 0 skipped, 1 failed");
     assert_eq!(summary.rotated[0].version, pending);
     let d = store.describe(&sid("b-broken")).await.unwrap();
     assert_eq!(d.version_with(&Stage::current()), Some(&pending));

@@ -160,6 +160,22 @@ fn master_key_sources() {
     std::fs::write(&raw_file, KEY).unwrap();
     let bad_file = dir.path().join("bad.key");
     std::fs::write(&bad_file, "not a key").unwrap();
+    // Readable by others: refused like ssh refuses such keys, with the fix
+    // in the message.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hex_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let err = MasterKey::from_file(&hex_file).unwrap_err();
+    assert!(err.is_key());
+    assert!(
+        err.to_string().contains(&format!("chmod 600 {}", hex_file.display())),
+        "{err}"
+    );
+    for f in [&hex_file, &raw_file, &bad_file] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
 
     // A key from a file opens a store the same key from hex can reopen.
     let db = dir.path().join("s.db");

@@ -1,4 +1,4 @@
-//! Fuzz `Schedule::check` with arbitrary bytes under both profiles.
+//! Fuzz `Schedule::check` with arbitrary bytes under every profile.
 //!
 //! - it must not panic;
 //! - an accepted schedule prints (`Display`) to a canonical form that parses
@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 use rotaplan::expr::{Profile, Schedule};
 
 fuzz_target!(|data: &[u8]| {
-    for profile in [Profile::SecretsManager, Profile::EventBridge] {
+    for profile in [Profile::SecretsManager, Profile::EventBridge, Profile::Scheduler] {
         check(data, profile);
     }
 });

@@ -104,7 +104,31 @@ fn human(minutes: i64) -> String {
 /// The message for a schedule whose longest gap exceeds `max`, naming the
 /// first two rotations that far apart; `None` when it keeps to it (or fires
 /// once).
+///
+/// A cron is walked day by day over 230 years (a few milliseconds), and a
+/// big template repeats the same few schedules: answers are remembered.
 pub(crate) fn exceeds(schedule: &Schedule, max: MaxInterval) -> Option<String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static SEEN: RefCell<HashMap<(String, u64), Option<String>>> = RefCell::new(HashMap::new());
+    }
+    let key = (schedule.to_string(), max.0);
+    if let Some(hit) = SEEN.with(|s| s.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let answer = compute(schedule, max);
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() >= 4096 {
+            s.clear();
+        }
+        s.insert(key, answer.clone());
+    });
+    answer
+}
+
+fn compute(schedule: &Schedule, max: MaxInterval) -> Option<String> {
     let limit = max.0 as i64;
     let too_long = |gap: i64, between: Option<(DateTime<Utc>, DateTime<Utc>)>| {
         let between = between.map_or(String::new(), |(a, b)| {

@@ -44,50 +44,78 @@ impl fmt::Display for Pos {
 }
 
 /// Line starts of a text, to turn byte offsets into positions and back.
+///
+/// Columns count characters. Readers ask in file order, so the last answer
+/// is kept and the next one counts on from it: a 10 MB one-line minified
+/// template costs one pass, not one pass per value.
 pub(crate) struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    ascii: bool,
+    /// The last (line start, byte offset, 1-based column) computed.
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Lines { text, starts }
+        starts.extend(memchr_iter(text.as_bytes()).map(|i| i + 1));
+        Lines {
+            text,
+            starts,
+            ascii: text.is_ascii(),
+            last: std::cell::Cell::new((0, 0, 1)),
+        }
     }
 
     pub(crate) fn text(&self) -> &'a str {
         self.text
     }
 
-    /// The position of byte offset `at` (clamped to the text).
+    /// The position of byte offset `at` (clamped to the text, and back to
+    /// a character boundary).
     pub(crate) fn pos(&self, at: usize) -> Pos {
-        let at = at.min(self.text.len());
+        let mut at = at.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
         let line = self.starts.partition_point(|&s| s <= at);
         let start = self.starts[line - 1];
-        let column = self.text.get(start..at).map_or(at - start, |s| s.chars().count()) + 1;
+        if self.ascii {
+            return Pos::new(line, at - start + 1);
+        }
+        let (last_start, last_at, last_col) = self.last.get();
+        let (from, col) = if last_start == start && last_at <= at {
+            (last_at, last_col)
+        } else {
+            (start, 1)
+        };
+        let column = col + self.text[from..at].chars().count();
+        self.last.set((start, at, column));
         Pos { line, column }
     }
 
     /// The byte offset of `pos`, if it is inside the text.
     pub(crate) fn offset(&self, pos: Pos) -> Option<usize> {
         let start = *self.starts.get(pos.line.checked_sub(1)?)?;
-        let rest = &self.text[start..];
-        if pos.column == 1 {
-            return Some(start);
+        let end = self.starts.get(pos.line).map_or(self.text.len(), |&e| e);
+        if self.ascii {
+            let at = start + pos.column.checked_sub(1)?;
+            return (at <= end).then_some(at);
         }
-        rest.char_indices()
-            .nth(pos.column - 1)
-            .map(|(i, _)| start + i)
-            .or_else(|| {
-                // Just past the last character of the text.
-                (rest.chars().count() == pos.column - 1).then_some(self.text.len())
-            })
+        let (last_start, last_at, last_col) = self.last.get();
+        let (mut at, mut col) = if last_start == start && last_col <= pos.column {
+            (last_at, last_col)
+        } else {
+            (start, 1)
+        };
+        let mut chars = self.text[at..end].chars();
+        while col < pos.column {
+            at += chars.next()?.len_utf8();
+            col += 1;
+        }
+        self.last.set((start, at, col));
+        Some(at)
     }
 
     /// Whether the text at `pos` reads `value` exactly, on one line: then a
@@ -95,6 +123,11 @@ impl<'a> Lines<'a> {
     pub(crate) fn reads(&self, pos: Pos, value: &str) -> bool {
         !value.contains('\n') && self.offset(pos).is_some_and(|at| self.text[at..].starts_with(value))
     }
+}
+
+/// Offsets of the line feeds in `bytes`.
+fn memchr_iter(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -112,5 +145,14 @@ mod tests {
         assert!(l.reads(Pos::new(2, 3), "x"));
         assert!(!l.reads(Pos::new(2, 3), "x\n"));
         assert_eq!(l.offset(Pos::new(9, 1)), None);
+        // Backwards after forwards, on a long non-ASCII line.
+        let long = format!("é{}x", "ab".repeat(1000));
+        let l = Lines::new(&long);
+        assert_eq!(l.pos(long.len() - 1), Pos::new(1, 2002));
+        assert_eq!(l.pos(2), Pos::new(1, 2));
+        assert_eq!(l.offset(Pos::new(1, 2002)), Some(long.len() - 1));
+        assert_eq!(l.offset(Pos::new(1, 1)), Some(0));
+        assert_eq!(l.offset(Pos::new(1, 2003)), Some(long.len()));
+        assert_eq!(l.offset(Pos::new(1, 2004)), None);
     }
 }

@@ -639,16 +639,33 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         let ctx = || format!("cancelling the rotation of secret `{id}`");
         let d = self.store.describe(id).await.with_context(ctx)?;
         let current = d.version_with(&Stage::current());
-        let Some(pending) = d.version_with(&Stage::pending()).filter(|p| Some(*p) != current) else {
+        let lock = Stage::new(crate::store::LOCK_STAGE)?;
+        // A version holding AWSPENDING, or (AWS) the claim lock and no
+        // other stage: a claim whose owner died before moving AWSPENDING.
+        let claimed = || {
+            d.version_with(&lock).filter(|v| {
+                Some(*v) != current
+                    && d.versions[*v]
+                        .stages
+                        .iter()
+                        .all(|s| *s == lock || s.as_str() == crate::store::CANDIDATE_STAGE)
+            })
+        };
+        let Some(pending) = d
+            .version_with(&Stage::pending())
+            .filter(|p| Some(*p) != current)
+            .or_else(claimed)
+        else {
             return Err(crate::store::no_pending(id));
         };
-        self.store
-            .update_stage(id, &Stage::pending(), None, Some(pending))
-            .await
-            .with_context(ctx)?;
+        if d.versions[pending].stages.contains(&Stage::pending()) {
+            self.store
+                .update_stage(id, &Stage::pending(), None, Some(pending))
+                .await
+                .with_context(ctx)?;
+        }
         // A claim lock (AWS) goes back to AWSCURRENT's version, where it
         // rests, so the next rotation can claim again.
-        let lock = Stage::new(crate::store::LOCK_STAGE)?;
         if let (Some(current), true) = (current, d.versions[pending].stages.contains(&lock)) {
             self.store
                 .update_stage(id, &lock, Some(current), Some(pending))
@@ -875,26 +892,25 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 "version `{version}` of secret `{id}` (run createSecret first)"
             )));
         }
-        let pending = Stage::pending();
-        if state == TokenState::Pending {
-            let current = d.version_with(&Stage::current()).cloned();
-            self.store
-                .update_stage(id, &Stage::current(), Some(&version), current.as_ref())
-                .await?;
-            tracing::info!(version = %version, previous = ?current.as_ref().map(VersionId::as_str), "moved AWSCURRENT");
+        // Finished means AWSCURRENT here, AWSPENDING gone and a rotation
+        // recorded; the store's finish records the rotation before it drops
+        // AWSPENDING, so a remaining AWSPENDING is the mark of work left.
+        // (Version dates are not compared: moto moves them.)
+        let unfinished = state == TokenState::Pending
+            || d.versions[&version].stages.contains(&Stage::pending())
+            || d.last_rotated.is_none();
+        if unfinished {
+            // One store call (one transaction in the local stores): a crash
+            // can never leave AWSCURRENT moved but the rotation unrecorded,
+            // which would make the secret look due again.
+            self.store.finish_rotation(id, &version, Utc::now()).await?;
+            tracing::info!(version = %version, "moved AWSCURRENT and recorded the rotation");
         }
         // A claim lock (AWS) follows AWSCURRENT, where it rests between
         // rotations, also after a rotation run with an explicit token.
         let lock = Stage::new(crate::store::LOCK_STAGE)?;
         if let Some(locked) = d.version_with(&lock).filter(|l| **l != version) {
             self.store.update_stage(id, &lock, Some(&version), Some(locked)).await?;
-        }
-        if d.versions[&version].stages.contains(&pending) {
-            self.store.update_stage(id, &pending, None, Some(&version)).await?;
-        }
-        let created = d.versions[&version].created;
-        if d.last_rotated.is_none_or(|t| t < created) {
-            self.store.mark_rotated(id, Utc::now()).await?;
         }
         Ok(())
     }

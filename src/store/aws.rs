@@ -75,6 +75,9 @@
 //!   are the deprecated versions, kept as such.
 //! - RotateSecret fails without a Lambda: the store never calls it, and
 //!   keeps rotaplan's rules in tags.
+//! - ListSecretVersionIds dates every version with the time of the call:
+//!   version dates (and so the implicit lease of a just-claimed version)
+//!   are only meaningful on AWS.
 //! - Two UpdateSecretVersionStage calls attaching one label to one version
 //!   at once attach it twice (AWS keeps a set), and then two moves of it
 //!   could both succeed: the lock is attached when a secret's rules are
@@ -101,7 +104,7 @@ use sm::error::{ProvideErrorMetadata, SdkError};
 use sm::primitives::Blob;
 use sm::types::Tag;
 
-use super::claim::{decide, expiry, lease_lost, Decision};
+use super::claim::{decide, expiry, lease_lost, Decision, CANDIDATE_STAGE};
 use super::rules::{Record, VersionRec};
 use super::LOCK_STAGE;
 use super::{
@@ -123,10 +126,6 @@ pub const TAG_LAST_ROTATED: &str = "rotaplan:last-rotated";
 
 /// Tag holding the lease of the rotation in progress: `OWNER EXPIRES`.
 pub const TAG_LEASE: &str = "rotaplan:lease";
-
-/// The staging label a claimant's new version is put with (AWS requires
-/// one); it means nothing and is removed once the claim is decided.
-const CANDIDATE_STAGE: &str = "rotaplan-candidate";
 
 const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARGET];
 

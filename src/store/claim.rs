@@ -27,6 +27,10 @@ use crate::rotate::RotateError;
 /// one compare-and-swap). At rest it sits on AWSCURRENT's version.
 pub const LOCK_STAGE: &str = "rotaplan-lock";
 
+/// The staging label a claimant's new version is put with on AWS (which
+/// requires one); it means nothing and is removed once the claim is decided.
+pub(crate) const CANDIDATE_STAGE: &str = "rotaplan-candidate";
+
 /// Who holds a lease: `host:pid:start:nonce`.
 ///
 /// The host, process id and process start time let another process on the
@@ -289,7 +293,17 @@ pub(crate) fn decide<V>(
 ) -> Result<Decision, RotateError> {
     rec.ensure_live()?;
     let current = rec.holder(&Stage::current());
-    let pending = rec.holder(&Stage::pending()).filter(|p| Some(*p) != current);
+    // AWSCURRENT moved by a rotation (AWSPREVIOUS exists) that still holds
+    // AWSPENDING and is not recorded: a finishSecret that stopped half way
+    // (possible only where it takes several calls). Finish it, do not
+    // rotate again.
+    let half_finished = current.filter(|c| {
+        let v = &rec.versions[*c];
+        v.stages.contains(&Stage::pending())
+            && rec.holder(&Stage::previous()).is_some()
+            && rec.last_rotated.is_none_or(|t| t < v.created)
+    });
+    let pending = half_finished.or_else(|| rec.holder(&Stage::pending()).filter(|p| Some(*p) != current));
     if current != claim.current.as_ref() || rec.last_rotated != claim.last_rotated {
         return Ok(Decision::Skip(Skip::AlreadyRotated));
     }

@@ -192,6 +192,10 @@ impl SecretStore for MemoryStore {
         Ok(map.values().map(Record::describe).collect())
     }
 
+    async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), RotateError> {
+        self.with(id, |rec, now| rec.finish(version, at, now))
+    }
+
     async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
         self.with(id, |rec, now| {
             let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());

@@ -29,7 +29,7 @@ pub(crate) use aws::map_err;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_LEASE, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
-pub(crate) use claim::no_pending;
+pub(crate) use claim::{no_pending, CANDIDATE_STAGE};
 pub use claim::{Claim, Claimed, Lease, Owner, Skip, LOCK_STAGE};
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
@@ -1077,6 +1077,43 @@ pub trait SecretStore: Send + Sync {
     /// Store failures only.
     fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send;
 
+    /// finishSecret's writes: moves AWSCURRENT to `version` (AWSPREVIOUS
+    /// follows), removes AWSPENDING from it, and records the rotation at
+    /// `at` unless a later one is recorded. The local stores do it in one
+    /// atomic step; the default (used by the AWS store) makes three calls,
+    /// recording the rotation before removing AWSPENDING, so a crash
+    /// between them leaves a marker the next claim finishes (see
+    /// [`SecretStore::claim`]).
+    ///
+    /// # Errors
+    ///
+    /// Not-found for an unknown secret or version; invalid request if
+    /// scheduled for deletion.
+    fn finish_rotation(
+        &self,
+        id: &SecretId,
+        version: &VersionId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), RotateError>> + Send {
+        async move {
+            let d = self.describe(id).await?;
+            let Some(info) = d.versions.get(version) else {
+                return Err(RotateError::not_found(format!("version `{version}` of secret `{id}`")));
+            };
+            let holder = d.version_with(&Stage::current());
+            if holder != Some(version) {
+                self.update_stage(id, &Stage::current(), Some(version), holder).await?;
+            }
+            if d.last_rotated.is_none_or(|t| t < info.created) {
+                self.mark_rotated(id, at).await?;
+            }
+            if info.stages.contains(&Stage::pending()) {
+                self.update_stage(id, &Stage::pending(), None, Some(version)).await?;
+            }
+            Ok(())
+        }
+    }
+
     /// Claims `id` for one rotation, atomically (see [`Claim`]):
     ///
     /// - if AWSCURRENT's version or the last rotation date differ from the
@@ -1142,6 +1179,8 @@ macro_rules! forward_store {
             fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send {
                 (**self).list()
             }
+            fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>)
+                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).finish_rotation(id, version, at) }
             fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, RotateError>> + Send {
                 (**self).claim(id, claim)
             }

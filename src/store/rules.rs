@@ -220,6 +220,36 @@ impl<V> Record<V> {
         Ok(PutOutcome { version, created: true })
     }
 
+    /// finishSecret as one step: AWSCURRENT to `version` (AWSPREVIOUS
+    /// follows), AWSPENDING off it, and the rotation recorded at `at` unless
+    /// a later one is.
+    pub(crate) fn finish(
+        &mut self,
+        version: &VersionId,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), RotateError> {
+        self.ensure_live()?;
+        let created = self
+            .versions
+            .get(version)
+            .ok_or_else(|| version_not_found(&self.id, version))?
+            .created;
+        let current = Stage::current();
+        let holder = self.holder(&current).cloned();
+        if holder.as_ref() != Some(version) {
+            self.update_stage(&current, Some(version), holder.as_ref(), now)?;
+        }
+        let pending = Stage::pending();
+        if self.versions[version].stages.contains(&pending) {
+            self.update_stage(&pending, None, Some(version), now)?;
+        }
+        if self.last_rotated.is_none_or(|t| t < created) {
+            self.last_rotated = Some(at);
+        }
+        Ok(())
+    }
+
     /// UpdateSecretVersionStage.
     pub(crate) fn update_stage(
         &mut self,

@@ -999,6 +999,12 @@ impl SecretStore for SqliteStore {
         .await
     }
 
+    async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), RotateError> {
+        to_nanos(at)?;
+        let version = version.clone();
+        self.write(id, move |_, rec, now| rec.finish(&version, at, now)).await
+    }
+
     async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
         let id = id.clone();
         let claim = claim.clone();

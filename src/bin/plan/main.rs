@@ -26,8 +26,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate schedule expressions (for CI): exit 0 if all are valid, 1 if
-    /// any is invalid, 2 on usage or I/O errors.
+    /// Check the schedules and rotation rules in templates, Terraform files,
+    /// lists or `--expr` (for CI): exit 0 if all are valid, 1 on a finding,
+    /// 2 on usage or I/O errors or a file that does not parse.
     Check(check::Args),
     /// Explain an expression: in English, field by field, next occurrences, warnings.
     Explain(explain::Args),
