@@ -111,15 +111,7 @@ fn fires(e: &Expr, tz: &Tz, s: i64) -> Option<bool> {
 /// before it, as far as the horizon reaches.
 fn reference(e: &Expr, t: &DateTime<Tz>, forward: bool, n: usize) -> Vec<(DateTime<Tz>, bool)> {
     let tz = t.timezone();
-    let ts = t.timestamp();
-    let exact = t.timestamp_subsec_nanos() == 0 && ts.rem_euclid(60) == 0;
-    let mut s = if forward {
-        ts.div_euclid(60) * 60 + 60
-    } else if exact {
-        ts - 60
-    } else {
-        ts.div_euclid(60) * 60
-    };
+    let mut s = first_minute(t, forward);
     let step = if forward { 60 } else { -60 };
     let mut out = Vec::new();
     for _ in 0..HORIZON_MINUTES {
@@ -132,6 +124,20 @@ fn reference(e: &Expr, t: &DateTime<Tz>, forward: bool, n: usize) -> Vec<(DateTi
         s += step;
     }
     out
+}
+
+/// The first UTC minute (Unix seconds) strictly after `t`, or the last one
+/// strictly before it.
+fn first_minute(t: &DateTime<Tz>, forward: bool) -> i64 {
+    let ts = t.timestamp();
+    let exact = t.timestamp_subsec_nanos() == 0 && ts.rem_euclid(60) == 0;
+    if forward {
+        ts.div_euclid(60) * 60 + 60
+    } else if exact {
+        ts - 60
+    } else {
+        ts.div_euclid(60) * 60
+    }
 }
 
 /// Unix seconds of the offset changes of `tz` in `year` (and after it, if
@@ -226,13 +232,15 @@ fn parse(e: &Expr) -> Schedule {
     Schedule::parse_with(&e.render(), Profile::EventBridge).unwrap_or_else(|err| panic!("{}: {err}", e.render()))
 }
 
-/// The planner's first `n` occurrences, cut at the reference's horizon.
+/// The planner's first `n` occurrences, cut where the reference stops
+/// walking.
 fn planner(s: &Schedule, t: &DateTime<Tz>, forward: bool, n: usize) -> Vec<(DateTime<Tz>, bool)> {
-    let horizon = Duration::minutes(HORIZON_MINUTES - 1);
+    let span = (HORIZON_MINUTES - 1) * 60;
+    let first = first_minute(t, forward);
     let it: Box<dyn Iterator<Item = _>> = if forward {
-        Box::new(s.occurrences_after(t).take_while(|o| o.at <= *t + horizon))
+        Box::new(s.occurrences_after(t).take_while(move |o| o.at.timestamp() <= first + span))
     } else {
-        Box::new(s.occurrences_before(t).take_while(|o| o.at >= *t - horizon))
+        Box::new(s.occurrences_before(t).take_while(move |o| o.at.timestamp() >= first - span))
     };
     it.take(n).map(|o| (o.at, o.shifted)).collect()
 }
