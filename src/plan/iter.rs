@@ -2,10 +2,11 @@
 
 use std::iter::FusedIterator;
 
-use chrono::{DateTime, TimeZone};
+use chrono::{DateTime, LocalResult, Offset, TimeZone};
 
+use super::search::{self, Civil};
 use super::window::Length;
-use super::{Occurrence, Planner, Window};
+use super::{instant, Occurrence, Planner, Window};
 
 /// The occurrences of a schedule after (or before) an instant, in order.
 ///
@@ -31,6 +32,11 @@ pub struct Occurrences<Tz: TimeZone> {
     planner: Planner,
     cursor: Option<DateTime<Tz>>,
     forward: bool,
+    /// Going forward through wall-clock sets: the wall minute of `cursor`
+    /// when it is the only instant showing that wall time (no gap, no
+    /// overlap), so the search goes on from the next minute without
+    /// converting the instant back.
+    wall: Option<Civil>,
 }
 
 impl<Tz: TimeZone> Occurrences<Tz> {
@@ -39,7 +45,48 @@ impl<Tz: TimeZone> Occurrences<Tz> {
             planner,
             cursor: Some(from),
             forward,
+            wall: None,
         }
+    }
+
+    /// The next occurrence after `cursor`, whose wall minute is `wall`:
+    /// the same answer as `Planner::next_after(cursor)`, which it falls back
+    /// to for anything but a wall time with a single instant after `cursor`.
+    /// Also the new occurrence's wall minute, when it qualifies.
+    #[inline]
+    fn step(
+        &self,
+        c: &crate::expr::Compiled,
+        wall: Civil,
+        cursor: &DateTime<Tz>,
+    ) -> (Option<Occurrence<Tz>>, Option<Civil>) {
+        let Some(found) = search::next_cron(c, wall.succ()) else {
+            return (None, None);
+        };
+        let Some(n) = found.to_naive() else {
+            return (None, None);
+        };
+        if let LocalResult::Single(o) = cursor.timezone().offset_from_local_datetime(&n) {
+            let at = instant(n, o.fix(), o);
+            if at > *cursor {
+                return (Some(Occurrence { at, shifted: false }), Some(found));
+            }
+        }
+        self.fallback(cursor)
+    }
+
+    /// `Planner::next_after(cursor)`, and the wall minute of the answer if
+    /// the fast step can go on from it.
+    fn fallback(&self, cursor: &DateTime<Tz>) -> (Option<Occurrence<Tz>>, Option<Civil>) {
+        let next = self.planner.next_after(cursor);
+        let wall = next.as_ref().filter(|o| !o.shifted).and_then(|o| {
+            let n = o.at.naive_local();
+            match o.at.timezone().offset_from_local_datetime(&n) {
+                LocalResult::Single(_) => Some(Civil::from_naive(&n)),
+                _ => None,
+            }
+        });
+        (next, wall)
     }
 }
 
@@ -49,11 +96,13 @@ impl<Tz: TimeZone> Iterator for Occurrences<Tz> {
     #[inline]
     fn next(&mut self) -> Option<Occurrence<Tz>> {
         let cursor = self.cursor.take()?;
-        let next = if self.forward {
-            self.planner.next_after(&cursor)
-        } else {
-            self.planner.prev_before(&cursor)
+        let (next, wall) = match (self.forward, &self.planner, self.wall) {
+            (true, Planner::Cron(c), Some(wall)) => self.step(c, wall, &cursor),
+            (true, Planner::Cron(_), None) => self.fallback(&cursor),
+            (true, ..) => (self.planner.next_after(&cursor), None),
+            (false, ..) => (self.planner.prev_before(&cursor), None),
         };
+        self.wall = wall;
         if let Some(o) = &next {
             self.cursor = Some(o.at.clone());
         }
