@@ -238,9 +238,15 @@ fn planner(s: &Schedule, t: &DateTime<Tz>, forward: bool, n: usize) -> Vec<(Date
     let span = (HORIZON_MINUTES - 1) * 60;
     let first = first_minute(t, forward);
     let it: Box<dyn Iterator<Item = _>> = if forward {
-        Box::new(s.occurrences_after(t).take_while(move |o| o.at.timestamp() <= first + span))
+        Box::new(
+            s.occurrences_after(t)
+                .take_while(move |o| o.at.timestamp() <= first + span),
+        )
     } else {
-        Box::new(s.occurrences_before(t).take_while(move |o| o.at.timestamp() >= first - span))
+        Box::new(
+            s.occurrences_before(t)
+                .take_while(move |o| o.at.timestamp() >= first - span),
+        )
     };
     it.take(n).map(|o| (o.at, o.shifted)).collect()
 }
@@ -256,6 +262,15 @@ proptest! {
         let expected_before = reference(&e, &t, false, 3);
         prop_assert_eq!(&planner(&s, &t, true, 3), &expected_after, "after {} in {} from {}", name, t.timezone(), t);
         prop_assert_eq!(&planner(&s, &t, false, 3), &expected_before, "before {} in {} from {}", name, t.timezone(), t);
+
+        // The iterator keeps its place in the calendar: it must agree with
+        // asking `next_after` again from each occurrence.
+        let chained: Vec<_> = std::iter::successors(s.next_after(&t), |o| s.next_after(&o.at))
+            .take(40)
+            .map(|o| (o.at, o.shifted))
+            .collect();
+        let iterated: Vec<_> = s.occurrences_after(&t).take(40).map(|o| (o.at, o.shifted)).collect();
+        prop_assert_eq!(iterated, chained, "iterator {} in {} from {}", name, t.timezone(), t);
 
         // The invariants a scheduler relies on.
         if let Some(p) = s.prev_before(&t) {
