@@ -386,7 +386,8 @@ pub enum SourceKind {
     List,
     /// YAML: CloudFormation, SAM or Serverless.
     Yaml,
-    /// JSON: CloudFormation or SAM (CDK output too).
+    /// JSON: CloudFormation or SAM (CDK output too); Terraform's JSON
+    /// syntax when the name ends with `.tf.json`.
     Json,
     /// Terraform HCL.
     Terraform,
@@ -490,7 +491,11 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
         SourceKind::Terraform => terraform::read(&lines, &mut found)?,
         SourceKind::Json => {
             let doc = json::parse(&lines)?;
-            read_document(&doc, &mut found);
+            if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".tf.json")) {
+                terraform::read_json(&doc, &mut found);
+            } else {
+                read_document(&doc, &mut found);
+            }
         }
         _ => {
             for doc in yaml::parse(&lines)? {
