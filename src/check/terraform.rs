@@ -153,7 +153,7 @@ pub(crate) fn read_json(doc: &super::tree::Node, found: &mut Vec<Resource>) {
     use super::tree::{Kind, Node};
 
     /// The first object of a nested block.
-    fn block<'a>(n: Option<&'a Node>) -> Option<&'a Node> {
+    fn block(n: Option<&Node>) -> Option<&Node> {
         match &n?.kind {
             Kind::Seq(items) => items.first(),
             _ => n,
