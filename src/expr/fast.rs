@@ -70,7 +70,7 @@ fn solitary(item: &Item) -> bool {
 }
 
 /// A whole item: `piece` must be consumed entirely.
-fn item(index: usize, piece: &[u8]) -> Option<Item> {
+pub(crate) fn item(index: usize, piece: &[u8]) -> Option<Item> {
     let (min, max) = bounds(index);
     let (dom, dow) = (index == 2, index == 4);
     match piece {

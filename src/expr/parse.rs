@@ -324,14 +324,23 @@ fn solitary(item: &Item) -> Option<&'static str> {
 }
 
 /// A whole field: items separated by commas.
-fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str) -> Result<SmallVec<[Item; 4]>, PErr<'a>> {
+/// `quick`: read items with the fast path where it can (off in tests that
+/// compare the two).
+fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str, quick: bool) -> Result<SmallVec<[Item; 4]>, PErr<'a>> {
     let mut items = SmallVec::new();
     // The first item that must stand alone, with its span.
     let mut alone: Option<(&'static str, Range<usize>)> = None;
     let mut i = text;
     loop {
         let start = full.offset(i);
-        let (rest, it) = match item(ctx)(i) {
+        // An item the fast path reads is read the same by the grammar (see
+        // `fast`); only the one in error needs the grammar's explanation.
+        let end = i.find(',').unwrap_or(i.len());
+        let fast = quick
+            .then(|| super::fast::item(ctx.index, &i.as_bytes()[..end]))
+            .flatten()
+            .map(|it| (&i[end..], it));
+        let (rest, it) = match fast.map_or_else(|| item(ctx)(i), Ok) {
             Ok(ok) => ok,
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(e),
             Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers never ask for more input"),
@@ -451,10 +460,10 @@ pub(crate) struct CronSpans {
 
 /// Parses the body of `cron(...)`; an error names the field it is in.
 fn cron<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, Option<Field>)> {
-    cron_body(full, body).map_err(|(e, index)| (e, index.map(|i| Field::CRON[i])))
+    cron_body(full, body, true).map_err(|(e, index)| (e, index.map(|i| Field::CRON[i])))
 }
 
-fn cron_body<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, Option<usize>)> {
+fn cron_body<'a>(full: &'a str, body: &'a str, quick: bool) -> Result<CronSpans, (PErr<'a>, Option<usize>)> {
     let (rest, texts) = cron_fields(body).map_err(|e| {
         let e = unwrap_err(e);
         // Which field the failure is in: count the fields before it.
@@ -500,7 +509,7 @@ fn cron_body<'a>(full: &'a str, body: &'a str) -> Result<CronSpans, (PErr<'a>, O
     let mut fields: [CronField; 6] = Default::default();
     let mut field_spans: [Range<usize>; 6] = Default::default();
     for (index, text) in texts.first.iter().enumerate() {
-        let items = field(FieldCtx::new(index), full, text).map_err(|e| (e, Some(index)))?;
+        let items = field(FieldCtx::new(index), full, text, quick).map_err(|e| (e, Some(index)))?;
         let start = full.offset(*text);
         field_spans[index] = start..start + text.len();
         fields[index] = CronField { items };
@@ -652,10 +661,29 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The grammar's reading of a cron body, for comparison.
+    /// The grammar's own reading of a cron body (no fast items), for
+    /// comparison.
     fn slow(full: &str) -> Option<([CronField; 6], [Range<usize>; 6])> {
         let body = full.strip_prefix("cron(")?;
-        cron(full, body).ok().map(|p| (p.fields, p.field_spans))
+        cron_body(full, body, false).ok().map(|p| (p.fields, p.field_spans))
+    }
+
+    /// The grammar with fast items: the same result and the same error.
+    /// Fields and spans, or the error's offset, length, kind and field.
+    type Reading = Result<([CronField; 6], [Range<usize>; 6]), (usize, usize, String)>;
+
+    fn mixed(full: &str) -> Reading {
+        let body = &full[5..];
+        cron_body(full, body, true)
+            .map(|p| (p.fields, p.field_spans))
+            .map_err(|(e, f)| (full.offset(e.at), e.len(), format!("{:?} {f:?}", e.kind)))
+    }
+
+    fn grammar(full: &str) -> Reading {
+        let body = &full[5..];
+        cron_body(full, body, false)
+            .map(|p| (p.fields, p.field_spans))
+            .map_err(|(e, f)| (full.offset(e.at), e.len(), format!("{:?} {f:?}", e.kind)))
     }
 
     fn fast(full: &str) -> Option<([CronField; 6], [Range<usize>; 6])> {
@@ -682,6 +710,7 @@ mod tests {
             if let Some(f) = fast(&text) {
                 prop_assert_eq!(Some(f), slow(&text), "{}", text);
             }
+            prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
         }
 
         /// Well-formed fields: both accept, and agree.
@@ -725,6 +754,7 @@ mod tests {
             if let Some(f) = fast(&text) {
                 prop_assert_eq!(Some(f), slow(&text), "{}", text);
             }
+            prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
         }
     }
 
