@@ -70,3 +70,53 @@ proptest! {
         prop_assert!(found.iter().all(Entry::is_valid));
     }
 }
+
+/// The fixtures, each with the name that decides how it is read.
+fn fixtures() -> Vec<(&'static str, Vec<u8>)> {
+    [
+        "cfn.yaml",
+        "cfn.json",
+        "cdk.template.json",
+        "sam.yaml",
+        "serverless.yml",
+        "schedules.tf",
+    ]
+    .into_iter()
+    .map(|f| (f, std::fs::read(format!("tests/fixtures/check/repo/{f}")).unwrap()))
+    .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Damaged files (bytes changed, cut, spliced) give findings or a syntax
+    /// error with a real position, never a panic. (The fuzz target does the
+    /// same with arbitrary bytes.)
+    #[test]
+    fn damaged_files_never_panic(
+        which in 0usize..6,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0usize..3), 1..6),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let (name, mut bytes) = fixtures().swap_remove(which);
+        for (at, byte, kind) in edits {
+            let i = at.index(bytes.len());
+            match kind {
+                0 => bytes[i] = byte,
+                1 => bytes.insert(i, byte),
+                _ => { bytes.remove(i); }
+            }
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        for name in [Some(name), None] {
+            match check_file(name, &bytes, &Options::new()) {
+                Ok(entries) => {
+                    for e in &entries {
+                        prop_assert!(e.pos.line >= 1 && e.pos.column >= 1);
+                    }
+                }
+                Err(err) => prop_assert!(err.pos.line >= 1 && err.pos.column >= 1, "{}", err),
+            }
+        }
+    }
+}

@@ -402,3 +402,38 @@ fn max_interval_on_rotation_rules() {
         ]
     );
 }
+
+#[test]
+fn terraform_json() {
+    let found = entries("main.tf.json");
+    assert_eq!(
+        errors(&found),
+        [
+            // `rate(1 days)`: the unit at column 8 of the value at column 53.
+            e(
+                7,
+                60,
+                "schedule-expression",
+                "aws_secretsmanager_secret_rotation.db",
+                "rotation_rules.schedule_expression"
+            ),
+            e(
+                14,
+                83,
+                "flexible-window",
+                "aws_scheduler_schedule.report",
+                "flexible_time_window.maximum_window_in_minutes"
+            ),
+        ]
+    );
+    assert_eq!(
+        skipped(&found),
+        [s(
+            12,
+            33,
+            "aws_scheduler_schedule.report",
+            "a `${...}` variable, resolved at deploy time"
+        )]
+    );
+    assert_eq!(found.len(), 6);
+}

@@ -11,7 +11,7 @@ use rotaplan::check::{check_file, Format, Options, Report};
 
 fuzz_target!(|data: &[u8]| {
     let mut report = Report::new();
-    for name in [Some("t.yaml"), Some("t.json"), Some("t.tf"), Some("t.txt"), None] {
+    for name in [Some("t.yaml"), Some("t.json"), Some("t.tf"), Some("t.tf.json"), Some("t.txt"), None] {
         let result = check_file(name, data, &Options::new());
         match &result {
             Ok(entries) => {

@@ -36,6 +36,11 @@ impl MaxInterval {
 }
 
 /// Why a `--max-interval` value was refused.
+///
+/// ```
+/// let err = "90".parse::<rotaplan::check::MaxInterval>().unwrap_err();
+/// assert!(err.to_string().starts_with("invalid interval `90`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseIntervalError(String);
 

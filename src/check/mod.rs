@@ -158,7 +158,11 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Every rule, in a stable order.
+    /// Every rule, in a stable order (SARIF's `ruleIndex`).
+    ///
+    /// ```
+    /// assert_eq!(rotaplan::check::Rule::ALL[0].id(), "syntax");
+    /// ```
     pub const ALL: [Rule; 10] = [
         Rule::Syntax,
         Rule::Expression,
@@ -220,6 +224,16 @@ impl fmt::Display for Rule {
 }
 
 /// One error or warning about a value.
+///
+/// ```
+/// use rotaplan::check::{check_expression, Options, Pos, Rule};
+///
+/// let e = check_expression(b"cron(0 10 * * MON *)", Pos::new(4, 9), &Options::new());
+/// let d = &e.errors[0];
+/// assert_eq!((d.rule, d.pos), (Rule::Expression, Pos::new(4, 19)));
+/// assert_eq!(d.found.as_deref(), Some("*"));
+/// assert!(d.detail.as_deref().unwrap().starts_with("error: day-of-month and day-of-week"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Diagnostic {
@@ -250,6 +264,17 @@ impl Diagnostic {
 
 /// One value checked (or skipped): a schedule expression, or another
 /// property of a schedule or rotation.
+///
+/// ```
+/// use rotaplan::check::{check_file, Options};
+///
+/// let yaml = b"Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: !Ref Sched\n";
+/// let e = &check_file(Some("t.yaml"), yaml, &Options::new())?[0];
+/// assert_eq!(e.resource.as_deref(), Some("R"));
+/// assert_eq!(e.path.as_deref(), Some("Properties.ScheduleExpression"));
+/// assert_eq!(e.skipped.as_deref(), Some("`!Ref`, resolved at deploy time"));
+/// # Ok::<(), rotaplan::check::SyntaxError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Entry {
@@ -349,7 +374,11 @@ impl fmt::Display for SyntaxError {
 
 impl std::error::Error for SyntaxError {}
 
-/// How a file is read.
+/// How a file is read; see [`SourceKind::detect`].
+///
+/// ```
+/// assert_eq!(rotaplan::check::SourceKind::detect(Some("t.yml"), b"a: 1"), rotaplan::check::SourceKind::Yaml);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SourceKind {
@@ -357,7 +386,8 @@ pub enum SourceKind {
     List,
     /// YAML: CloudFormation, SAM or Serverless.
     Yaml,
-    /// JSON: CloudFormation or SAM (CDK output too).
+    /// JSON: CloudFormation or SAM (CDK output too); Terraform's JSON
+    /// syntax when the name ends with `.tf.json`.
     Json,
     /// Terraform HCL.
     Terraform,
@@ -461,7 +491,11 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
         SourceKind::Terraform => terraform::read(&lines, &mut found)?,
         SourceKind::Json => {
             let doc = json::parse(&lines)?;
-            read_document(&doc, &mut found);
+            if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".tf.json")) {
+                terraform::read_json(&doc, &mut found);
+            } else {
+                read_document(&doc, &mut found);
+            }
         }
         _ => {
             for doc in yaml::parse(&lines)? {

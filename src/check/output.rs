@@ -121,26 +121,43 @@ impl Report {
     }
 
     /// Values checked (not skipped).
+    ///
+    /// ```
+    /// use rotaplan::check::{check_file, Options, Report};
+    ///
+    /// let tf = br#"
+    /// resource "aws_cloudwatch_event_rule" "a" { schedule_expression = "rate(5 minutes)" }
+    /// resource "aws_cloudwatch_event_rule" "b" { schedule_expression = var.schedule }
+    /// resource "aws_cloudwatch_event_rule" "c" { schedule_expression = "rate(0 minutes)" }
+    /// "#;
+    /// let mut report = Report::new();
+    /// report.push("main.tf", check_file(Some("main.tf"), tf, &Options::new()));
+    /// report.push("bad.json", check_file(Some("bad.json"), b"{", &Options::new()));
+    /// assert_eq!((report.checked(), report.invalid(), report.skipped(), report.unreadable()), (2, 1, 1, 1));
+    /// assert_eq!(report.exit_code(), 2);
+    /// ```
     pub fn checked(&self) -> usize {
         self.entries().filter(|e| e.skipped.is_none()).count()
     }
 
-    /// Values with at least one error.
+    /// Values with at least one error (see [`Report::checked`]).
     pub fn invalid(&self) -> usize {
         self.entries().filter(|e| !e.errors.is_empty()).count()
     }
 
-    /// Values not checked because they are only known at deploy time.
+    /// Values not checked because they are only known at deploy time (see
+    /// [`Report::checked`]).
     pub fn skipped(&self) -> usize {
         self.entries().filter(|e| e.skipped.is_some()).count()
     }
 
-    /// Files that did not parse.
+    /// Files that did not parse (see [`Report::checked`]).
     pub fn unreadable(&self) -> usize {
         self.files.iter().filter(|f| f.result.is_err()).count()
     }
 
-    /// 2 when a file did not parse, else 1 when a value is invalid, else 0.
+    /// 2 when a file did not parse, else 1 when a value is invalid, else 0
+    /// (see [`Report::checked`]).
     pub fn exit_code(&self) -> u8 {
         if self.unreadable() > 0 {
             2
@@ -156,6 +173,19 @@ impl Report {
     /// # Errors
     ///
     /// What writing to `out` returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::check::{check_expression, Format, Options, Pos, Report};
+    ///
+    /// let mut report = Report::new();
+    /// report.push("--expr", Ok(vec![check_expression(b"rate(1 day)", Pos::new(1, 1), &Options::new())]));
+    /// let mut out = Vec::new();
+    /// report.write(Format::Json, &mut out)?;
+    /// assert!(String::from_utf8(out)?.starts_with(r#"{"source":"--expr","line":1,"column":1,"profile":"secrets-manager""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
         match format {
             Format::Text => self.text(out),

@@ -145,3 +145,60 @@ fn literal(t: &Template) -> Option<String> {
     }
     Some(text)
 }
+
+/// Terraform's JSON syntax (`.tf.json`): `resource.<type>.<name>`, nested
+/// blocks as an object or a list of objects, `${...}` as interpolation.
+pub(crate) fn read_json(doc: &super::tree::Node, found: &mut Vec<Resource>) {
+    use super::rules::lookup;
+    use super::tree::{Kind, Node};
+
+    /// The first object of a nested block.
+    fn block(n: Option<&Node>) -> Option<&Node> {
+        match &n?.kind {
+            Kind::Seq(items) => items.first(),
+            _ => n,
+        }
+    }
+    let Some(types) = doc.get("resource") else { return };
+    for (ty, resources) in types.entries() {
+        for (name, body) in resources.entries() {
+            let body = block(Some(body));
+            let address = format!("{ty}.{name}");
+            let attr = |b: Option<&Node>, key: &str, base: &str| lookup(b, &[key], base, true);
+            match ty.as_str() {
+                "aws_secretsmanager_secret_rotation" => {
+                    let rules = block(body.and_then(|b| b.get("rotation_rules")));
+                    if rules.is_none() {
+                        continue;
+                    }
+                    found.push(Resource::Rotation {
+                        name: address,
+                        schedule: attr(rules, "schedule_expression", "rotation_rules"),
+                        days: attr(rules, "automatically_after_days", "rotation_rules"),
+                        duration: attr(rules, "duration", "rotation_rules"),
+                    });
+                }
+                "aws_cloudwatch_event_rule" => found.push(Resource::Timed {
+                    name: address,
+                    profile: Profile::EventBridge,
+                    schedule: attr(body, "schedule_expression", ""),
+                    timezone: None,
+                    mode: None,
+                    window: None,
+                }),
+                "aws_scheduler_schedule" => {
+                    let window = block(body.and_then(|b| b.get("flexible_time_window")));
+                    found.push(Resource::Timed {
+                        name: address,
+                        profile: Profile::Scheduler,
+                        schedule: attr(body, "schedule_expression", ""),
+                        timezone: attr(body, "schedule_expression_timezone", ""),
+                        mode: attr(window, "mode", "flexible_time_window"),
+                        window: attr(window, "maximum_window_in_minutes", "flexible_time_window"),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+}

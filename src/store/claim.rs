@@ -148,6 +148,14 @@ fn process_start(pid: u32) -> Option<String> {
 }
 
 /// A lease on a secret's rotation.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::store::{Lease, Owner};
+/// let lease = Lease::new(Owner::this_process(), chrono::Utc::now() + chrono::Duration::seconds(60));
+/// assert!(lease.is_live(chrono::Utc::now()));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Lease {
@@ -188,6 +196,16 @@ impl Lease {
 }
 
 /// A request to start (or take over) one secret's rotation.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use rotaplan::store::{Claim, Owner, SecretValue, Token};
+/// let mut resume = Claim::new(Token::generate(), SecretValue::from(""), None, None, Owner::this_process(), Duration::from_secs(90));
+/// resume.resume_only = true; // take over a pending rotation, never start one
+/// # let _ = resume;
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Claim {
@@ -243,6 +261,15 @@ impl Claim {
 }
 
 /// Why a claim was not granted.
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::store::{Owner, Skip};
+/// assert_eq!(Skip::AlreadyRotated.to_string(), "already rotated");
+/// let elsewhere = Skip::RotatingElsewhere { owner: Owner::new("host:42:7:ab12cd34") };
+/// assert_eq!(elsewhere.to_string(), "rotating elsewhere (by host:42:7:ab12cd34)");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Skip {
@@ -266,6 +293,29 @@ impl fmt::Display for Skip {
 }
 
 /// What [`SecretStore::claim`](super::SecretStore::claim) granted.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use rotaplan::store::{Claim, Claimed, MemoryStore, Owner, SecretId, SecretStore, SecretValue, Skip, Stage, Token};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let id = SecretId::new("db/main")?;
+/// store.create(&id, Some((&Token::generate(), &SecretValue::from("v1"))), None).await?;
+/// let d = store.describe(&id).await?;
+/// let planned = (d.version_with(&Stage::current()).cloned(), d.last_rotated);
+/// let claim = |owner: Owner| {
+///     Claim::new(Token::generate(), SecretValue::from("v2"), planned.0.clone(), planned.1, owner, Duration::from_secs(60))
+/// };
+/// let first = claim(Owner::this_process());
+/// assert!(matches!(store.claim(&id, &first).await?, Claimed::Started(_)));
+/// // A second scheduler, same plan: the first one's rotation is live.
+/// let second = store.claim(&id, &claim(Owner::this_process())).await?;
+/// assert!(matches!(second, Claimed::Skipped(Skip::RotatingElsewhere { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Claimed {
