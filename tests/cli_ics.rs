@@ -180,3 +180,88 @@ fn occurrences_without_a_window_have_no_dtend_and_long_lines_fold() {
     assert_eq!(events[0].1, Utc.with_ymd_and_hms(2026, 12, 31, 18, 30, 0).unwrap());
     // 00:00 IST
 }
+
+/// `plan calendar`: every secret's next windows from one store, as events a
+/// real parser reads back, against windows worked out by hand.
+#[cfg(feature = "sqlite")]
+#[test]
+fn calendar_over_a_store() {
+    let dir = std::env::temp_dir().join(format!("rotaplan-cli-calendar-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_plan"))
+            .args(args)
+            .current_dir(&dir)
+            .env("ROTAPLAN_KEY_FILE", dir.join("master.key"))
+            .env_remove("ROTAPLAN_MASTER_KEY")
+            .output()
+            .expect("run plan");
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    run(&["key", "generate", "master.key"]);
+    run(&[
+        "secret",
+        "create",
+        "db/main",
+        "--generate",
+        "--schedule",
+        "cron(0 16 ? * SUN#2 *)",
+        "--duration",
+        "3h",
+    ]);
+    run(&[
+        "secret",
+        "create",
+        "app/key",
+        "--generate",
+        "--schedule",
+        "cron(0 4 1 * ? *)",
+    ]);
+    run(&["secret", "create", "static", "--generate"]);
+
+    let text = run(&["calendar", "-n", "2", "--from", "2026-11-23T08:00:00Z"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let calendar: Calendar = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let mut got: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = calendar
+        .components
+        .iter()
+        .filter_map(|c| c.as_event())
+        .map(|e| {
+            let start = instant(e.get_start().expect("DTSTART"));
+            (
+                e.get_summary().unwrap().to_string(),
+                start,
+                e.get_end().map_or(start, instant),
+            )
+        })
+        .collect();
+    got.sort();
+    let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    // Second Sundays at 16:00 for 3 hours; the 1st of each month at 04:00
+    // to the end of that UTC day; nothing for the secret without rotation.
+    let want = vec![
+        (
+            "Rotate app/key".to_string(),
+            t("2026-12-01T04:00:00Z"),
+            t("2026-12-02T00:00:00Z"),
+        ),
+        (
+            "Rotate app/key".to_string(),
+            t("2027-01-01T04:00:00Z"),
+            t("2027-01-02T00:00:00Z"),
+        ),
+        (
+            "Rotate db/main".to_string(),
+            t("2026-12-13T16:00:00Z"),
+            t("2026-12-13T19:00:00Z"),
+        ),
+        (
+            "Rotate db/main".to_string(),
+            t("2027-01-10T16:00:00Z"),
+            t("2027-01-10T19:00:00Z"),
+        ),
+    ];
+    assert_eq!(got, want, "{text}");
+}

@@ -71,6 +71,19 @@ enum Command {
         #[command(flatten)]
         store: secrets::StoreArgs,
     },
+    /// The upcoming rotation windows of every secret in the store, as an
+    /// RFC 5545 iCalendar (one event per window) to subscribe to.
+    #[cfg(feature = "sqlite")]
+    Calendar {
+        /// How many upcoming windows per secret.
+        #[arg(short = 'n', default_value_t = 5)]
+        count: usize,
+        /// The instant to plan from, RFC 3339 (default: now).
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        #[command(flatten)]
+        store: secrets::StoreArgs,
+    },
     /// Rotate every secret that is due; one failure does not stop the others.
     /// Secrets another run rotated or is rotating are reported as skipped.
     #[cfg(feature = "sqlite")]
@@ -124,6 +137,10 @@ fn main() -> ExitCode {
         ),
         #[cfg(feature = "sqlite")]
         Some(Command::Due { now, store }) => secrets::run(store, secrets::Command::Due { now }),
+        #[cfg(feature = "sqlite")]
+        Some(Command::Calendar { count, from, store }) => {
+            secrets::run(store, secrets::Command::Calendar { count, from })
+        }
         #[cfg(feature = "sqlite")]
         Some(Command::Run {
             now,

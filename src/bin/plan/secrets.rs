@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, SecondsFormat, Utc};
+use rotaplan::plan::{Event, IcsWriter};
 use rotaplan::rotate::{
     Attempt, Deletion, Description, MasterKey, PasswordPolicy, RotateError, RotationConfig, RotationOutcome, Rotator,
     RunSummary, SecretId, SecretStore, SecretValue, SpecTarget, SqliteStore, Stage, Strategy, TargetSpec, Token,
@@ -231,6 +232,10 @@ pub enum Command {
     Due {
         now: Option<DateTime<Utc>>,
     },
+    Calendar {
+        count: usize,
+        from: Option<DateTime<Utc>>,
+    },
     Run {
         now: Option<DateTime<Utc>>,
         watch: bool,
@@ -447,6 +452,26 @@ async fn execute<S: SecretStore + Clone + 'static>(
                 (Attempt::Skipped(skip), Format::Text) => println!("skipped {id}: {skip}"),
                 _ => {}
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { count, from } => {
+            let now = Utc::now();
+            let from = from.unwrap_or(now);
+            let mut out = std::io::stdout().lock();
+            let mut ics = IcsWriter::utc(&mut out, "rotaplan rotation windows", &now)?;
+            for d in store.list().await.map_err(plain)? {
+                let (Some(r), None) = (&d.rotation, d.deletion_date) else {
+                    continue;
+                };
+                let Some(rules) = rules_of(r) else { continue };
+                let key = format!("{} {}", d.id, r.schedule);
+                let summary = format!("Rotate {}", d.id);
+                let description = format!("{}: {}", r.schedule, rules.schedule().describe());
+                for w in upcoming(&rules, d.last_rotated, &from).take(count) {
+                    ics.event(&Event::new(&key, &summary, &w).description(&description))?;
+                }
+            }
+            ics.finish()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Due { now } => {
@@ -853,22 +878,34 @@ fn print_description(d: &Description, count: usize) {
         };
         println!("  {id}  {}  {stages}", ts(v.created));
     }
-    let Some(r) = &d.rotation else { return };
-    let rules = Schedule::parse(&r.schedule).ok().and_then(|s| {
-        let window = r.duration.as_deref().and_then(|w| w.parse::<WindowDuration>().ok());
-        RotationRules::new(s, window).ok()
-    });
-    let Some(rules) = rules else { return };
-    println!("next windows");
-    let now = Utc::now();
-    let windows: Vec<_> = match d.last_rotated {
-        Some(last) => rules.windows_after_rotation(&last, &now).take(count).collect(),
-        None => rules.windows_after(&now).take(count).collect(),
+    let Some(rules) = d.rotation.as_ref().and_then(rules_of) else {
+        return;
     };
+    println!("next windows");
     if d.last_rotated.is_none() {
         println!("  due now: never rotated");
     }
-    for w in windows {
+    for w in upcoming(&rules, d.last_rotated, &Utc::now()).take(count) {
         println!("  {} .. {}", ts(w.start), ts(w.end));
+    }
+}
+
+/// A secret's stored rules as the planner's, if they are (still) valid.
+fn rules_of(r: &RotationConfig) -> Option<RotationRules> {
+    let schedule = Schedule::parse(&r.schedule).ok()?;
+    let window = r.duration.as_deref().and_then(|w| w.parse::<WindowDuration>().ok());
+    RotationRules::new(schedule, window).ok()
+}
+
+/// The windows after `now`, counted from the last rotation when there was
+/// one (a `rate(...)` schedule runs from it).
+fn upcoming(
+    rules: &RotationRules,
+    last_rotated: Option<DateTime<Utc>>,
+    now: &DateTime<Utc>,
+) -> rotaplan::plan::Windows<Utc> {
+    match last_rotated {
+        Some(last) => rules.windows_after_rotation(&last, now),
+        None => rules.windows_after(now),
     }
 }
