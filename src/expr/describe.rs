@@ -8,7 +8,7 @@ use std::fmt;
 
 use super::{Compiled, Cron, CronField, Item, Rate, RateUnit, Schedule, StepStart};
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -22,7 +22,7 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const WEEKDAYS: [&str; 7] = [
+pub(super) const WEEKDAYS: [&str; 7] = [
     "Sunday",
     "Monday",
     "Tuesday",
@@ -31,7 +31,7 @@ const WEEKDAYS: [&str; 7] = [
     "Friday",
     "Saturday",
 ];
-const NTH: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
+pub(super) const NTH: [&str; 5] = ["first", "second", "third", "fourth", "fifth"];
 
 /// A schedule described in English; made by [`Schedule::describe`].
 ///

@@ -43,6 +43,7 @@ pub(crate) mod compile;
 mod describe;
 mod display;
 mod error;
+mod explain;
 mod fast;
 mod parse;
 #[cfg(feature = "serde")]
@@ -56,6 +57,7 @@ pub use at::At;
 pub(crate) use compile::Compiled;
 pub use describe::Description;
 pub use error::{Field, ParseError, Warning};
+pub use explain::FieldsExplained;
 
 /// Which set of rules an expression is validated against.
 ///

@@ -1,0 +1,175 @@
+//! Each field of a cron expression read out for people: [`Cron::explain`].
+//!
+//! Where [`Description`](super::Description) says what a whole schedule
+//! does in one sentence, this says what every item of every field means
+//! (`L`, `W`, `#` and steps in particular), for `plan explain`.
+
+use std::fmt;
+
+use super::describe::{MONTHS, NTH, WEEKDAYS};
+use super::{Cron, Item, StepStart, Value};
+
+/// The fields of a cron expression, one line per item saying what it means;
+/// made by [`Cron::explain`].
+///
+/// # Examples
+///
+/// ```
+/// use rotaplan::expr::Schedule;
+///
+/// let Schedule::Cron(c) = Schedule::parse("cron(0 16 ? * SUN#2 *)")? else { unreachable!() };
+/// let text = c.explain().to_string();
+/// assert!(text.contains("`SUN#2`: the second Sunday of the month"));
+/// assert!(text.contains("`16`: hour 16 (16:00 to 16:59)"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FieldsExplained<'a>(&'a Cron);
+
+impl Cron {
+    /// Each field as written, then what each of its items means.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::expr::Schedule;
+    ///
+    /// let Schedule::Cron(c) = Schedule::parse("cron(0 0 L * ? *)")? else { unreachable!() };
+    /// assert!(c.explain().to_string().contains("the last day of the month"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self) -> FieldsExplained<'_> {
+        FieldsExplained(self)
+    }
+}
+
+const NAMES: [&str; 6] = ["minutes", "hours", "day-of-month", "month", "day-of-week", "year"];
+
+impl fmt::Display for FieldsExplained<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        // The canonical text of each field, from the expression's own printing.
+        let text = c.to_string();
+        let inner = text.trim_start_matches("cron(").trim_end_matches(')');
+        let written: Vec<&str> = inner.split(' ').collect();
+        let all = [
+            c.minutes(),
+            c.hours(),
+            c.day_of_month(),
+            c.month(),
+            c.day_of_week(),
+            c.year(),
+        ];
+        let width = written.iter().map(|w| w.len()).max().unwrap_or(1).max(5);
+        for (i, field) in all.iter().enumerate() {
+            let tokens = written[i].split(',');
+            for (k, (item, token)) in field.items().iter().zip(tokens).enumerate() {
+                let (name, w) = if k == 0 { (NAMES[i], written[i]) } else { ("", "") };
+                writeln!(f, "  {name:<12}  {w:<width$}  `{token}`: {}", item_meaning(i, *item))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// (unit, plural, minimum, maximum) of field `i`.
+fn bounds(i: usize) -> (&'static str, &'static str, u16, u16) {
+    match i {
+        0 => ("minute", "minutes", 0, 59),
+        1 => ("hour", "hours", 0, 23),
+        2 => ("day", "days", 1, 31),
+        3 => ("month", "months", 1, 12),
+        4 => ("day of the week", "days of the week", 1, 7),
+        _ => ("year", "years", 1970, 2199),
+    }
+}
+
+/// A value as people read it in field `i`.
+fn name(i: usize, v: u16) -> String {
+    match i {
+        0 => format!(":{v:02}"),
+        1 => format!("{v:02}:xx"),
+        2 => format!("day {v}"),
+        3 => MONTHS[(v as usize).clamp(1, 12) - 1].to_string(),
+        4 => WEEKDAYS[(v as usize).clamp(1, 7) - 1].to_string(),
+        _ => v.to_string(),
+    }
+}
+
+/// "a, b and c", or the first few and a count when long.
+fn values(i: usize, from: u16, to: u16, step: u16) -> String {
+    let all: Vec<u16> = (from..=to).step_by(step.max(1) as usize).collect();
+    let shown: Vec<String> = all.iter().take(8).map(|v| name(i, *v)).collect();
+    match all.len() {
+        0 => "nothing".into(),
+        1 => shown[0].clone(),
+        n if n <= 8 => format!("{} and {}", shown[..n - 1].join(", "), shown[n - 1]),
+        n => format!("{}, … ({n} values)", shown.join(", ")),
+    }
+}
+
+fn item_meaning(i: usize, item: Item) -> String {
+    let (unit, units, min, max) = bounds(i);
+    let v = |v: Value| name(i, v.get());
+    match item {
+        Item::All => match i {
+            5 => "every year (1970–2199, the range AWS accepts)".into(),
+            _ => format!("every {unit}"),
+        },
+        Item::NoSpecific => format!(
+            "no specific {unit}: the {} field chooses the days",
+            if i == 2 { "day-of-week" } else { "day-of-month" }
+        ),
+        Item::Value(x) => match i {
+            0 => format!("minute {} of the hour", x.get()),
+            1 => format!("hour {} ({:02}:00 to {:02}:59)", x.get(), x.get(), x.get()),
+            4 => format!("{} (day-of-week {}; 1 is Sunday)", v(x), x.get()),
+            _ => v(x),
+        },
+        Item::Range(a, b) => format!("{} to {}, inclusive", v(a), v(b)),
+        Item::Step(start, step) => {
+            let (a, b) = match start {
+                StepStart::All => (min, max),
+                StepStart::From(a) => (a.get(), max),
+                StepStart::Range(a, b) => (a.get(), b.get()),
+            };
+            let every = if step == 1 {
+                unit.to_string()
+            } else {
+                format!("{step} {units}")
+            };
+            let restart = match i {
+                0 => ", restarting each hour",
+                1 => ", restarting each day",
+                2 => ", restarting each month",
+                _ => "",
+            };
+            format!(
+                "every {every} from {} to {}{restart}: {}",
+                name(i, a),
+                name(i, b),
+                values(i, a, b, step)
+            )
+        }
+        Item::Last if i == 2 => "the last day of the month (28th to 31st)".into(),
+        Item::Last => "alone in day-of-week, the last day of the week: Saturday".into(),
+        Item::LastOffset(n) => format!(
+            "{n} day{} before the last day of the month (in a 30-day month, day {}); \
+             skipped in months too short",
+            if n == 1 { "" } else { "s" },
+            30u32.saturating_sub(n.into())
+        ),
+        Item::LastWeekday => "the last weekday (Monday to Friday) of the month".into(),
+        Item::NearestWeekday(n) => format!(
+            "the weekday (Monday to Friday) nearest day {n}, never leaving the month: \
+             a Saturday moves to the Friday before, a Sunday to the Monday after \
+             (day 1 on a Saturday moves to Monday the 3rd)"
+        ),
+        Item::LastDayOfWeek(x) => format!("the last {} of the month", v(x)),
+        Item::Nth(x, k) => format!(
+            "the {} {} of the month (`#k`: the k-th one); months without one are skipped",
+            NTH[(k as usize).clamp(1, 5) - 1],
+            v(x)
+        ),
+    }
+}
