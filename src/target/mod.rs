@@ -15,6 +15,8 @@ mod mysql;
 mod noop;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) mod rds;
 mod spec;
 
 use std::fmt;
@@ -28,6 +30,15 @@ pub use noop::NoopTarget;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{PostgresRole, RdsSecret};
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use rds::MysqlEngine;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use rds::PostgresEngine;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "mysql"))))]
+pub use rds::{DbSecret, Engine};
 pub use spec::SpecTarget;
 
 use crate::rotate::RotateError;
