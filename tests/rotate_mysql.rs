@@ -10,7 +10,7 @@ use rotaplan::rotate::{
     MemoryStore, MysqlSecret, MysqlUser, PasswordPolicy, RetryPolicy, RotationConfig, Rotator, SecretId, SecretStore,
     SecretValue, Stage, Step, StepContext, Strategy, Target, Token, VersionRef,
 };
-use server_util::{server, unique};
+use server_util::{current, field, server, unique};
 
 /// The test server: host, port and the admin's credentials.
 struct My {
@@ -96,15 +96,6 @@ impl My {
         admin.disconnect().await.unwrap();
         user
     }
-}
-
-fn field(v: &SecretValue, key: &str) -> String {
-    let json: serde_json::Value = serde_json::from_str(v.expose_str().unwrap()).unwrap();
-    json[key].as_str().unwrap().to_owned()
-}
-
-async fn current(store: &MemoryStore, id: &SecretId) -> SecretValue {
-    store.get_value(id, &VersionRef::current()).await.unwrap().value
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use rotaplan::rotate::{
     MemoryStore, PasswordPolicy, PostgresRole, RdsSecret, RotationConfig, Rotator, SecretId, SecretStore, SecretValue,
     Stage, Step, StepContext, Strategy, Target, Token, VersionRef,
 };
-use server_util::{server, unique};
+use server_util::{current, field, server, unique};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
@@ -106,15 +106,6 @@ impl Pg {
             .unwrap();
         user
     }
-}
-
-fn field(v: &SecretValue, key: &str) -> String {
-    let json: serde_json::Value = serde_json::from_str(v.expose_str().unwrap()).unwrap();
-    json[key].as_str().unwrap().to_owned()
-}
-
-async fn current(store: &MemoryStore, id: &SecretId) -> SecretValue {
-    store.get_value(id, &VersionRef::current()).await.unwrap().value
 }
 
 #[tokio::test]

@@ -29,3 +29,19 @@ pub fn unique() -> String {
         .take(12)
         .collect()
 }
+
+/// The string at `key` of a JSON secret value (an RDS secret's `password`).
+#[track_caller]
+pub fn field(v: &rotaplan::rotate::SecretValue, key: &str) -> String {
+    let json: serde_json::Value = serde_json::from_str(v.expose_str().unwrap()).unwrap();
+    json[key].as_str().unwrap().to_owned()
+}
+
+/// The AWSCURRENT value of `id` in `store`.
+pub async fn current(
+    store: &rotaplan::rotate::MemoryStore,
+    id: &rotaplan::rotate::SecretId,
+) -> rotaplan::rotate::SecretValue {
+    use rotaplan::rotate::{SecretStore, VersionRef};
+    store.get_value(id, &VersionRef::current()).await.unwrap().value
+}
