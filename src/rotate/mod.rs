@@ -115,7 +115,7 @@ pub use crate::store::{MasterKey, SqliteStore, MASTER_KEY_ENV};
 pub use crate::target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "mysql"))))]
-pub use crate::target::{DbSecret, Engine};
+pub use crate::target::{DbSecret, DbTarget, Engine};
 #[cfg(feature = "mysql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 pub use crate::target::{MysqlEngine, MysqlSecret, MysqlUser};

@@ -38,7 +38,7 @@ pub use rds::MysqlEngine;
 pub use rds::PostgresEngine;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "mysql"))))]
-pub use rds::{DbSecret, Engine};
+pub use rds::{DbSecret, DbTarget, Engine};
 pub use spec::SpecTarget;
 
 use crate::rotate::RotateError;

@@ -60,17 +60,16 @@
 //! # }).unwrap();
 //! ```
 
-use std::fmt;
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder};
 use zeroize::Zeroizing;
 
-use super::rds::{self, ConnectError, Credentials, DbSecret, MysqlEngine};
+use super::rds::{self, ConnectError, DbSecret, DbTarget, MysqlEngine};
 use super::{StepContext, Target};
 use crate::rotate::RotateError;
-use crate::store::{SecretStore, SecretValue, Strategy};
+use crate::store::{SecretValue, Strategy};
 
 /// A MySQL/MariaDB secret in AWS's RDS JSON shape, parsed and checked (the
 /// shared [`DbSecret`] for [`MysqlEngine`]).
@@ -128,86 +127,9 @@ impl DbSecret<MysqlEngine> {
 /// assert!(!format!("{target:?}").contains("\"m\""));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default)]
-pub struct MysqlUser {
-    credentials: Credentials<MysqlEngine>,
-}
+pub type MysqlUser = DbTarget<MysqlEngine>;
 
-impl fmt::Debug for MysqlUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.credentials.debug(f)
-    }
-}
-
-impl MysqlUser {
-    /// A target with no master secret and no AWSPREVIOUS fallback: enough
-    /// for single-user rotations.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::MysqlUser;
-    /// let t = MysqlUser::new();
-    /// # let _ = t;
-    /// ```
-    pub fn new() -> MysqlUser {
-        MysqlUser::default()
-    }
-
-    /// The master credentials that create and alter the alternating users
-    /// (the secret `masterarn` names; the user needs `CREATE USER`, the
-    /// rights it hands on `WITH GRANT OPTION`, and `SELECT` on `mysql.user`,
-    /// as an RDS master user has).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::{MysqlUser, MysqlSecret, SecretValue};
-    /// let m = MysqlSecret::from_value(&SecretValue::from(r#"{"engine":"mysql","host":"h","username":"admin","password":"p"}"#))?;
-    /// let t = MysqlUser::new().master(m);
-    /// # let _ = t;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn master(mut self, master: MysqlSecret) -> MysqlUser {
-        self.credentials.set_master(master);
-        self
-    }
-
-    /// Where single-user setSecret reads AWSPREVIOUS when neither the
-    /// pending nor the current password logs in.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = MysqlUser::new().previous_from(Arc::clone(&store));
-    /// # let _ = t;
-    /// ```
-    pub fn previous_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> MysqlUser {
-        self.credentials.set_previous_from(store);
-        self
-    }
-
-    /// Where alternating-users setSecret reads the master secret when none
-    /// was given with [`MysqlUser::master`]: AWSCURRENT of the secret that
-    /// the current value's `masterarn` names, as AWS's rotation functions do.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = MysqlUser::new().previous_from(Arc::clone(&store)).master_from(store);
-    /// # let _ = t;
-    /// ```
-    pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> MysqlUser {
-        self.credentials.set_master_from(store);
-        self
-    }
-
+impl DbTarget<MysqlEngine> {
     async fn set_single_user(
         &self,
         ctx: &StepContext<'_>,
@@ -217,7 +139,6 @@ impl MysqlUser {
         rds::check_single_user(ctx, pending, current)?;
         let user = &pending.username;
         let mut conn = self
-            .credentials
             .login_single_user(ctx, current, user, |password| async move {
                 connect(current, user, &password).await
             })
@@ -251,7 +172,7 @@ impl MysqlUser {
         pending: &MysqlSecret,
         current: &MysqlSecret,
     ) -> Result<(), RotateError> {
-        let master = self.credentials.master_for(ctx, current).await?;
+        let master = self.master_for(ctx, current).await?;
         let user = &pending.username;
         let mut conn = connect(current, &master.username, master.expose_password())
             .await
@@ -327,7 +248,7 @@ impl MysqlUser {
     }
 }
 
-impl Target for MysqlUser {
+impl Target for DbTarget<MysqlEngine> {
     async fn set_secret(
         &self,
         ctx: &StepContext<'_>,

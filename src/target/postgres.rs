@@ -54,17 +54,16 @@
 //! # }).unwrap();
 //! ```
 
-use std::fmt;
 use std::time::Duration;
 
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 use zeroize::Zeroizing;
 
-use super::rds::{self, ConnectError, Credentials, DbSecret, PostgresEngine};
+use super::rds::{self, ConnectError, DbSecret, DbTarget, PostgresEngine};
 use super::{StepContext, Target};
 use crate::rotate::RotateError;
-use crate::store::{SecretStore, SecretValue, Strategy};
+use crate::store::{SecretValue, Strategy};
 
 /// A PostgreSQL secret in AWS's RDS JSON shape, parsed and checked (the
 /// shared [`DbSecret`] for [`PostgresEngine`]).
@@ -124,85 +123,9 @@ impl DbSecret<PostgresEngine> {
 /// assert!(!format!("{target:?}").contains("\"m\""));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default)]
-pub struct PostgresRole {
-    credentials: Credentials<PostgresEngine>,
-}
+pub type PostgresRole = DbTarget<PostgresEngine>;
 
-impl fmt::Debug for PostgresRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.credentials.debug(f)
-    }
-}
-
-impl PostgresRole {
-    /// A target with no master secret and no AWSPREVIOUS fallback: enough
-    /// for single-user rotations.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::PostgresRole;
-    /// let t = PostgresRole::new();
-    /// # let _ = t;
-    /// ```
-    pub fn new() -> PostgresRole {
-        PostgresRole::default()
-    }
-
-    /// The master credentials that create and alter the alternating users
-    /// (the secret `masterarn` names; the role needs `CREATEROLE`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::{PostgresRole, RdsSecret, SecretValue};
-    /// let m = RdsSecret::from_value(&SecretValue::from(r#"{"engine":"postgres","host":"h","username":"root","password":"p"}"#))?;
-    /// let t = PostgresRole::new().master(m);
-    /// # let _ = t;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn master(mut self, master: RdsSecret) -> PostgresRole {
-        self.credentials.set_master(master);
-        self
-    }
-
-    /// Where single-user setSecret reads AWSPREVIOUS when neither the
-    /// pending nor the current password logs in (a rotation interrupted
-    /// after finishSecret moved AWSCURRENT, for one).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = PostgresRole::new().previous_from(Arc::clone(&store));
-    /// # let _ = t;
-    /// ```
-    pub fn previous_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> PostgresRole {
-        self.credentials.set_previous_from(store);
-        self
-    }
-
-    /// Where alternating-users setSecret reads the master secret when none
-    /// was given with [`PostgresRole::master`]: AWSCURRENT of the secret that
-    /// the current value's `masterarn` names, as AWS's rotation functions do.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = PostgresRole::new().previous_from(Arc::clone(&store)).master_from(store);
-    /// # let _ = t;
-    /// ```
-    pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> PostgresRole {
-        self.credentials.set_master_from(store);
-        self
-    }
-
+impl DbTarget<PostgresEngine> {
     async fn set_single_user(
         &self,
         ctx: &StepContext<'_>,
@@ -212,7 +135,6 @@ impl PostgresRole {
         rds::check_single_user(ctx, pending, current)?;
         let user = &pending.username;
         let client = self
-            .credentials
             .login_single_user(ctx, current, user, |password| async move {
                 connect(current, user, &password).await
             })
@@ -235,7 +157,7 @@ impl PostgresRole {
         pending: &RdsSecret,
         current: &RdsSecret,
     ) -> Result<(), RotateError> {
-        let master = self.credentials.master_for(ctx, current).await?;
+        let master = self.master_for(ctx, current).await?;
         let user = &pending.username;
         let mut client = connect(current, &master.username, master.expose_password())
             .await
@@ -280,7 +202,7 @@ impl PostgresRole {
     }
 }
 
-impl Target for PostgresRole {
+impl Target for DbTarget<PostgresEngine> {
     async fn set_secret(
         &self,
         ctx: &StepContext<'_>,

@@ -6,7 +6,7 @@
 //! `dbname`, `masterarn`), keep the same master secret and AWSPREVIOUS
 //! look-ups, and start setSecret with the same question (does the pending
 //! value log in already?). Only the SQL differs, so one parser and one
-//! `Credentials` serve both; the [`Engine`] marker says which engines a
+//! [`DbTarget`] serve both; the [`Engine`] marker says which engines a
 //! secret may name, its default port and what `dbname` means.
 //!
 //! # Example
@@ -343,18 +343,31 @@ fn stage_reader<S: SecretStore + Clone + 'static>(store: S, stage: Stage) -> Sta
     })
 }
 
-/// The credentials a database target logs in with besides the pending and
-/// current values: the master secret (given, or read by `masterarn`) and
-/// AWSPREVIOUS.
-pub(crate) struct Credentials<E: Engine> {
+/// A database [`Target`](super::Target) for the engine family `E`: used as
+/// [`PostgresRole`](super::PostgresRole) (feature `postgres`) and
+/// [`MysqlUser`](super::MysqlUser) (feature `mysql`), whose docs give the
+/// strategies and SQL. It holds what both log in with besides the pending
+/// and current values: the master secret (given, or read by `masterarn`)
+/// and where AWSPREVIOUS is read. `Debug` never shows a password.
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "postgres")] {
+/// use rotaplan::rotate::{DbTarget, PostgresEngine, PostgresRole};
+/// let t: DbTarget<PostgresEngine> = PostgresRole::new();
+/// assert!(format!("{t:?}").starts_with("PostgresRole"));
+/// # }
+/// ```
+pub struct DbTarget<E: Engine> {
     master: Option<DbSecret<E>>,
     previous: Option<StageFn>,
     master_from: Option<StageFn>,
 }
 
-impl<E: Engine> Clone for Credentials<E> {
-    fn clone(&self) -> Credentials<E> {
-        Credentials {
+impl<E: Engine> Clone for DbTarget<E> {
+    fn clone(&self) -> DbTarget<E> {
+        DbTarget {
             master: self.master.clone(),
             previous: self.previous.clone(),
             master_from: self.master_from.clone(),
@@ -362,9 +375,9 @@ impl<E: Engine> Clone for Credentials<E> {
     }
 }
 
-impl<E: Engine> Default for Credentials<E> {
-    fn default() -> Credentials<E> {
-        Credentials {
+impl<E: Engine> Default for DbTarget<E> {
+    fn default() -> DbTarget<E> {
+        DbTarget {
             master: None,
             previous: None,
             master_from: None,
@@ -372,26 +385,131 @@ impl<E: Engine> Default for Credentials<E> {
     }
 }
 
-impl<E: Engine> Credentials<E> {
-    pub(crate) fn set_master(&mut self, master: DbSecret<E>) {
-        self.master = Some(master);
-    }
-
-    pub(crate) fn set_previous_from<S: SecretStore + Clone + 'static>(&mut self, store: S) {
-        self.previous = Some(stage_reader(store, Stage::previous()));
-    }
-
-    pub(crate) fn set_master_from<S: SecretStore + Clone + 'static>(&mut self, store: S) {
-        self.master_from = Some(stage_reader(store, Stage::current()));
-    }
-
-    /// The target's `Debug`: the master (redacted) and which look-ups are set.
-    pub(crate) fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl<E: Engine> fmt::Debug for DbTarget<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct(E::TARGET)
             .field("master", &self.master)
             .field("previous", &self.previous.as_ref().map(|_| "<store>"))
             .field("master_from", &self.master_from.as_ref().map(|_| "<store>"))
             .finish()
+    }
+}
+
+impl<E: Engine> DbTarget<E> {
+    /// A target with no master secret and no AWSPREVIOUS fallback: enough
+    /// for single-user rotations.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "postgres")] {
+    /// # use rotaplan::rotate::PostgresRole;
+    /// let t = PostgresRole::new();
+    /// # let _ = t;
+    /// # }
+    /// ```
+    ///
+    /// ```
+    /// # #[cfg(feature = "mysql")] {
+    /// # use rotaplan::rotate::MysqlUser;
+    /// let t = MysqlUser::new();
+    /// # let _ = t;
+    /// # }
+    /// ```
+    pub fn new() -> DbTarget<E> {
+        DbTarget::default()
+    }
+
+    /// The master credentials that create and alter the alternating users
+    /// (the secret `masterarn` names). On PostgreSQL the role needs
+    /// `CREATEROLE`; on MySQL/MariaDB the user needs `CREATE USER`, the
+    /// rights it hands on `WITH GRANT OPTION`, and `SELECT` on `mysql.user`,
+    /// as an RDS master user has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "postgres")] {
+    /// # use rotaplan::rotate::{PostgresRole, RdsSecret, SecretValue};
+    /// let m = RdsSecret::from_value(&SecretValue::from(r#"{"engine":"postgres","host":"h","username":"root","password":"p"}"#))?;
+    /// let t = PostgresRole::new().master(m);
+    /// # let _ = t;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// ```
+    /// # #[cfg(feature = "mysql")] {
+    /// # use rotaplan::rotate::{MysqlUser, MysqlSecret, SecretValue};
+    /// let m = MysqlSecret::from_value(&SecretValue::from(r#"{"engine":"mysql","host":"h","username":"admin","password":"p"}"#))?;
+    /// let t = MysqlUser::new().master(m);
+    /// # let _ = t;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn master(mut self, master: DbSecret<E>) -> DbTarget<E> {
+        self.master = Some(master);
+        self
+    }
+
+    /// Where single-user setSecret reads AWSPREVIOUS when neither the
+    /// pending nor the current password logs in (a rotation interrupted
+    /// after finishSecret moved AWSCURRENT, for one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "postgres")] {
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = PostgresRole::new().previous_from(Arc::clone(&store));
+    /// # let _ = t;
+    /// # }
+    /// ```
+    ///
+    /// ```
+    /// # #[cfg(feature = "mysql")] {
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = MysqlUser::new().previous_from(Arc::clone(&store));
+    /// # let _ = t;
+    /// # }
+    /// ```
+    pub fn previous_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> DbTarget<E> {
+        self.previous = Some(stage_reader(store, Stage::previous()));
+        self
+    }
+
+    /// Where alternating-users setSecret reads the master secret when none
+    /// was given with [`DbTarget::master`]: AWSCURRENT of the secret that
+    /// the current value's `masterarn` names, as AWS's rotation functions do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "postgres")] {
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = PostgresRole::new().previous_from(Arc::clone(&store)).master_from(store);
+    /// # let _ = t;
+    /// # }
+    /// ```
+    ///
+    /// ```
+    /// # #[cfg(feature = "mysql")] {
+    /// # use std::sync::Arc;
+    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let t = MysqlUser::new().previous_from(Arc::clone(&store)).master_from(store);
+    /// # let _ = t;
+    /// # }
+    /// ```
+    pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> DbTarget<E> {
+        self.master_from = Some(stage_reader(store, Stage::current()));
+        self
     }
 
     /// AWSPREVIOUS of the secret, if it can be read, parses and names `user`.
