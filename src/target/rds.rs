@@ -646,3 +646,108 @@ pub(crate) async fn pending_logs_in<E: Engine>(
         Err(e) => Err(e.into_error(ctx, &pending.username, &pending.host)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checks every engine family makes, with `engine` one of its
+    /// engines and `other` an engine of the other family.
+    fn checks_and_redacts<E: Engine>(engine: &str, other: &str) {
+        let ok = format!(
+            r#"{{"engine":"{engine}","host":"db","port":"3307","username":"app","password":"s3cr3t!","dbname":"x","masterarn":"arn:m"}}"#
+        );
+        let s = DbSecret::<E>::from_value(&SecretValue::from(ok)).unwrap();
+        assert_eq!((s.engine.as_str(), s.host.as_str(), s.port), (engine, "db", 3307));
+        assert_eq!((s.username.as_str(), s.expose_password()), ("app", "s3cr3t!"));
+        assert_eq!(s.masterarn.as_deref(), Some("arn:m"));
+        let dbg = format!("{s:?} {:?}", DbTarget::<E>::new().master(s.clone()));
+        assert!(!dbg.contains("s3cr3t!"), "{dbg}");
+        assert!(dbg.contains("<redacted>"));
+
+        let e = engine;
+        for (json, msg) in [
+            (
+                r#"{"host":"h","username":"u","password":"p"}"#.to_owned(),
+                "missing key `engine`",
+            ),
+            (
+                format!(r#"{{"engine":"{e}","username":"u","password":"p"}}"#),
+                "missing key `host`",
+            ),
+            (
+                format!(r#"{{"engine":"{e}","host":"h","password":"p"}}"#),
+                "missing key `username`",
+            ),
+            (
+                format!(r#"{{"engine":"{e}","host":"h","username":"u"}}"#),
+                "missing key `password`",
+            ),
+            (
+                format!(r#"{{"engine":"{other}","host":"h","username":"u","password":"p"}}"#),
+                &format!("engine `{other}`"),
+            ),
+            (
+                format!(r#"{{"engine":"{e}","host":"h","username":"u","password":"p","port":0}}"#),
+                "`port`",
+            ),
+            (
+                format!(r#"{{"engine":"{e}","host":"h","username":"u","password":"p","port":70000}}"#),
+                "`port`",
+            ),
+            (
+                format!(r#"{{"engine":"{e}","host":"h","username":"u","password":"p","port":"x"}}"#),
+                "`port`",
+            ),
+            (
+                format!(r#"{{"engine":"{e}","host":"h","username":"","password":"p"}}"#),
+                "`username`",
+            ),
+            (
+                format!(r#"{{"engine":"{e}","host":"h","username":"u","password":5}}"#),
+                "`password` must be a string",
+            ),
+            (r#"["p"]"#.to_owned(), "JSON object"),
+            ("pw-not-json".to_owned(), "not valid JSON"),
+        ] {
+            let err = DbSecret::<E>::from_value(&SecretValue::from(json.as_str())).unwrap_err();
+            assert!(err.is_invalid_request(), "{json}");
+            assert!(err.to_string().contains(msg), "{json}: {err}");
+            assert!(!err.to_string().contains("pw-not-json"));
+        }
+        let bin = DbSecret::<E>::from_value(&SecretValue::binary(vec![1])).unwrap_err();
+        assert!(bin.to_string().contains("binary"));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_secret_checks_and_redacts() {
+        checks_and_redacts::<PostgresEngine>("postgres", "mysql");
+        let ok = r#"{"engine":"postgres","host":"db","port":5433,"username":"app","password":"s3cr3t!","dbname":"x"}"#;
+        let s = DbSecret::<PostgresEngine>::from_value(&SecretValue::from(ok)).unwrap();
+        assert_eq!((s.port, s.dbname.as_str()), (5433, "x"));
+        let bare = r#"{"engine":"aurora-postgresql","host":"db","username":"app","password":"p"}"#;
+        let s = DbSecret::<PostgresEngine>::from_value(&SecretValue::from(bare)).unwrap();
+        assert_eq!(
+            (s.port, s.dbname.as_str(), s.masterarn.as_deref()),
+            (5432, "postgres", None)
+        );
+        assert!(format!("{s:?}").starts_with("RdsSecret {"));
+    }
+
+    #[cfg(feature = "mysql")]
+    #[test]
+    fn mysql_secret_checks_and_redacts() {
+        checks_and_redacts::<MysqlEngine>("mysql", "postgres");
+        let ok = r#"{"engine":"mysql","host":"db","port":"3307","username":"app","password":"s3cr3t!","dbname":"x"}"#;
+        let s = DbSecret::<MysqlEngine>::from_value(&SecretValue::from(ok)).unwrap();
+        assert_eq!((s.port, s.dbname.as_deref()), (3307, Some("x")));
+        let bare = r#"{"engine":"aurora","host":"db","username":"app","password":"p","dbname":""}"#;
+        let s = DbSecret::<MysqlEngine>::from_value(&SecretValue::from(bare)).unwrap();
+        assert_eq!(
+            (s.port, s.dbname.as_deref(), s.masterarn.as_deref()),
+            (3306, None, None)
+        );
+        assert!(format!("{s:?}").starts_with("MysqlSecret {"));
+    }
+}
