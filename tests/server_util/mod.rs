@@ -1,6 +1,9 @@
 //! Finding the servers `scripts/test.sh` starts for the backend tests.
 #![allow(dead_code)]
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod db;
+
 /// The value of `var` (set by `scripts/test.sh`), or `None` when it is
 /// missing outside CI (the caller returns: the test is skipped, and says so).
 /// Under `CI=true` a missing server fails the test.
