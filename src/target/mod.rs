@@ -7,7 +7,9 @@
 //!
 //! One file per target: [`NoopTarget`], [`CommandTarget`], `PostgresRole`
 //! (feature `postgres`), `MysqlUser` (feature `mysql`), and [`SpecTarget`], which picks one per secret from
-//! its rotation config.
+//! its rotation config. The two database targets share `rds.rs`: the RDS-shaped secret
+//! (`DbSecret`) and the master/AWSPREVIOUS look-ups (`DbTarget`); their own files hold only
+//! their SQL.
 
 mod command;
 #[cfg(feature = "mysql")]
