@@ -1,7 +1,7 @@
 //! [`DbSecret`]: a database secret in the JSON shape AWS uses for RDS, and
 //! what the database targets share around it.
 //!
-//! [`PostgresRole`](super::PostgresRole) and [`MysqlUser`](super::MysqlUser)
+//! `PostgresRole` and `MysqlUser`
 //! read the same keys (`engine`, `host`, `port`, `username`, `password`,
 //! `dbname`, `masterarn`), keep the same master secret and AWSPREVIOUS
 //! look-ups, and start setSecret with the same question (does the pending
@@ -32,8 +32,8 @@ use super::StepContext;
 use crate::rotate::RotateError;
 use crate::store::{SecretId, SecretStore, SecretValue, Stage, VersionRef};
 
-/// The engine family of a [`DbSecret`]: [`PostgresEngine`] or
-/// [`MysqlEngine`]. Sealed: the database targets are the only users.
+/// The engine family of a [`DbSecret`]: `PostgresEngine` or
+/// `MysqlEngine`. Sealed: the database targets are the only users.
 ///
 /// # Examples
 ///
@@ -73,7 +73,7 @@ mod sealed {
 }
 
 /// PostgreSQL (engines `postgres`, `postgresql`, `aurora-postgresql`;
-/// port 5432; `dbname` default `postgres`). See [`RdsSecret`].
+/// port 5432; `dbname` default `postgres`). See [`RdsSecret`](super::RdsSecret).
 ///
 /// # Examples
 ///
@@ -144,8 +144,8 @@ impl sealed::Sealed for MysqlEngine {
 pub(crate) const MYSQL_ENGINES: &[&str] = &["mysql", "mariadb", "aurora-mysql", "aurora"];
 
 /// A database secret in AWS's RDS JSON shape, parsed and checked, for the
-/// engine family `E`. Used as [`RdsSecret`] (PostgreSQL) and
-/// [`MysqlSecret`](super::MysqlSecret) (MySQL/MariaDB), whose docs give the
+/// engine family `E`. Used as `RdsSecret` (PostgreSQL) and
+/// `MysqlSecret` (MySQL/MariaDB), whose docs give the
 /// keys and defaults. `Debug` never shows the password.
 ///
 /// # Examples
@@ -160,8 +160,6 @@ pub(crate) const MYSQL_ENGINES: &[&str] = &["mysql", "mariadb", "aurora-mysql", 
 /// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-///
-/// [`RdsSecret`]: super::RdsSecret
 #[non_exhaustive]
 pub struct DbSecret<E: Engine> {
     /// The engine, one of `E`'s (`postgres`, `mysql`, …).
@@ -344,8 +342,8 @@ fn stage_reader<S: SecretStore + Clone + 'static>(store: S, stage: Stage) -> Sta
 }
 
 /// A database [`Target`](super::Target) for the engine family `E`: used as
-/// [`PostgresRole`](super::PostgresRole) (feature `postgres`) and
-/// [`MysqlUser`](super::MysqlUser) (feature `mysql`), whose docs give the
+/// `PostgresRole` (feature `postgres`) and
+/// `MysqlUser` (feature `mysql`), whose docs give the
 /// strategies and SQL. It holds what both log in with besides the pending
 /// and current values: the master secret (given, or read by `masterarn`)
 /// and where AWSPREVIOUS is read. `Debug` never shows a password.
