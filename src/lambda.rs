@@ -71,6 +71,7 @@ use crate::store::{
     map_err, AwsSecretsManager, RotationConfig, SecretId, SecretStore, SecretValue, Stage, Strategy, TargetSpec, Token,
     VersionId, VersionRef, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET,
 };
+use crate::target::rds::{MYSQL_ENGINES, POSTGRES_ENGINES};
 use crate::target::{MysqlUser, PostgresRole, SpecTarget, Step, StepContext, Target};
 
 /// The event Secrets Manager sends a rotation function.
@@ -589,12 +590,16 @@ impl RotationHandler {
             .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
             .and_then(|v| v.get("engine").and_then(|e| e.as_str()).map(str::to_owned));
         if let Some(engine) = engine {
-            return match engine.as_str() {
-                "postgres" | "postgresql" | "aurora-postgresql" => Ok(TargetSpec::Postgres),
-                "mysql" | "mariadb" | "aurora-mysql" | "aurora" => Ok(TargetSpec::Mysql),
-                other => Err(RotateError::invalid(format!(
-                    "database engine `{other}` is not supported (PostgreSQL or MySQL/MariaDB)"
-                ))),
+            // The same engine lists the targets accept.
+            let engine = engine.as_str();
+            return if POSTGRES_ENGINES.contains(&engine) {
+                Ok(TargetSpec::Postgres)
+            } else if MYSQL_ENGINES.contains(&engine) {
+                Ok(TargetSpec::Mysql)
+            } else {
+                Err(RotateError::invalid(format!(
+                    "database engine `{engine}` is not supported (PostgreSQL or MySQL/MariaDB)"
+                )))
             };
         }
         if let Some(spec) = &self.config.target {

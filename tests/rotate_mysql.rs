@@ -8,9 +8,10 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder};
 use rotaplan::rotate::{
     MemoryStore, MysqlSecret, MysqlUser, PasswordPolicy, RetryPolicy, RotationConfig, Rotator, SecretId, SecretStore,
-    SecretValue, Stage, Step, StepContext, Strategy, Target, Token, VersionRef,
+    SecretValue, Step, StepContext, Strategy, Target, Token,
 };
-use server_util::{server, unique};
+use server_util::db::{self, DbServer};
+use server_util::{current, field, server, unique};
 
 /// The test server: host, port and the admin's credentials.
 struct My {
@@ -47,6 +48,38 @@ impl My {
         self.login(&self.user, &self.password).await.expect("admin login")
     }
 
+    fn master(&self) -> MysqlSecret {
+        MysqlSecret::from_value(&self.secret(&self.user, &self.password)).unwrap()
+    }
+}
+
+impl DbServer for My {
+    fn secret(&self, user: &str, password: &str) -> SecretValue {
+        SecretValue::from(
+            serde_json::json!({
+                "engine": "mariadb",
+                "host": self.host,
+                "port": self.port,
+                "username": user,
+                "password": password,
+            })
+            .to_string(),
+        )
+    }
+
+    /// A fresh user `…@'%'` with a password given as an SQL literal, quoted
+    /// here by hand (not by the code under test).
+    async fn create_user(&self, password_sql: &str) -> String {
+        let user = format!("app_{}", unique());
+        let mut admin = self.admin().await;
+        admin
+            .query_drop(format!("CREATE USER '{user}'@'%' IDENTIFIED BY {password_sql}"))
+            .await
+            .unwrap();
+        admin.disconnect().await.unwrap();
+        user
+    }
+
     /// Asserts `user` logs in with `password` and is that user.
     async fn assert_logs_in(&self, user: &str, password: &str) {
         let mut c = self
@@ -66,71 +99,12 @@ impl My {
             Err(e) => panic!("expected access denied, got {e}"),
         }
     }
-
-    fn secret(&self, user: &str, password: &str) -> SecretValue {
-        SecretValue::from(
-            serde_json::json!({
-                "engine": "mariadb",
-                "host": self.host,
-                "port": self.port,
-                "username": user,
-                "password": password,
-            })
-            .to_string(),
-        )
-    }
-
-    fn master(&self) -> MysqlSecret {
-        MysqlSecret::from_value(&self.secret(&self.user, &self.password)).unwrap()
-    }
-
-    /// A fresh user `…@'%'` with a password given as an SQL literal, quoted
-    /// here by hand (not by the code under test).
-    async fn create_user(&self, password_sql: &str) -> String {
-        let user = format!("app_{}", unique());
-        let mut admin = self.admin().await;
-        admin
-            .query_drop(format!("CREATE USER '{user}'@'%' IDENTIFIED BY {password_sql}"))
-            .await
-            .unwrap();
-        admin.disconnect().await.unwrap();
-        user
-    }
-}
-
-fn field(v: &SecretValue, key: &str) -> String {
-    let json: serde_json::Value = serde_json::from_str(v.expose_str().unwrap()).unwrap();
-    json[key].as_str().unwrap().to_owned()
-}
-
-async fn current(store: &MemoryStore, id: &SecretId) -> SecretValue {
-    store.get_value(id, &VersionRef::current()).await.unwrap().value
 }
 
 #[tokio::test]
 async fn single_user_rotation_changes_the_password() {
     let Some(my) = My::from_env() else { return };
-    let user = my.create_user("'first-pw'").await;
-    my.assert_logs_in(&user, "first-pw").await;
-
-    let store = MemoryStore::new();
-    let id = SecretId::new(format!("db/{user}")).unwrap();
-    store
-        .create(&id, Some((&Token::generate(), &my.secret(&user, "first-pw"))), None)
-        .await
-        .unwrap();
-    let rotator = Rotator::new(&store, MysqlUser::new());
-    rotator.rotate(&id, &Token::generate()).await.unwrap();
-
-    let new = field(&current(&store, &id).await, "password");
-    assert_ne!(new, "first-pw");
-    my.assert_logs_in(&user, &new).await;
-    my.assert_refused(&user, "first-pw").await;
-
-    rotator.rotate(&id, &Token::generate()).await.unwrap();
-    let newer = field(&current(&store, &id).await, "password");
-    my.assert_logs_in(&user, &newer).await;
-    my.assert_refused(&user, &new).await;
+    db::single_user_rotation_changes_the_password(&my, MysqlUser::new()).await;
 }
 
 #[tokio::test]
@@ -305,39 +279,7 @@ async fn alternating_finishes_a_clone_left_locked_without_grants() {
 #[tokio::test]
 async fn rotation_killed_after_set_secret_resumes() {
     let Some(my) = My::from_env() else { return };
-    let user = my.create_user("'before-pw'").await;
-    let store = MemoryStore::new();
-    let id = SecretId::new(format!("db/{user}")).unwrap();
-    store
-        .create(&id, Some((&Token::generate(), &my.secret(&user, "before-pw"))), None)
-        .await
-        .unwrap();
-    let token = Token::generate();
-    {
-        let rotator = Rotator::new(&store, MysqlUser::new());
-        rotator.run_step(&id, &token, Step::Create).await.unwrap();
-        rotator.run_step(&id, &token, Step::Set).await.unwrap();
-        // The process dies here.
-    }
-    let pending = store
-        .get_value(&id, &VersionRef::Stage(Stage::pending()))
-        .await
-        .unwrap()
-        .value;
-    let pending_pw = field(&pending, "password");
-    my.assert_logs_in(&user, &pending_pw).await;
-    my.assert_refused(&user, "before-pw").await;
-    assert_eq!(field(&current(&store, &id).await, "password"), "before-pw");
-
-    // Another token is refused; the same token resumes: setSecret sees that
-    // AWSPENDING logs in (AWSCURRENT no longer would).
-    let rotator = Rotator::new(&store, MysqlUser::new());
-    let err = rotator.rotate(&id, &Token::generate()).await.unwrap_err();
-    assert!(err.is_rotation_in_progress(), "{err}");
-    rotator.rotate(&id, &token).await.unwrap();
-    assert_eq!(field(&current(&store, &id).await, "password"), pending_pw);
-    assert_eq!(store.describe(&id).await.unwrap().version_with(&Stage::pending()), None);
-    my.assert_logs_in(&user, &pending_pw).await;
+    db::rotation_killed_after_set_secret_resumes(&my, MysqlUser::new()).await;
 }
 
 #[tokio::test]
@@ -390,20 +332,5 @@ async fn repeated_set_secret_is_a_no_op() {
 #[tokio::test]
 async fn test_secret_fails_with_a_wrong_password() {
     let Some(my) = My::from_env() else { return };
-    let user = my.create_user("'right-pw'").await;
-    let id = SecretId::new(format!("db/{user}")).unwrap();
-    let token = Token::generate();
-    let ctx = StepContext::new(&id, &token, Step::Test, Strategy::SingleUser, None);
-    let target = MysqlUser::new();
-    target.test_secret(&ctx, &my.secret(&user, "right-pw")).await.unwrap();
-    let err = target
-        .test_secret(&ctx, &my.secret(&user, "wrong-pw"))
-        .await
-        .unwrap_err();
-    assert!(err.is_target() && err.is_transient(), "{err}");
-    assert!(
-        err.to_string().contains(&user) && err.to_string().contains("testSecret"),
-        "{err}"
-    );
-    assert!(!format!("{err} {err:?}").contains("wrong-pw"));
+    db::test_secret_fails_with_a_wrong_password(&my, MysqlUser::new()).await;
 }

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use rotaplan::rotate::{
     MemoryStore, PasswordPolicy, PostgresRole, RdsSecret, RotationConfig, Rotator, SecretId, SecretStore, SecretValue,
-    Stage, Step, StepContext, Strategy, Target, Token, VersionRef,
+    Step, StepContext, Strategy, Target, Token,
 };
-use server_util::{server, unique};
+use server_util::db::{self, DbServer};
+use server_util::{current, field, server, unique};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
@@ -59,38 +60,6 @@ impl Pg {
         self.login(&self.user, &self.password).await.expect("superuser login")
     }
 
-    /// Asserts `user` logs in with `password` and can run a query.
-    async fn assert_logs_in(&self, user: &str, password: &str) {
-        let client = self
-            .login(user, password)
-            .await
-            .unwrap_or_else(|e| panic!("`{user}` should log in: {e}"));
-        let row = client.query_one("SELECT current_user::text", &[]).await.unwrap();
-        assert_eq!(row.get::<_, String>(0), user);
-    }
-
-    /// Asserts the server refuses `user` with `password` as a bad password.
-    async fn assert_refused(&self, user: &str, password: &str) {
-        match self.login(user, password).await {
-            Ok(_) => panic!("`{user}` must no longer log in with that password"),
-            Err(e) => assert_eq!(e.code(), Some(&SqlState::INVALID_PASSWORD), "{e}"),
-        }
-    }
-
-    fn secret(&self, user: &str, password: &str) -> SecretValue {
-        SecretValue::from(
-            serde_json::json!({
-                "engine": "postgres",
-                "host": self.host,
-                "port": self.port,
-                "username": user,
-                "password": password,
-                "dbname": "postgres",
-            })
-            .to_string(),
-        )
-    }
-
     fn master(&self) -> RdsSecret {
         RdsSecret::from_value(&self.secret(&self.user, &self.password)).unwrap()
     }
@@ -108,40 +77,48 @@ impl Pg {
     }
 }
 
-fn field(v: &SecretValue, key: &str) -> String {
-    let json: serde_json::Value = serde_json::from_str(v.expose_str().unwrap()).unwrap();
-    json[key].as_str().unwrap().to_owned()
-}
+impl DbServer for Pg {
+    fn secret(&self, user: &str, password: &str) -> SecretValue {
+        SecretValue::from(
+            serde_json::json!({
+                "engine": "postgres",
+                "host": self.host,
+                "port": self.port,
+                "username": user,
+                "password": password,
+                "dbname": "postgres",
+            })
+            .to_string(),
+        )
+    }
 
-async fn current(store: &MemoryStore, id: &SecretId) -> SecretValue {
-    store.get_value(id, &VersionRef::current()).await.unwrap().value
+    async fn create_user(&self, password_sql: &str) -> String {
+        self.create_role(password_sql).await
+    }
+
+    /// Asserts `user` logs in with `password` and can run a query.
+    async fn assert_logs_in(&self, user: &str, password: &str) {
+        let client = self
+            .login(user, password)
+            .await
+            .unwrap_or_else(|e| panic!("`{user}` should log in: {e}"));
+        let row = client.query_one("SELECT current_user::text", &[]).await.unwrap();
+        assert_eq!(row.get::<_, String>(0), user);
+    }
+
+    /// Asserts the server refuses `user` with `password` as a bad password.
+    async fn assert_refused(&self, user: &str, password: &str) {
+        match self.login(user, password).await {
+            Ok(_) => panic!("`{user}` must no longer log in with that password"),
+            Err(e) => assert_eq!(e.code(), Some(&SqlState::INVALID_PASSWORD), "{e}"),
+        }
+    }
 }
 
 #[tokio::test]
 async fn single_user_rotation_changes_the_password() {
     let Some(pg) = Pg::from_env() else { return };
-    let user = pg.create_role("'first-pw'").await;
-    pg.assert_logs_in(&user, "first-pw").await;
-
-    let store = MemoryStore::new();
-    let id = SecretId::new(format!("db/{user}")).unwrap();
-    store
-        .create(&id, Some((&Token::generate(), &pg.secret(&user, "first-pw"))), None)
-        .await
-        .unwrap();
-    let rotator = Rotator::new(&store, PostgresRole::new());
-    rotator.rotate(&id, &Token::generate()).await.unwrap();
-
-    let new = field(&current(&store, &id).await, "password");
-    assert_ne!(new, "first-pw");
-    pg.assert_logs_in(&user, &new).await;
-    pg.assert_refused(&user, "first-pw").await;
-
-    // Again: the previous new password stops working too.
-    rotator.rotate(&id, &Token::generate()).await.unwrap();
-    let newer = field(&current(&store, &id).await, "password");
-    pg.assert_logs_in(&user, &newer).await;
-    pg.assert_refused(&user, &new).await;
+    db::single_user_rotation_changes_the_password(&pg, PostgresRole::new()).await;
 }
 
 #[tokio::test]
@@ -257,42 +234,7 @@ async fn alternating_users_switch_and_both_keep_working() {
 #[tokio::test]
 async fn rotation_killed_after_set_secret_resumes() {
     let Some(pg) = Pg::from_env() else { return };
-    let user = pg.create_role("'before-pw'").await;
-    let store = MemoryStore::new();
-    let id = SecretId::new(format!("db/{user}")).unwrap();
-    store
-        .create(&id, Some((&Token::generate(), &pg.secret(&user, "before-pw"))), None)
-        .await
-        .unwrap();
-    let token = Token::generate();
-    {
-        let rotator = Rotator::new(&store, PostgresRole::new());
-        rotator.run_step(&id, &token, Step::Create).await.unwrap();
-        rotator.run_step(&id, &token, Step::Set).await.unwrap();
-        // The process dies here.
-    }
-    let pending = store
-        .get_value(&id, &VersionRef::Stage(Stage::pending()))
-        .await
-        .unwrap()
-        .value;
-    let pending_pw = field(&pending, "password");
-    // The database already has the new password; AWSCURRENT is stale.
-    pg.assert_logs_in(&user, &pending_pw).await;
-    pg.assert_refused(&user, "before-pw").await;
-    assert_eq!(field(&current(&store, &id).await, "password"), "before-pw");
-
-    // Another token is refused; the same token resumes, and setSecret sees
-    // that AWSPENDING already logs in.
-    let rotator = Rotator::new(&store, PostgresRole::new());
-    let err = rotator.rotate(&id, &Token::generate()).await.unwrap_err();
-    assert!(err.is_rotation_in_progress(), "{err}");
-    rotator.rotate(&id, &token).await.unwrap();
-    assert_eq!(field(&current(&store, &id).await, "password"), pending_pw);
-    let d = store.describe(&id).await.unwrap();
-    assert_eq!(d.version_with(&Stage::pending()), None);
-    pg.assert_logs_in(&user, &pending_pw).await;
-    pg.assert_refused(&user, "before-pw").await;
+    db::rotation_killed_after_set_secret_resumes(&pg, PostgresRole::new()).await;
 }
 
 #[tokio::test]
@@ -360,27 +302,5 @@ async fn set_secret_falls_back_to_awsprevious() {
 #[tokio::test]
 async fn test_secret_fails_with_a_wrong_password() {
     let Some(pg) = Pg::from_env() else { return };
-    let user = pg.create_role("'right-pw'").await;
-    let id = SecretId::new(format!("db/{user}")).unwrap();
-    let token = Token::generate();
-    let ctx = StepContext::new(&id, &token, Step::Test, Strategy::SingleUser, None);
-    let target = PostgresRole::new();
-    target.test_secret(&ctx, &pg.secret(&user, "right-pw")).await.unwrap();
-    let err = target
-        .test_secret(&ctx, &pg.secret(&user, "wrong-pw"))
-        .await
-        .unwrap_err();
-    assert!(err.is_target() && err.is_transient(), "{err}");
-    assert!(err.to_string().contains(&user), "{err}");
-    assert!(!format!("{err} {err:?}").contains("wrong-pw"));
-    // A malformed secret is a final error naming the key.
-    let err = target
-        .test_secret(
-            &ctx,
-            &SecretValue::from(r#"{"engine":"postgres","username":"u","password":"p"}"#),
-        )
-        .await
-        .unwrap_err();
-    assert!(err.is_invalid_request() && !err.is_transient(), "{err}");
-    assert!(err.to_string().contains("missing key `host`"), "{err}");
+    db::test_secret_fails_with_a_wrong_password(&pg, PostgresRole::new()).await;
 }

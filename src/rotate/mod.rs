@@ -113,12 +113,15 @@ pub use crate::store::{
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use crate::store::{MasterKey, SqliteStore, MASTER_KEY_ENV};
 pub use crate::target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "mysql"))))]
+pub use crate::target::{DbSecret, DbTarget, Engine};
 #[cfg(feature = "mysql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
-pub use crate::target::{MysqlSecret, MysqlUser};
+pub use crate::target::{MysqlEngine, MysqlSecret, MysqlUser};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use crate::target::{PostgresRole, RdsSecret};
+pub use crate::target::{PostgresEngine, PostgresRole, RdsSecret};
 
 /// How [`Rotator::rotate`] retries a failed rotation.
 ///

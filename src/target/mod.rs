@@ -7,7 +7,9 @@
 //!
 //! One file per target: [`NoopTarget`], [`CommandTarget`], `PostgresRole`
 //! (feature `postgres`), `MysqlUser` (feature `mysql`), and [`SpecTarget`], which picks one per secret from
-//! its rotation config.
+//! its rotation config. The two database targets share `rds.rs`: the RDS-shaped secret
+//! (`DbSecret`) and the master/AWSPREVIOUS look-ups (`DbTarget`); their own files hold only
+//! their SQL.
 
 mod command;
 #[cfg(feature = "mysql")]
@@ -15,6 +17,8 @@ mod mysql;
 mod noop;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) mod rds;
 mod spec;
 
 use std::fmt;
@@ -28,6 +32,15 @@ pub use noop::NoopTarget;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{PostgresRole, RdsSecret};
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub use rds::MysqlEngine;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use rds::PostgresEngine;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "mysql"))))]
+pub use rds::{DbSecret, DbTarget, Engine};
 pub use spec::SpecTarget;
 
 use crate::rotate::RotateError;

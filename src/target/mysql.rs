@@ -60,24 +60,19 @@
 //! # }).unwrap();
 //! ```
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder};
 use zeroize::Zeroizing;
 
+use super::rds::{self, ConnectError, DbSecret, DbTarget, MysqlEngine};
 use super::{StepContext, Target};
 use crate::rotate::RotateError;
-use crate::store::{SecretId, SecretStore, SecretValue, Stage, Strategy, VersionRef};
+use crate::store::{SecretValue, Strategy};
 
-/// The `engine` values of a MySQL-family RDS secret.
-const ENGINES: [&str; 4] = ["mysql", "mariadb", "aurora-mysql", "aurora"];
-
-/// A MySQL/MariaDB secret in AWS's RDS JSON shape, parsed and checked.
+/// A MySQL/MariaDB secret in AWS's RDS JSON shape, parsed and checked (the
+/// shared [`DbSecret`] for [`MysqlEngine`]).
 ///
 /// Required keys: `engine` (`mysql`, `mariadb`, `aurora-mysql` or
 /// `aurora`), `host`, `username`, `password`. Optional: `port` (number or
@@ -99,127 +94,9 @@ const ENGINES: [&str; 4] = ["mysql", "mariadb", "aurora-mysql", "aurora"];
 /// assert!(MysqlSecret::from_value(&pg).unwrap_err().to_string().contains("engine `postgres`"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct MysqlSecret {
-    /// `mysql`, `mariadb`, `aurora-mysql` or `aurora`.
-    pub engine: String,
-    /// The server's host name or address.
-    pub host: String,
-    /// The server's port.
-    pub port: u16,
-    /// The user to log in as.
-    pub username: String,
-    password: Zeroizing<String>,
-    /// The default database, if any.
-    pub dbname: Option<String>,
-    /// The ARN (or name) of the master secret, for alternating users.
-    pub masterarn: Option<String>,
-}
+pub type MysqlSecret = DbSecret<MysqlEngine>;
 
-impl fmt::Debug for MysqlSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MysqlSecret")
-            .field("engine", &self.engine)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("dbname", &self.dbname)
-            .field("masterarn", &self.masterarn)
-            .finish()
-    }
-}
-
-impl MysqlSecret {
-    /// Parses and checks a secret value.
-    ///
-    /// # Errors
-    ///
-    /// An invalid-request error naming the problem (never the value): not
-    /// text, not a JSON object, a missing or non-string key, an engine that
-    /// is not MySQL or MariaDB, a bad port.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::{MysqlSecret, SecretValue};
-    /// let err = MysqlSecret::from_value(&SecretValue::from("hunter2")).unwrap_err();
-    /// assert!(err.is_invalid_request());
-    /// assert!(!err.to_string().contains("hunter2"));
-    /// ```
-    pub fn from_value(value: &SecretValue) -> Result<MysqlSecret, RotateError> {
-        let text = value
-            .expose_str()
-            .ok_or_else(|| RotateError::invalid("database secret must be text (JSON), not binary"))?;
-        // serde_json's own error messages never quote the input.
-        let json: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| RotateError::invalid(format!("database secret is not valid JSON: {e}")))?;
-        let obj = json
-            .as_object()
-            .ok_or_else(|| RotateError::invalid("database secret must be a JSON object"))?;
-        let string = |key: &str| -> Result<Option<String>, RotateError> {
-            match obj.get(key) {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(RotateError::invalid(format!(
-                    "database secret: key `{key}` must be a string"
-                ))),
-            }
-        };
-        let required = |key: &str| -> Result<String, RotateError> {
-            string(key)?.ok_or_else(|| RotateError::invalid(format!("database secret: missing key `{key}`")))
-        };
-        let engine = required("engine")?;
-        if !ENGINES.contains(&engine.as_str()) {
-            return Err(RotateError::invalid(format!(
-                "database secret: engine `{engine}` is not MySQL or MariaDB (expected `mysql` or `mariadb`)"
-            )));
-        }
-        let host = required("host")?;
-        let username = required("username")?;
-        if username.is_empty() || username.contains('\0') {
-            return Err(RotateError::invalid(
-                "database secret: `username` must be non-empty, without NUL",
-            ));
-        }
-        let password = Zeroizing::new(required("password")?);
-        let port = match obj.get("port") {
-            None | Some(serde_json::Value::Null) => 3306,
-            Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0),
-            Some(serde_json::Value::String(s)) => s.parse::<u16>().unwrap_or(0),
-            Some(_) => 0,
-        };
-        if port == 0 {
-            return Err(RotateError::invalid(
-                "database secret: `port` must be a number from 1 to 65535",
-            ));
-        }
-        Ok(MysqlSecret {
-            engine,
-            host,
-            port,
-            username,
-            password,
-            dbname: string("dbname")?.filter(|d| !d.is_empty()),
-            masterarn: string("masterarn")?,
-        })
-    }
-
-    /// The password. Handle with care.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::{MysqlSecret, SecretValue};
-    /// let v = SecretValue::from(r#"{"engine":"mysql","host":"h","username":"u","password":"p"}"#);
-    /// assert_eq!(MysqlSecret::from_value(&v)?.expose_password(), "p");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn expose_password(&self) -> &str {
-        &self.password
-    }
-
+impl DbSecret<MysqlEngine> {
     fn opts(&self, user: &str, password: &str) -> OptsBuilder {
         OptsBuilder::default()
             .ip_or_hostname(self.host.clone())
@@ -230,8 +107,6 @@ impl MysqlSecret {
             .prefer_socket(false)
     }
 }
-
-type StageFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<SecretValue>> + Send>> + Send + Sync>;
 
 /// A [`Target`] that rotates a MySQL or MariaDB user's password (feature
 /// `mysql`). See the [module docs](self) for the strategies and how
@@ -252,161 +127,22 @@ type StageFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<Secret
 /// assert!(!format!("{target:?}").contains("\"m\""));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default)]
-pub struct MysqlUser {
-    master: Option<MysqlSecret>,
-    previous: Option<StageFn>,
-    master_from: Option<StageFn>,
-}
+pub type MysqlUser = DbTarget<MysqlEngine>;
 
-impl fmt::Debug for MysqlUser {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MysqlUser")
-            .field("master", &self.master)
-            .field("previous", &self.previous.as_ref().map(|_| "<store>"))
-            .field("master_from", &self.master_from.as_ref().map(|_| "<store>"))
-            .finish()
-    }
-}
-
-/// Reads the value holding `stage` of a secret from `store`; `None` when it
-/// cannot be read.
-fn stage_reader<S: SecretStore + Clone + 'static>(store: S, stage: Stage) -> StageFn {
-    Arc::new(move |id: SecretId| {
-        let (store, stage) = (store.clone(), stage.clone());
-        Box::pin(async move {
-            store
-                .get_value(&id, &VersionRef::Stage(stage))
-                .await
-                .ok()
-                .map(|v| v.value)
-        })
-    })
-}
-
-impl MysqlUser {
-    /// A target with no master secret and no AWSPREVIOUS fallback: enough
-    /// for single-user rotations.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::MysqlUser;
-    /// let t = MysqlUser::new();
-    /// # let _ = t;
-    /// ```
-    pub fn new() -> MysqlUser {
-        MysqlUser::default()
-    }
-
-    /// The master credentials that create and alter the alternating users
-    /// (the secret `masterarn` names; the user needs `CREATE USER`, the
-    /// rights it hands on `WITH GRANT OPTION`, and `SELECT` on `mysql.user`,
-    /// as an RDS master user has).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::{MysqlUser, MysqlSecret, SecretValue};
-    /// let m = MysqlSecret::from_value(&SecretValue::from(r#"{"engine":"mysql","host":"h","username":"admin","password":"p"}"#))?;
-    /// let t = MysqlUser::new().master(m);
-    /// # let _ = t;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn master(mut self, master: MysqlSecret) -> MysqlUser {
-        self.master = Some(master);
-        self
-    }
-
-    /// Where single-user setSecret reads AWSPREVIOUS when neither the
-    /// pending nor the current password logs in.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = MysqlUser::new().previous_from(Arc::clone(&store));
-    /// # let _ = t;
-    /// ```
-    pub fn previous_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> MysqlUser {
-        self.previous = Some(stage_reader(store, Stage::previous()));
-        self
-    }
-
-    /// Where alternating-users setSecret reads the master secret when none
-    /// was given with [`MysqlUser::master`]: AWSCURRENT of the secret that
-    /// the current value's `masterarn` names, as AWS's rotation functions do.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = MysqlUser::new().previous_from(Arc::clone(&store)).master_from(store);
-    /// # let _ = t;
-    /// ```
-    pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> MysqlUser {
-        self.master_from = Some(stage_reader(store, Stage::current()));
-        self
-    }
-
-    async fn master_for(&self, ctx: &StepContext<'_>, current: &MysqlSecret) -> Result<MysqlSecret, RotateError> {
-        if let Some(m) = &self.master {
-            return Ok(m.clone());
-        }
-        let missing = || {
-            RotateError::invalid(format!(
-                "alternating-users rotation of secret `{}` needs the master secret{} (MysqlUser::master or master_from)",
-                ctx.secret,
-                current.masterarn.as_deref().map(|a| format!(" `{a}`")).unwrap_or_default()
-            ))
-        };
-        let (Some(lookup), Some(arn)) = (&self.master_from, current.masterarn.as_deref()) else {
-            return Err(missing());
-        };
-        let id = SecretId::new(arn).map_err(|e| e.context("masterarn"))?;
-        let value = lookup(id).await.ok_or_else(missing)?;
-        MysqlSecret::from_value(&value).map_err(|e| e.context(format!("master secret `{arn}`")))
-    }
-
+impl DbTarget<MysqlEngine> {
     async fn set_single_user(
         &self,
         ctx: &StepContext<'_>,
         pending: &MysqlSecret,
         current: &MysqlSecret,
     ) -> Result<(), RotateError> {
-        if pending.username != current.username {
-            return Err(RotateError::invalid(format!(
-                "single-user rotation of secret `{}`: the pending username `{}` differs from the current `{}`",
-                ctx.secret, pending.username, current.username
-            )));
-        }
+        rds::check_single_user(ctx, pending, current)?;
         let user = &pending.username;
-        let mut tried = vec!["AWSCURRENT"];
-        let mut conn = match connect(current, user, current.expose_password()).await {
-            Ok(c) => c,
-            Err(first) if first.auth => {
-                let previous = match &self.previous {
-                    Some(lookup) => lookup(ctx.secret.clone()).await,
-                    None => None,
-                };
-                let previous = previous.and_then(|v| MysqlSecret::from_value(&v).ok());
-                match previous.filter(|p| p.username == *user) {
-                    Some(prev) => {
-                        tried.push("AWSPREVIOUS");
-                        connect(current, user, prev.expose_password())
-                            .await
-                            .map_err(|e| e.into_error(ctx, user, &current.host))?
-                    }
-                    None => return Err(first.into_error(ctx, user, &current.host)),
-                }
-            }
-            Err(e) => return Err(e.into_error(ctx, user, &current.host)),
-        };
-        tracing::debug!(user = %user, with = ?tried, "logged in to change the password");
+        let mut conn = self
+            .login_single_user(ctx, current, user, |password| async move {
+                connect(current, user, &password).await
+            })
+            .await?;
         let q = Quoter::for_session(&mut conn, ctx, user).await?;
         // A user may change its own password without the CREATE USER
         // privilege only this way (MariaDB refuses ALTER USER for it).
@@ -512,24 +248,21 @@ impl MysqlUser {
     }
 }
 
-impl Target for MysqlUser {
+impl Target for DbTarget<MysqlEngine> {
     async fn set_secret(
         &self,
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
     ) -> Result<(), RotateError> {
-        let pending = MysqlSecret::from_value(pending).map_err(|e| e.context("AWSPENDING"))?;
-        let current = MysqlSecret::from_value(current).map_err(|e| e.context("AWSCURRENT"))?;
+        let (pending, current) = rds::parse_set::<MysqlEngine>(pending, current)?;
         // Already set (a resumed rotation): nothing to do.
-        match connect(&pending, &pending.username, pending.expose_password()).await {
-            Ok(conn) => {
-                disconnect(conn).await;
-                tracing::info!(user = %pending.username, "AWSPENDING already logs in");
-                return Ok(());
-            }
-            Err(e) if e.auth => {}
-            Err(e) => return Err(e.into_error(ctx, &pending.username, &pending.host)),
+        let login = async {
+            disconnect(connect(&pending, &pending.username, pending.expose_password()).await?).await;
+            Ok(())
+        };
+        if rds::pending_logs_in(ctx, &pending, login).await? {
+            return Ok(());
         }
         match ctx.strategy {
             Strategy::AlternatingUsers => self.set_alternating(ctx, &pending, &current).await,
@@ -554,22 +287,6 @@ impl Target for MysqlUser {
             )));
         }
         Ok(())
-    }
-}
-
-/// A failed connection: whether the server refused the credentials.
-struct ConnectError {
-    auth: bool,
-    message: String,
-}
-
-impl ConnectError {
-    fn into_error(self, ctx: &StepContext<'_>, user: &str, host: &str) -> RotateError {
-        let what = if self.auth { "login refused" } else { "cannot connect" };
-        RotateError::target(format!(
-            "{} of secret `{}`: {what} as `{user}` at `{host}`: {}",
-            ctx.step, ctx.secret, self.message
-        ))
     }
 }
 
@@ -742,54 +459,6 @@ mod tests {
         ] {
             let got = retarget_grant(line, "app", "%", to);
             assert_eq!(got.as_deref().map(String::as_str), want, "{line}");
-        }
-    }
-
-    #[test]
-    fn secret_checks_and_redacts() {
-        let ok = r#"{"engine":"mysql","host":"db","port":"3307","username":"app","password":"s3cr3t!","dbname":"x","masterarn":"arn:m"}"#;
-        let s = MysqlSecret::from_value(&SecretValue::from(ok)).unwrap();
-        assert_eq!((s.port, s.dbname.as_deref()), (3307, Some("x")));
-        assert_eq!(s.masterarn.as_deref(), Some("arn:m"));
-        let dbg = format!("{s:?} {:?}", MysqlUser::new().master(s.clone()));
-        assert!(!dbg.contains("s3cr3t!"), "{dbg}");
-        assert!(dbg.contains("<redacted>"));
-        for (json, msg) in [
-            (r#"{"host":"h","username":"u","password":"p"}"#, "missing key `engine`"),
-            (
-                r#"{"engine":"mysql","username":"u","password":"p"}"#,
-                "missing key `host`",
-            ),
-            (
-                r#"{"engine":"mysql","host":"h","password":"p"}"#,
-                "missing key `username`",
-            ),
-            (
-                r#"{"engine":"mysql","host":"h","username":"u"}"#,
-                "missing key `password`",
-            ),
-            (
-                r#"{"engine":"postgres","host":"h","username":"u","password":"p"}"#,
-                "engine `postgres`",
-            ),
-            (
-                r#"{"engine":"mysql","host":"h","username":"u","password":"p","port":0}"#,
-                "`port`",
-            ),
-            (
-                r#"{"engine":"mysql","host":"h","username":"","password":"p"}"#,
-                "`username`",
-            ),
-            (
-                r#"{"engine":"mysql","host":"h","username":"u","password":5}"#,
-                "`password` must be a string",
-            ),
-            ("pw-not-json", "not valid JSON"),
-        ] {
-            let err = MysqlSecret::from_value(&SecretValue::from(json)).unwrap_err();
-            assert!(err.is_invalid_request(), "{json}");
-            assert!(err.to_string().contains(msg), "{json}: {err}");
-            assert!(!err.to_string().contains("pw-not-json"));
         }
     }
 }

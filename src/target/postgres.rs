@@ -54,21 +54,19 @@
 //! # }).unwrap();
 //! ```
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 use zeroize::Zeroizing;
 
+use super::rds::{self, ConnectError, DbSecret, DbTarget, PostgresEngine};
 use super::{StepContext, Target};
 use crate::rotate::RotateError;
-use crate::store::{SecretId, SecretStore, SecretValue, Stage, Strategy, VersionRef};
+use crate::store::{SecretValue, Strategy};
 
-/// A database secret in AWS's RDS JSON shape, parsed and checked.
+/// A PostgreSQL secret in AWS's RDS JSON shape, parsed and checked (the
+/// shared [`DbSecret`] for [`PostgresEngine`]).
 ///
 /// Required keys: `engine` (`postgres`, `postgresql` or `aurora-postgresql`), `host`,
 /// `username`, `password`. Optional: `port` (number or numeric string,
@@ -90,128 +88,9 @@ use crate::store::{SecretId, SecretStore, SecretValue, Stage, Strategy, VersionR
 /// assert!(err.to_string().contains("missing key `username`"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct RdsSecret {
-    /// `postgres`, `postgresql` or `aurora-postgresql`.
-    pub engine: String,
-    /// The server's host name or address.
-    pub host: String,
-    /// The server's port.
-    pub port: u16,
-    /// The role to log in as.
-    pub username: String,
-    password: Zeroizing<String>,
-    /// The database to connect to.
-    pub dbname: String,
-    /// The ARN (or name) of the master secret, for alternating users.
-    pub masterarn: Option<String>,
-}
+pub type RdsSecret = DbSecret<PostgresEngine>;
 
-impl fmt::Debug for RdsSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RdsSecret")
-            .field("engine", &self.engine)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("dbname", &self.dbname)
-            .field("masterarn", &self.masterarn)
-            .finish()
-    }
-}
-
-impl RdsSecret {
-    /// Parses and checks a secret value.
-    ///
-    /// # Errors
-    ///
-    /// An invalid-request error naming the problem (never the value): not
-    /// text, not a JSON object, a missing or non-string key, an engine that
-    /// is not PostgreSQL, a bad port.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::{RdsSecret, SecretValue};
-    /// let err = RdsSecret::from_value(&SecretValue::from("hunter2")).unwrap_err();
-    /// assert!(err.is_invalid_request());
-    /// assert!(!err.to_string().contains("hunter2"));
-    /// ```
-    pub fn from_value(value: &SecretValue) -> Result<RdsSecret, RotateError> {
-        let text = value
-            .expose_str()
-            .ok_or_else(|| RotateError::invalid("database secret must be text (JSON), not binary"))?;
-        // Parse into a tree that is dropped right after; serde_json's own
-        // error messages never quote the input.
-        let json: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| RotateError::invalid(format!("database secret is not valid JSON: {e}")))?;
-        let obj = json
-            .as_object()
-            .ok_or_else(|| RotateError::invalid("database secret must be a JSON object"))?;
-        let string = |key: &str| -> Result<Option<String>, RotateError> {
-            match obj.get(key) {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(RotateError::invalid(format!(
-                    "database secret: key `{key}` must be a string"
-                ))),
-            }
-        };
-        let required = |key: &str| -> Result<String, RotateError> {
-            string(key)?.ok_or_else(|| RotateError::invalid(format!("database secret: missing key `{key}`")))
-        };
-        let engine = required("engine")?;
-        if !matches!(engine.as_str(), "postgres" | "postgresql" | "aurora-postgresql") {
-            return Err(RotateError::invalid(format!(
-                "database secret: engine `{engine}` is not PostgreSQL (expected `postgres`)"
-            )));
-        }
-        let host = required("host")?;
-        let username = required("username")?;
-        if username.is_empty() || username.contains('\0') {
-            return Err(RotateError::invalid(
-                "database secret: `username` must be non-empty, without NUL",
-            ));
-        }
-        let password = Zeroizing::new(required("password")?);
-        let port = match obj.get("port") {
-            None | Some(serde_json::Value::Null) => 5432,
-            Some(serde_json::Value::Number(n)) => n.as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or(0),
-            Some(serde_json::Value::String(s)) => s.parse::<u16>().unwrap_or(0),
-            Some(_) => 0,
-        };
-        if port == 0 {
-            return Err(RotateError::invalid(
-                "database secret: `port` must be a number from 1 to 65535",
-            ));
-        }
-        Ok(RdsSecret {
-            engine,
-            host,
-            port,
-            username,
-            password,
-            dbname: string("dbname")?.unwrap_or_else(|| "postgres".to_owned()),
-            masterarn: string("masterarn")?,
-        })
-    }
-
-    /// The password. Handle with care.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::{RdsSecret, SecretValue};
-    /// let v = SecretValue::from(r#"{"engine":"postgres","host":"h","username":"u","password":"p"}"#);
-    /// assert_eq!(RdsSecret::from_value(&v)?.expose_password(), "p");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn expose_password(&self) -> &str {
-        &self.password
-    }
-
+impl DbSecret<PostgresEngine> {
     fn config(&self, as_user: &str, password: &str, dbname: &str) -> tokio_postgres::Config {
         let mut c = tokio_postgres::Config::new();
         c.host(&self.host)
@@ -224,8 +103,6 @@ impl RdsSecret {
         c
     }
 }
-
-type PreviousFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<SecretValue>> + Send>> + Send + Sync>;
 
 /// A [`Target`] that rotates a PostgreSQL role's password (feature
 /// `postgres`). See the [target docs](crate::target) for the strategies and how
@@ -246,161 +123,22 @@ type PreviousFn = Arc<dyn Fn(SecretId) -> Pin<Box<dyn Future<Output = Option<Sec
 /// assert!(!format!("{target:?}").contains("\"m\""));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default)]
-pub struct PostgresRole {
-    master: Option<RdsSecret>,
-    previous: Option<PreviousFn>,
-    master_from: Option<PreviousFn>,
-}
+pub type PostgresRole = DbTarget<PostgresEngine>;
 
-impl fmt::Debug for PostgresRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostgresRole")
-            .field("master", &self.master)
-            .field("previous", &self.previous.as_ref().map(|_| "<store>"))
-            .field("master_from", &self.master_from.as_ref().map(|_| "<store>"))
-            .finish()
-    }
-}
-
-/// Reads the value holding `stage` of a secret from `store`; `None` when it
-/// cannot be read.
-fn stage_reader<S: SecretStore + Clone + 'static>(store: S, stage: Stage) -> PreviousFn {
-    Arc::new(move |id: SecretId| {
-        let (store, stage) = (store.clone(), stage.clone());
-        Box::pin(async move {
-            store
-                .get_value(&id, &VersionRef::Stage(stage))
-                .await
-                .ok()
-                .map(|v| v.value)
-        })
-    })
-}
-
-impl PostgresRole {
-    /// A target with no master secret and no AWSPREVIOUS fallback: enough
-    /// for single-user rotations.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::PostgresRole;
-    /// let t = PostgresRole::new();
-    /// # let _ = t;
-    /// ```
-    pub fn new() -> PostgresRole {
-        PostgresRole::default()
-    }
-
-    /// The master credentials that create and alter the alternating users
-    /// (the secret `masterarn` names; the role needs `CREATEROLE`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use rotaplan::rotate::{PostgresRole, RdsSecret, SecretValue};
-    /// let m = RdsSecret::from_value(&SecretValue::from(r#"{"engine":"postgres","host":"h","username":"root","password":"p"}"#))?;
-    /// let t = PostgresRole::new().master(m);
-    /// # let _ = t;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn master(mut self, master: RdsSecret) -> PostgresRole {
-        self.master = Some(master);
-        self
-    }
-
-    /// Where single-user setSecret reads AWSPREVIOUS when neither the
-    /// pending nor the current password logs in (a rotation interrupted
-    /// after finishSecret moved AWSCURRENT, for one).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = PostgresRole::new().previous_from(Arc::clone(&store));
-    /// # let _ = t;
-    /// ```
-    pub fn previous_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> PostgresRole {
-        self.previous = Some(stage_reader(store, Stage::previous()));
-        self
-    }
-
-    /// Where alternating-users setSecret reads the master secret when none
-    /// was given with [`PostgresRole::master`]: AWSCURRENT of the secret that
-    /// the current value's `masterarn` names, as AWS's rotation functions do.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
-    /// let store = Arc::new(MemoryStore::new());
-    /// let t = PostgresRole::new().previous_from(Arc::clone(&store)).master_from(store);
-    /// # let _ = t;
-    /// ```
-    pub fn master_from<S: SecretStore + Clone + 'static>(mut self, store: S) -> PostgresRole {
-        self.master_from = Some(stage_reader(store, Stage::current()));
-        self
-    }
-
-    /// The master credentials: given, or looked up by `masterarn`.
-    async fn master_for(&self, ctx: &StepContext<'_>, current: &RdsSecret) -> Result<RdsSecret, RotateError> {
-        if let Some(m) = &self.master {
-            return Ok(m.clone());
-        }
-        let missing = || {
-            RotateError::invalid(format!(
-                "alternating-users rotation of secret `{}` needs the master secret{} (PostgresRole::master or master_from)",
-                ctx.secret,
-                current.masterarn.as_deref().map(|a| format!(" `{a}`")).unwrap_or_default()
-            ))
-        };
-        let (Some(lookup), Some(arn)) = (&self.master_from, current.masterarn.as_deref()) else {
-            return Err(missing());
-        };
-        let id = SecretId::new(arn).map_err(|e| e.context("masterarn"))?;
-        let value = lookup(id).await.ok_or_else(missing)?;
-        RdsSecret::from_value(&value).map_err(|e| e.context(format!("master secret `{arn}`")))
-    }
-
+impl DbTarget<PostgresEngine> {
     async fn set_single_user(
         &self,
         ctx: &StepContext<'_>,
         pending: &RdsSecret,
         current: &RdsSecret,
     ) -> Result<(), RotateError> {
-        if pending.username != current.username {
-            return Err(RotateError::invalid(format!(
-                "single-user rotation of secret `{}`: the pending username `{}` differs from the current `{}`",
-                ctx.secret, pending.username, current.username
-            )));
-        }
+        rds::check_single_user(ctx, pending, current)?;
         let user = &pending.username;
-        let mut tried = vec!["AWSCURRENT"];
-        let client = match connect(current, &current.username, current.expose_password()).await {
-            Ok(c) => c,
-            Err(first) if first.auth => {
-                let previous = match &self.previous {
-                    Some(lookup) => lookup(ctx.secret.clone()).await,
-                    None => None,
-                };
-                let previous = previous.and_then(|v| RdsSecret::from_value(&v).ok());
-                match previous.filter(|p| p.username == *user) {
-                    Some(prev) => {
-                        tried.push("AWSPREVIOUS");
-                        connect(current, user, prev.expose_password())
-                            .await
-                            .map_err(|e| e.into_error(ctx, user, &current.host))?
-                    }
-                    None => return Err(first.into_error(ctx, user, &current.host)),
-                }
-            }
-            Err(e) => return Err(e.into_error(ctx, user, &current.host)),
-        };
-        tracing::debug!(user = %user, with = ?tried, "logged in to change the password");
+        let client = self
+            .login_single_user(ctx, current, user, |password| async move {
+                connect(current, user, &password).await
+            })
+            .await?;
         let sql = Zeroizing::new(format!(
             "ALTER ROLE {} WITH PASSWORD {}",
             quote_ident(user)?,
@@ -464,23 +202,22 @@ impl PostgresRole {
     }
 }
 
-impl Target for PostgresRole {
+impl Target for DbTarget<PostgresEngine> {
     async fn set_secret(
         &self,
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
     ) -> Result<(), RotateError> {
-        let pending = RdsSecret::from_value(pending).map_err(|e| e.context("AWSPENDING"))?;
-        let current = RdsSecret::from_value(current).map_err(|e| e.context("AWSCURRENT"))?;
+        let (pending, current) = rds::parse_set::<PostgresEngine>(pending, current)?;
         // Already set (a resumed rotation): nothing to do.
-        match connect(&pending, &pending.username, pending.expose_password()).await {
-            Ok(_) => {
-                tracing::info!(user = %pending.username, "AWSPENDING already logs in");
-                return Ok(());
-            }
-            Err(e) if e.auth => {}
-            Err(e) => return Err(e.into_error(ctx, &pending.username, &pending.host)),
+        let login = async {
+            connect(&pending, &pending.username, pending.expose_password())
+                .await
+                .map(drop)
+        };
+        if rds::pending_logs_in(ctx, &pending, login).await? {
+            return Ok(());
         }
         match ctx.strategy {
             Strategy::AlternatingUsers => self.set_alternating(ctx, &pending, &current).await,
@@ -501,22 +238,6 @@ impl Target for PostgresRole {
     }
 }
 
-/// A failed connection: whether the server refused the credentials.
-struct ConnectError {
-    auth: bool,
-    error: tokio_postgres::Error,
-}
-
-impl ConnectError {
-    fn into_error(self, ctx: &StepContext<'_>, user: &str, host: &str) -> RotateError {
-        let what = if self.auth { "login refused" } else { "cannot connect" };
-        RotateError::target(format!(
-            "{} of secret `{}`: {what} as `{user}` at `{host}`: {}",
-            ctx.step, ctx.secret, self.error
-        ))
-    }
-}
-
 /// Connects as `user` to the server and database `at` names.
 async fn connect(at: &RdsSecret, user: &str, password: &str) -> Result<tokio_postgres::Client, ConnectError> {
     let (client, connection) = at
@@ -525,7 +246,7 @@ async fn connect(at: &RdsSecret, user: &str, password: &str) -> Result<tokio_pos
         .await
         .map_err(|error| ConnectError {
             auth: is_auth_error(&error),
-            error,
+            message: error.to_string(),
         })?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
@@ -596,57 +317,5 @@ mod tests {
         assert_eq!(quote_literal("a'b\"c\\d$$e").unwrap().as_str(), "E'a''b\"c\\\\d$$e'");
         assert!(quote_literal("a\0b").unwrap_err().is_invalid_request());
         assert!(quote_ident("a\0b").is_err());
-    }
-
-    #[test]
-    fn rds_secret_checks_and_redacts() {
-        let ok = r#"{"engine":"postgres","host":"db","port":5433,"username":"app","password":"s3cr3t!","dbname":"x","masterarn":"arn:m"}"#;
-        let s = RdsSecret::from_value(&SecretValue::from(ok)).unwrap();
-        assert_eq!(s.port, 5433);
-        assert_eq!(s.masterarn.as_deref(), Some("arn:m"));
-        let dbg = format!("{s:?} {:?}", PostgresRole::new().master(s.clone()));
-        assert!(!dbg.contains("s3cr3t!"), "{dbg}");
-        assert!(dbg.contains("<redacted>"));
-
-        for (json, msg) in [
-            (r#"{"host":"h","username":"u","password":"p"}"#, "missing key `engine`"),
-            (
-                r#"{"engine":"postgres","username":"u","password":"p"}"#,
-                "missing key `host`",
-            ),
-            (
-                r#"{"engine":"postgres","host":"h","password":"p"}"#,
-                "missing key `username`",
-            ),
-            (
-                r#"{"engine":"postgres","host":"h","username":"u"}"#,
-                "missing key `password`",
-            ),
-            (
-                r#"{"engine":"mysql","host":"h","username":"u","password":"p"}"#,
-                "engine `mysql`",
-            ),
-            (
-                r#"{"engine":"postgres","host":"h","username":"u","password":"p","port":70000}"#,
-                "`port`",
-            ),
-            (
-                r#"{"engine":"postgres","host":"h","username":"u","password":"p","port":"x"}"#,
-                "`port`",
-            ),
-            (
-                r#"{"engine":"postgres","host":"h","username":"u","password":5}"#,
-                "`password` must be a string",
-            ),
-            (r#"["p"]"#, "JSON object"),
-            ("pw-not-json", "not valid JSON"),
-        ] {
-            let err = RdsSecret::from_value(&SecretValue::from(json)).unwrap_err();
-            assert!(err.is_invalid_request(), "{json}");
-            assert!(err.to_string().contains(msg), "{json}: {err}");
-            assert!(!err.to_string().contains("pw-not-json"));
-        }
-        let bin = RdsSecret::from_value(&SecretValue::binary(vec![1])).unwrap_err();
-        assert!(bin.to_string().contains("binary"));
     }
 }

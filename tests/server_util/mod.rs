@@ -1,6 +1,9 @@
 //! Finding the servers `scripts/test.sh` starts for the backend tests.
 #![allow(dead_code)]
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod db;
+
 /// The value of `var` (set by `scripts/test.sh`), or `None` when it is
 /// missing outside CI (the caller returns: the test is skipped, and says so).
 /// Under `CI=true` a missing server fails the test.
@@ -28,4 +31,20 @@ pub fn unique() -> String {
         .filter(char::is_ascii_alphanumeric)
         .take(12)
         .collect()
+}
+
+/// The string at `key` of a JSON secret value (an RDS secret's `password`).
+#[track_caller]
+pub fn field(v: &rotaplan::rotate::SecretValue, key: &str) -> String {
+    let json: serde_json::Value = serde_json::from_str(v.expose_str().unwrap()).unwrap();
+    json[key].as_str().unwrap().to_owned()
+}
+
+/// The AWSCURRENT value of `id` in `store`.
+pub async fn current(
+    store: &rotaplan::rotate::MemoryStore,
+    id: &rotaplan::rotate::SecretId,
+) -> rotaplan::rotate::SecretValue {
+    use rotaplan::rotate::{SecretStore, VersionRef};
+    store.get_value(id, &VersionRef::current()).await.unwrap().value
 }
