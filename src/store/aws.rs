@@ -668,22 +668,7 @@ impl SecretStore for AwsSecretsManager {
         if move_to.is_some() && holder.as_ref() == move_to {
             return Ok(()); // already there
         }
-        self.client
-            .update_secret_version_stage()
-            .secret_id(id.as_str())
-            .version_stage(stage.as_str())
-            .set_move_to_version_id(move_to.map(|v| v.as_str().to_owned()))
-            .set_remove_from_version_id(remove_from.map(|v| v.as_str().to_owned()))
-            .send()
-            .await
-            .map_err(|e| {
-                map_err(
-                    "UpdateSecretVersionStage",
-                    || format!("stage `{stage}` on secret `{id}`"),
-                    e,
-                )
-            })?;
-        Ok(())
+        self.move_stage(id, stage.as_str(), move_to, remove_from).await
     }
 
     async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
