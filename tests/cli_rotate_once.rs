@@ -144,6 +144,24 @@ fn setup(dir: &Path, n: usize) -> PathBuf {
     script
 }
 
+/// `plan run --format json EXTRA` with the login target's database
+/// (`dir/db`) and per-step delay in seconds passed with `--target-env`.
+fn run_cmd(dir: &Path, slow: &str, extra: &[&str]) -> Command {
+    let mut args = vec![
+        "run",
+        "--format",
+        "json",
+        "--target-env",
+        "TARGET_DB",
+        "--target-env",
+        "TARGET_SLOW",
+    ];
+    args.extend_from_slice(extra);
+    let mut c = cmd(dir, &args);
+    c.env("TARGET_DB", dir.join("db")).env("TARGET_SLOW", slow);
+    c
+}
+
 /// Versions of `name` with their stages, from `describe --format json`.
 fn versions(dir: &Path, name: &str) -> Vec<(String, Vec<String>)> {
     let d = json(&ok(dir, &["secret", "describe", name, "--format", "json"]));
@@ -198,27 +216,13 @@ fn four_schedulers_rotate_each_secret_once() {
     let d = Dir::new("race");
     let dir = d.path();
     setup(dir, 50);
-    let db = dir.join("db");
     let children: Vec<_> = (0..4)
         .map(|_| {
-            cmd(
-                dir,
-                &[
-                    "run",
-                    "--format",
-                    "json",
-                    "--target-env",
-                    "TARGET_DB",
-                    "--target-env",
-                    "TARGET_SLOW",
-                ],
-            )
-            .env("TARGET_DB", &db)
-            .env("TARGET_SLOW", "0.02")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+            run_cmd(dir, "0.02", &[])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
     let mut rotated: BTreeMap<String, String> = BTreeMap::new();
@@ -264,23 +268,7 @@ fn kill_9_at_random_moments_then_run_again() {
         let d = Dir::new(&format!("kill{trial}"));
         let dir = d.path();
         setup(dir, 3);
-        let db = dir.join("db");
-        let run = |slow: &str| {
-            let mut c = cmd(
-                dir,
-                &[
-                    "run",
-                    "--format",
-                    "json",
-                    "--target-env",
-                    "TARGET_DB",
-                    "--target-env",
-                    "TARGET_SLOW",
-                ],
-            );
-            c.env("TARGET_DB", &db).env("TARGET_SLOW", slow);
-            c
-        };
+        let run = |slow: &str| run_cmd(dir, slow, &[]);
         let mut child = run("0.05").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         // Moments spread over the whole run: before, during and after the
         // steps of each of the three secrets (python start-up included).
@@ -681,26 +669,11 @@ fn watch_rotates_what_is_due_and_stops_on_sigterm() {
     let d = Dir::new("watch");
     let dir = d.path();
     setup(dir, 2);
-    let db = dir.join("db");
-    let child = cmd(
-        dir,
-        &[
-            "run",
-            "--watch",
-            "--format",
-            "json",
-            "--target-env",
-            "TARGET_DB",
-            "--target-env",
-            "TARGET_SLOW",
-        ],
-    )
-    .env("TARGET_DB", &db)
-    .env("TARGET_SLOW", "1")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let child = run_cmd(dir, "1", &["--watch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // Wait (bounded) until the first secret's rotation is under way.
     let mut pending = false;
     for _ in 0..300 {
