@@ -1,22 +1,9 @@
 //! `plan explain EXPR` end to end.
 #![cfg(feature = "cli")]
 
-use std::process::{Command, Output};
+mod cli_util;
 
-fn plan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plan"))
-        .args(args)
-        .output()
-        .expect("run plan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+use cli_util::{plan, stderr, stdout};
 
 #[test]
 fn nth_weekday_read_out() {

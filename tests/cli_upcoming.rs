@@ -1,22 +1,9 @@
 //! `plan EXPR ...` end to end: stdout, stderr and exit codes.
 #![cfg(feature = "cli")]
 
-use std::process::{Command, Output};
+mod cli_util;
 
-fn plan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plan"))
-        .args(args)
-        .output()
-        .expect("run plan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+use cli_util::{plan, stderr, stdout};
 
 #[test]
 fn table_for_people() {
@@ -388,7 +375,7 @@ fn peak_rss_kb(pid: u32) -> u64 {
 #[test]
 fn output_streams_in_flat_memory_and_stops_quietly_at_a_closed_pipe() {
     use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
+    use std::process::{Command, Stdio};
     for format in ["table", "json"] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_plan"))
             .args([
