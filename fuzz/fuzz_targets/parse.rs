@@ -5,7 +5,10 @@
 //!   again under the same profile to an equal schedule, and prints the same;
 //! - a rejected input yields an error whose spans lie within the input
 //!   (`start <= end <= len`; `len..len` is end-of-input) and whose plain and
-//!   alternate renderings do not panic.
+//!   alternate renderings do not panic;
+//! - `Schedule::parse_with`, which takes the byte-level fast path where it
+//!   can, returns exactly what `check` (always the grammar) returns: the same
+//!   schedule or the same error.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,7 +21,13 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn check(data: &[u8], profile: Profile) {
-    match Schedule::check(data, profile) {
+    let checked = Schedule::check(data, profile);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let fast = Schedule::parse_with(text, profile);
+        let grammar = checked.as_ref().map(|c| &c.schedule);
+        assert_eq!(fast.as_ref(), grammar, "{profile}: parse_with and check disagree on {text:?}");
+    }
+    match checked {
         Ok(checked) => {
             let schedule = checked.schedule;
             let printed = schedule.to_string();

@@ -2,7 +2,7 @@
 //! rule evaluated per month, so the planner can jump straight to the next
 //! matching value instead of stepping minute by minute.
 
-use super::{CronField, Item, StepStart};
+use super::{Item, StepStart};
 
 /// First and last year a cron expression can name.
 pub(crate) const MIN_YEAR: i32 = 1970;
@@ -156,7 +156,7 @@ impl Compiled {
             minutes,
             hours,
             months: 0b1_1111_1111_1110,
-            years: [!0, !0, !0, (1 << (MAX_YEAR - MIN_YEAR + 1 - 192)) - 1],
+            years: ALL_YEARS,
             days: DaySpec::MonthDays(!1),
         }
     }
@@ -225,8 +225,21 @@ impl Compiled {
     /// Whether any day in 1970–2199 matches: per year type present, the
     /// first month in the set with a matching day ends the search.
     pub(crate) fn ever_fires(&self) -> bool {
-        if self.minutes == 0 || self.hours == 0 || self.months == 0 {
+        if self.minutes == 0 || self.hours == 0 || self.months == 0 || self.years == [0; 4] {
             return false;
+        }
+        // Every month has days 1-28 and four whole weeks: most day rules
+        // fire in any month of any year.
+        let in_every_month = match self.days {
+            DaySpec::MonthDays(m) => m & 0x1fff_fffe != 0,
+            DaySpec::LastDay { offset } => offset < 28,
+            DaySpec::NearestWeekday(n) => n <= 28,
+            DaySpec::WeekDays(w) => w != 0,
+            DaySpec::Nth { k, .. } => k <= 4,
+            DaySpec::LastWeekday | DaySpec::LastWeekDayOf(_) => true,
+        };
+        if in_every_month {
+            return true;
         }
         YEAR_TYPES.iter().any(|&(first, years)| {
             and(self.years, years) != [0; 4] && (1..=12).any(|m| self.has_month(m) && self.days.mask(first, m) != 0)
@@ -358,11 +371,54 @@ pub(crate) fn bounds(index: usize) -> (u16, u16) {
     }
 }
 
-/// The plain values a list field selects, as a 256-bit set over
-/// `value - min`; only called on fields whose items are values, ranges,
-/// steps or `*`.
-fn value_set(field: &CronField, index: usize) -> [u64; 4] {
+/// Bits `from..=to` of a word.
+#[inline]
+fn span(from: u16, to: u16) -> u64 {
+    (u64::MAX >> (63 - to)) & (u64::MAX << from)
+}
+
+/// The plain values an item of a list field of up to 64 values selects
+/// (minutes, hours, day-of-month, month, day-of-week), as bit
+/// `value - min`; none for day rules (`L`, `W`, `#`, ...) but day-of-week's
+/// `L`, which is Saturday.
+#[inline(always)]
+pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
     let (min, max) = bounds(index);
+    let (from, to, step) = match *item {
+        Item::All => (min, max, 1),
+        Item::Value(v) => (v.get(), v.get(), 1),
+        Item::Range(a, b) => (a.get(), b.get(), 1),
+        Item::Step(StepStart::All, s) => (min, max, s),
+        Item::Step(StepStart::From(a), s) => (a.get(), max, s),
+        Item::Step(StepStart::Range(a, b), s) => (a.get(), b.get(), s),
+        Item::Last if index == 4 => (7, 7, 1),
+        _ => return 0,
+    };
+    let (from, to) = (from - min, to - min);
+    if step == 1 {
+        return span(from, to);
+    }
+    let mut set = 0;
+    let mut i = from;
+    while i <= to {
+        set |= 1 << i;
+        i += step;
+    }
+    set
+}
+
+/// The union of [`item_bits`] over a field's items.
+fn small_set(items: &[Item], index: usize) -> u64 {
+    items.iter().fold(0, |set, item| set | item_bits(item, index))
+}
+
+/// The year field as a 256-bit set over `year - 1970`.
+#[inline]
+pub(crate) fn year_set(items: &[Item]) -> [u64; 4] {
+    if let [Item::All] = items {
+        return ALL_YEARS;
+    }
+    let (min, max) = bounds(5);
     let mut set = [0u64; 4];
     let mut add = |from: u16, to: u16, step: u16| {
         let (from, to) = ((from - min) as usize, (to - min) as usize);
@@ -373,9 +429,7 @@ fn value_set(field: &CronField, index: usize) -> [u64; 4] {
                 if to < lo || from > hi {
                     continue;
                 }
-                let a = from.max(lo) - lo;
-                let b = to.min(hi) - lo;
-                *word |= (u64::MAX >> (63 - b)) & (u64::MAX << a);
+                *word |= span((from.max(lo) - lo) as u16, (to.min(hi) - lo) as u16);
             }
         } else {
             for i in (from..=to).step_by(step as usize) {
@@ -383,7 +437,7 @@ fn value_set(field: &CronField, index: usize) -> [u64; 4] {
             }
         }
     };
-    for item in field.items() {
+    for item in items {
         match *item {
             Item::All => add(min, max, 1),
             Item::Value(v) => add(v.get(), v.get(), 1),
@@ -391,49 +445,47 @@ fn value_set(field: &CronField, index: usize) -> [u64; 4] {
             Item::Step(StepStart::All, s) => add(min, max, s),
             Item::Step(StepStart::From(a), s) => add(a.get(), max, s),
             Item::Step(StepStart::Range(a, b), s) => add(a.get(), b.get(), s),
-            // `L` in day-of-week is Saturday (7).
-            Item::Last if index == 4 => add(7, 7, 1),
             _ => {}
         }
     }
     set
 }
 
-/// Compiles the six fields; the fields have passed the grammar, so each day
-/// rule item stands alone in its field and exactly one day field is `?`.
-pub(crate) fn compile(fields: &[CronField; 6]) -> Compiled {
-    let minutes = value_set(&fields[0], 0)[0];
-    let hours = value_set(&fields[1], 1)[0] as u32;
-    let months = (value_set(&fields[3], 3)[0] << 1) as u16;
-    let years = value_set(&fields[5], 5);
-    let dom = &fields[2];
-    let dow = &fields[4];
-    let days = if dom.items() != [Item::NoSpecific] {
-        match dom.items() {
-            [Item::Last] => DaySpec::LastDay { offset: 0 },
-            [Item::LastOffset(n)] => DaySpec::LastDay { offset: *n },
-            [Item::LastWeekday] => DaySpec::LastWeekday,
-            [Item::NearestWeekday(n)] => DaySpec::NearestWeekday(*n),
-            _ => DaySpec::MonthDays((value_set(dom, 2)[0] << 1) as u32),
-        }
-    } else {
-        match dow.items() {
-            [Item::LastDayOfWeek(v)] => DaySpec::LastWeekDayOf(v.get() as u8 - 1),
-            [Item::Nth(v, k)] => DaySpec::Nth {
-                weekday: v.get() as u8 - 1,
-                k: *k,
-            },
-            _ => DaySpec::WeekDays(value_set(dow, 4)[0] as u8),
-        }
-    };
+/// Compiles the six fields (`field(i)` gives field `i`'s items); the fields
+/// have passed the grammar, so each day rule item stands alone in its field
+/// and exactly one day field is `?`.
+pub(crate) fn compile<'a>(field: impl Fn(usize) -> &'a [Item]) -> Compiled {
+    let (dom, dow) = (field(2), field(4));
     Compiled {
-        minutes,
-        hours,
-        months,
-        years,
-        days,
+        minutes: small_set(field(0), 0),
+        hours: small_set(field(1), 1) as u32,
+        months: (small_set(field(3), 3) << 1) as u16,
+        years: year_set(field(5)),
+        days: day_spec(dom, dow, small_set(dom, 2), small_set(dow, 4)),
     }
 }
+
+/// The day rule of the two day fields, given the plain days each selects
+/// (bit `d - 1` of `dom_bits`, bit `w - 1` of `dow_bits`).
+#[inline(always)]
+pub(crate) fn day_spec(dom: &[Item], dow: &[Item], dom_bits: u64, dow_bits: u64) -> DaySpec {
+    match (dom, dow) {
+        ([Item::Last], _) => DaySpec::LastDay { offset: 0 },
+        ([Item::LastOffset(n)], _) => DaySpec::LastDay { offset: *n },
+        ([Item::LastWeekday], _) => DaySpec::LastWeekday,
+        ([Item::NearestWeekday(n)], _) => DaySpec::NearestWeekday(*n),
+        ([Item::NoSpecific], [Item::LastDayOfWeek(v)]) => DaySpec::LastWeekDayOf(v.get() as u8 - 1),
+        ([Item::NoSpecific], [Item::Nth(v, k)]) => DaySpec::Nth {
+            weekday: v.get() as u8 - 1,
+            k: *k,
+        },
+        ([Item::NoSpecific], _) => DaySpec::WeekDays(dow_bits as u8),
+        _ => DaySpec::MonthDays((dom_bits << 1) as u32),
+    }
+}
+
+/// Every year of 1970–2199.
+const ALL_YEARS: [u64; 4] = [!0, !0, !0, (1 << (MAX_YEAR - MIN_YEAR + 1 - 192)) - 1];
 
 #[cfg(test)]
 mod tests {

@@ -202,7 +202,7 @@ fn ordinal(n: u32) -> String {
 
 /// The items of a list field as English, with `value` naming one value and
 /// `unit` the thing a step counts.
-fn items(field: &CronField, value: &dyn Fn(u32) -> String, unit: &str, min: u32) -> String {
+fn items(field: CronField<'_>, value: &dyn Fn(u32) -> String, unit: &str, min: u32) -> String {
     let parts: Vec<String> = field
         .items()
         .iter()
@@ -225,7 +225,7 @@ fn items(field: &CronField, value: &dyn Fn(u32) -> String, unit: &str, min: u32)
     join(&parts)
 }
 
-fn is_all(field: &CronField) -> bool {
+fn is_all(field: CronField<'_>) -> bool {
     field.items() == [Item::All]
 }
 

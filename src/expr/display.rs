@@ -30,7 +30,7 @@ impl fmt::Display for Rate {
 impl fmt::Display for Cron {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("cron(")?;
-        for (i, field) in self.fields.iter().enumerate() {
+        for (i, field) in self.fields().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -49,7 +49,7 @@ fn write_value(f: &mut fmt::Formatter<'_>, v: Value, index: usize) -> fmt::Resul
     }
 }
 
-fn write_field(f: &mut fmt::Formatter<'_>, field: &CronField, index: usize) -> fmt::Result {
+fn write_field(f: &mut fmt::Formatter<'_>, field: CronField<'_>, index: usize) -> fmt::Result {
     for (i, item) in field.items().iter().enumerate() {
         if i > 0 {
             f.write_str(",")?;

@@ -9,59 +9,297 @@
 
 use std::ops::Range;
 
-use smallvec::SmallVec;
+use std::num::NonZeroU32;
 
-use super::compile::bounds;
-use super::parse::CronSpans;
-use super::{CronField, Item, StepStart, Value};
+use super::compile::{bounds, day_spec, item_bits, year_set, Compiled};
+use super::validate::MIN_GAP_HOURS;
+use super::{field_of, Cron, Item, Items, Profile, Rate, RateUnit, StepStart, Value, INLINE_ITEMS};
 
 const MONTHS: [&[u8; 3]; 12] = [
     b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP", b"OCT", b"NOV", b"DEC",
 ];
 const WEEKDAYS: [&[u8; 3]; 7] = [b"SUN", b"MON", b"TUE", b"WED", b"THU", b"FRI", b"SAT"];
 
-/// Reads the body of `cron(...)` (what follows `cron(`; `at` is its offset
-/// in the whole input), or `None` if anything is unusual.
-pub(crate) fn cron_body(body: &[u8], at: usize) -> Option<CronSpans> {
-    // The fields end at the first `)`, which must end the input.
-    let close = body.iter().position(|&b| b == b')')?;
-    if close + 1 != body.len() || close == 0 || body[0] == b' ' || body[close - 1] == b' ' {
+/// The whole of `cron(...)` for well-formed, valid input: what follows
+/// `cron(` is read in one pass, compiled as it is read and validated
+/// against `profile`. `None` for anything unusual or invalid; the grammar
+/// in `parse.rs` then reads the input again and explains the error, so this
+/// path never needs spans.
+#[inline(always)]
+pub(crate) fn cron(body: &[u8], profile: Profile) -> Option<Cron> {
+    let (&b')', body) = body.split_last()? else {
         return None;
-    }
-    let mut fields: [CronField; 6] = Default::default();
-    let mut field_spans: [Range<usize>; 6] = Default::default();
-    let mut index = 0;
+    };
+    // As many items as `Items` holds inline; more spill to `long`.
+    let mut buf = [Item::All; INLINE_ITEMS];
+    let mut n = 0;
+    let mut long = Items::new();
+    let mut ends = [0u16; 6];
+    let mut bits = [0u64; 5];
     let mut i = 0;
-    while i < close {
-        let start = i;
-        while i < close && body[i] != b' ' {
-            i += 1;
+    for index in 0..6 {
+        if index > 0 {
+            if body.get(i) != Some(&b' ') {
+                return None;
+            }
+            while body.get(i) == Some(&b' ') {
+                i += 1;
+            }
         }
-        if index == 6 {
+        let first = n;
+        let mut alone = false;
+        loop {
+            let it = item_at(index, body, &mut i)?;
+            if index < 5 {
+                bits[index] |= item_bits(&it, index);
+            }
+            alone |= solitary(&it);
+            if n < buf.len() {
+                buf[n] = it;
+            } else {
+                if long.is_empty() {
+                    // Every item but the last takes two bytes or more, so
+                    // this is the one allocation.
+                    long = Items::with_capacity(body.len() / 2 + 1);
+                    long.extend_from_slice(&buf);
+                }
+                long.push(it);
+            }
+            n += 1;
+            if body.get(i) == Some(&b',') {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        if alone && n - first > 1 {
             return None;
         }
-        fields[index] = CronField {
-            items: field(index, &body[start..i])?,
-        };
-        field_spans[index] = at + start..at + i;
-        index += 1;
-        while i < close && body[i] == b' ' {
-            i += 1;
-        }
+        ends[index] = n as u16;
     }
-    (index == 6).then_some(CronSpans { fields, field_spans })
+    if i != body.len() {
+        return None;
+    }
+    let items = if n <= buf.len() {
+        Items::from_buf_and_len(buf, n)
+    } else {
+        long
+    };
+    let field = |k| field_of(&items, &ends, k);
+    // The rules of `validate::cron`, as yes or no.
+    let (dom, dow) = (field(2), field(4));
+    if matches!(dom, [Item::NoSpecific]) == matches!(dow, [Item::NoSpecific]) {
+        return None;
+    }
+    let valid = match profile {
+        Profile::SecretsManager => {
+            matches!(field(0), [Item::Value(v)] if v.get() == 0) && matches!(field(5), [Item::All])
+        }
+        Profile::EventBridge | Profile::Scheduler => !dow.iter().any(|it| matches!(it, Item::Step(..))),
+    };
+    if !valid {
+        return None;
+    }
+    let compiled = Compiled {
+        minutes: bits[0],
+        hours: bits[1] as u32,
+        months: (bits[3] << 1) as u16,
+        years: year_set(field(5)),
+        days: day_spec(dom, dow, bits[2], bits[4]),
+    };
+    // And those of `validate::compiled`.
+    if !compiled.ever_fires()
+        || (profile == Profile::SecretsManager && compiled.hour_gap_below(MIN_GAP_HOURS).is_some())
+    {
+        return None;
+    }
+    Some(Cron::new(compiled, items, ends))
 }
 
-/// One field: items separated by single commas, none empty.
-fn field(index: usize, text: &[u8]) -> Option<SmallVec<[Item; 4]>> {
-    let mut items = SmallVec::new();
-    let mut alone = false;
-    for piece in text.split(|&b| b == b',') {
-        let it = item(index, piece)?;
-        alone |= solitary(&it);
-        items.push(it);
+/// The byte at `k`, with the end of the body read as a space (which ends
+/// an item).
+#[inline(always)]
+fn byte(s: &[u8], k: usize) -> u8 {
+    s.get(k).copied().unwrap_or(b' ')
+}
+
+/// One item of field `index` starting at `*i`, which is left just after
+/// it; the item must end at a space, a comma or the end of `s`. Reads
+/// exactly what [`item`] reads.
+#[inline(always)]
+fn item_at(index: usize, s: &[u8], i: &mut usize) -> Option<Item> {
+    let (min, max) = bounds(index);
+    let (dom, dow) = (index == 2, index == 4);
+    let item = match byte(s, *i) {
+        b'*' => {
+            *i += 1;
+            if byte(s, *i) == b'/' {
+                *i += 1;
+                Item::Step(StepStart::All, step_at(s, i, min, max)?)
+            } else {
+                Item::All
+            }
+        }
+        b'?' if dom || dow => {
+            *i += 1;
+            Item::NoSpecific
+        }
+        b'/' => {
+            *i += 1;
+            Item::Step(StepStart::From(Value::from(min)), step_at(s, i, min, max)?)
+        }
+        b'L' if dom || dow => {
+            *i += 1;
+            match byte(s, *i) {
+                b'W' if dom => {
+                    *i += 1;
+                    Item::LastWeekday
+                }
+                b'-' if dom => {
+                    *i += 1;
+                    let n = number_at(s, i)?;
+                    if !(1..=30).contains(&n) {
+                        return None;
+                    }
+                    Item::LastOffset(n as u8)
+                }
+                _ => Item::Last,
+            }
+        }
+        _ => {
+            let a = value_at(index, s, i, min, max)?;
+            match byte(s, *i) {
+                b'W' if dom && !a.is_named() => {
+                    *i += 1;
+                    Item::NearestWeekday(a.get() as u8)
+                }
+                b'L' if dow && !a.is_named() => {
+                    *i += 1;
+                    Item::LastDayOfWeek(a)
+                }
+                b'#' if dow => {
+                    *i += 1;
+                    let k = number_at(s, i)?;
+                    if !(1..=5).contains(&k) {
+                        return None;
+                    }
+                    Item::Nth(a, k as u8)
+                }
+                b'/' => {
+                    *i += 1;
+                    Item::Step(StepStart::From(a), step_at(s, i, min, max)?)
+                }
+                b'-' => {
+                    *i += 1;
+                    let c = value_at(index, s, i, min, max)?;
+                    if a.get() > c.get() {
+                        return None;
+                    }
+                    if byte(s, *i) == b'/' {
+                        *i += 1;
+                        Item::Step(StepStart::Range(a, c), step_at(s, i, min, max)?)
+                    } else {
+                        Item::Range(a, c)
+                    }
+                }
+                _ => Item::Value(a),
+            }
+        }
+    };
+    matches!(byte(s, *i), b' ' | b',').then_some(item)
+}
+
+/// Digits at `*i` as a `u16` (at least one digit, at most five).
+#[inline(always)]
+fn number_at(s: &[u8], i: &mut usize) -> Option<u16> {
+    let start = *i;
+    let mut n: u32 = 0;
+    while let Some(&b) = s.get(*i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        n = n * 10 + u32::from(b - b'0');
+        *i += 1;
+        if *i - start > 5 {
+            return None;
+        }
     }
-    (items.len() == 1 || !alone).then_some(items)
+    if *i == start {
+        return None;
+    }
+    u16::try_from(n).ok()
+}
+
+/// A step at `*i`: 1 up to the field's size.
+#[inline(always)]
+fn step_at(s: &[u8], i: &mut usize, min: u16, max: u16) -> Option<u16> {
+    let n = number_at(s, i)?;
+    (1..=max - min + 1).contains(&n).then_some(n)
+}
+
+/// A value in `min..=max` at `*i`: digits, or a name (a whole run of
+/// letters) where the field has names.
+#[inline(always)]
+fn value_at(index: usize, s: &[u8], i: &mut usize, min: u16, max: u16) -> Option<Value> {
+    let b = *s.get(*i)?;
+    if b.is_ascii_digit() {
+        let n = number_at(s, i)?;
+        return (min..=max).contains(&n).then_some(Value::from(n));
+    }
+    let start = *i;
+    while s.get(*i).is_some_and(u8::is_ascii_alphabetic) {
+        *i += 1;
+    }
+    let word = &s[start..*i];
+    let names: &[&[u8; 3]] = match index {
+        3 => &MONTHS,
+        4 => &WEEKDAYS,
+        _ => return None,
+    };
+    let p = names.iter().position(|n| word.eq_ignore_ascii_case(&n[..]))?;
+    Some(Value::named(p as u16 + 1))
+}
+
+/// Reads the body of `rate(...)`: a value, one or more spaces, the unit
+/// (singular for 1, plural otherwise; either for 1 when `either_for_one`),
+/// `)`. The rate and the spans of its value and unit, or `None` if
+/// anything is unusual.
+pub(crate) fn rate_body(body: &[u8], at: usize, either_for_one: bool) -> Option<(Rate, Range<usize>, Range<usize>)> {
+    let digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 10 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &b in &body[..digits] {
+        value = value * 10 + u64::from(b - b'0');
+    }
+    let value = NonZeroU32::new(u32::try_from(value).ok()?)?;
+    let spaces = body[digits..].iter().take_while(|&&b| b == b' ').count();
+    let unit_at = digits + spaces;
+    let (&b')', rest) = body.split_last()? else {
+        return None;
+    };
+    let word = rest.get(unit_at..)?;
+    if spaces == 0 {
+        return None;
+    }
+    let (unit, plural) = match word {
+        b"minute" => (RateUnit::Minutes, false),
+        b"minutes" => (RateUnit::Minutes, true),
+        b"hour" => (RateUnit::Hours, false),
+        b"hours" => (RateUnit::Hours, true),
+        b"day" => (RateUnit::Days, false),
+        b"days" => (RateUnit::Days, true),
+        _ => return None,
+    };
+    if plural == (value.get() == 1) && !(either_for_one && value.get() == 1) {
+        return None;
+    }
+    Some((
+        Rate::new(value, unit),
+        at..at + digits,
+        at + unit_at..at + unit_at + word.len(),
+    ))
 }
 
 /// The items that must stand alone in their field.
@@ -115,6 +353,7 @@ pub(crate) fn item(index: usize, piece: &[u8]) -> Option<Item> {
 
 /// A value in `min..=max` at the start of `s` (digits, or a name where the
 /// field has names), and what follows it.
+#[inline]
 fn value(index: usize, s: &[u8], min: u16, max: u16) -> Option<(Value, &[u8])> {
     let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits > 0 {

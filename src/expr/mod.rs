@@ -188,9 +188,6 @@ pub struct UnknownProfile(String);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-// A cron holds its fields inline (392 bytes) so that parsing allocates
-// nothing; a schedule is parsed once and kept, and moving it is a memcpy.
-#[allow(clippy::large_enum_variant)]
 pub enum Schedule {
     /// `rate(Value Unit)`.
     Rate(Rate),
@@ -247,7 +244,7 @@ impl Schedule {
             return at::check(expr.as_bytes(), profile).map(|c| c.schedule);
         }
         // Warnings are not returned here, so none are built.
-        parse::parse(expr.as_bytes(), profile, false).map(|c| c.schedule)
+        parse::parse(expr.as_bytes(), profile, None)
     }
 
     /// Parses and validates raw bytes, which need not be UTF-8, and also
@@ -268,7 +265,9 @@ impl Schedule {
         if expr.starts_with(b"at(") {
             return at::check(expr, profile);
         }
-        parse::parse(expr, profile, true)
+        let mut warnings = Vec::new();
+        let schedule = parse::parse(expr, profile, Some(&mut warnings))?;
+        Ok(Checked { schedule, warnings })
     }
 
     /// Whether this is a `cron(...)` expression.
@@ -380,34 +379,60 @@ impl RateUnit {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cron {
-    fields: [CronField; 6],
     compiled: Compiled,
+    // All six fields' items in one list, so that a typical expression (up to
+    // ten items) is held inline: parsing allocates nothing, and a schedule
+    // is small enough to move cheaply. `ends[i]` is where field `i` ends.
+    items: Items,
+    ends: [u16; 6],
 }
 
+/// The items of all six fields, in order.
+pub(crate) type Items = smallvec::SmallVec<[Item; INLINE_ITEMS]>;
+
+/// How many items a [`Cron`] holds without allocating.
+pub(crate) const INLINE_ITEMS: usize = 10;
+
 impl Cron {
+    pub(crate) fn new(compiled: Compiled, items: Items, ends: [u16; 6]) -> Cron {
+        Cron { compiled, items, ends }
+    }
+
+    /// Field `index` (0 minutes ... 5 year).
+    pub(crate) fn field(&self, index: usize) -> CronField<'_> {
+        CronField {
+            items: field_of(&self.items, &self.ends, index),
+        }
+    }
+
+    /// The six fields, minutes first.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = CronField<'_>> {
+        (0..6).map(|i| self.field(i))
+    }
+
     /// The minutes field.
-    pub fn minutes(&self) -> &CronField {
-        &self.fields[0]
+    pub fn minutes(&self) -> CronField<'_> {
+        self.field(0)
     }
     /// The hours field.
-    pub fn hours(&self) -> &CronField {
-        &self.fields[1]
+    pub fn hours(&self) -> CronField<'_> {
+        self.field(1)
     }
     /// The day-of-month field.
-    pub fn day_of_month(&self) -> &CronField {
-        &self.fields[2]
+    pub fn day_of_month(&self) -> CronField<'_> {
+        self.field(2)
     }
     /// The month field.
-    pub fn month(&self) -> &CronField {
-        &self.fields[3]
+    pub fn month(&self) -> CronField<'_> {
+        self.field(3)
     }
     /// The day-of-week field.
-    pub fn day_of_week(&self) -> &CronField {
-        &self.fields[4]
+    pub fn day_of_week(&self) -> CronField<'_> {
+        self.field(4)
     }
     /// The year field.
-    pub fn year(&self) -> &CronField {
-        &self.fields[5]
+    pub fn year(&self) -> CronField<'_> {
+        self.field(5)
     }
 
     pub(crate) fn compiled(&self) -> &Compiled {
@@ -415,19 +440,33 @@ impl Cron {
     }
 }
 
-/// One field of a [`Cron`]: a non-empty list of items.
-///
-/// Up to four items are held inline, so parsing a typical expression
-/// allocates nothing for its fields.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct CronField {
-    items: smallvec::SmallVec<[Item; 4]>,
+/// The items of field `index`, given where each field ends.
+#[inline]
+pub(crate) fn field_of<'a>(items: &'a [Item], ends: &[u16; 6], index: usize) -> &'a [Item] {
+    let start = if index == 0 { 0 } else { ends[index - 1] as usize };
+    &items[start..ends[index] as usize]
 }
 
-impl CronField {
+/// One field of a [`Cron`]: a non-empty list of items, borrowed from the
+/// schedule.
+///
+/// ```
+/// use rotaplan::expr::{Item, Schedule};
+///
+/// let Schedule::Cron(cron) = Schedule::parse("cron(0 8,20 * * ? *)")? else { unreachable!() };
+/// assert_eq!(cron.hours().items().len(), 2);
+/// assert_eq!(cron.year().items(), &[Item::All]);
+/// # Ok::<(), rotaplan::expr::ParseError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CronField<'a> {
+    items: &'a [Item],
+}
+
+impl<'a> CronField<'a> {
     /// The comma-separated items, in the order written.
-    pub fn items(&self) -> &[Item] {
-        &self.items
+    pub fn items(&self) -> &'a [Item] {
+        self.items
     }
 }
 
@@ -483,30 +522,46 @@ pub enum StepStart {
 /// let v = rotaplan::expr::Value::from(3);
 /// assert_eq!((v.get(), v.is_named()), (3, false));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Value {
-    n: u16,
-    named: bool,
-}
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Value(
+    // The number, with `NAMED` set when written as a name: two bytes, so
+    // that an `Item` is eight and a typical expression's items fit inline.
+    u16,
+);
+
+/// The bit of a [`Value`] that says it was written as a name (numbers stay
+/// below 2200).
+const NAMED: u16 = 1 << 15;
 
 impl Value {
     /// The number (month 1–12, day-of-week 1–7 with 1 for Sunday, ...).
     pub fn get(self) -> u16 {
-        self.n
+        self.0 & !NAMED
     }
 
     /// Whether it was written as a name.
     pub fn is_named(self) -> bool {
-        self.named
+        self.0 & NAMED != 0
     }
 
     pub(crate) fn named(n: u16) -> Value {
-        Value { n, named: true }
+        Value(n | NAMED)
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Value")
+            .field("n", &self.get())
+            .field("named", &self.is_named())
+            .finish()
     }
 }
 
 impl From<u16> for Value {
+    /// A number as written in digits; it must be below 32768 (cron values
+    /// are at most 2199).
     fn from(n: u16) -> Value {
-        Value { n, named: false }
+        Value(n & !NAMED)
     }
 }

@@ -10,12 +10,11 @@ use std::ops::Range;
 use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::{char, space1};
 use nom::Offset;
-use smallvec::SmallVec;
 
 use super::compile::{bounds, compile};
 use super::error::{ErrorKind, Field};
 use super::validate;
-use super::{Checked, Cron, CronField, Item, Profile, Rate, RateUnit, Schedule, StepStart, Value};
+use super::{field_of, Cron, Item, Items, Profile, Rate, RateUnit, Schedule, StepStart, Value, Warning};
 use crate::expr::ParseError;
 
 /// What a grammar rule found wrong: the rule and where, as the remaining
@@ -326,8 +325,8 @@ fn solitary(item: &Item) -> Option<&'static str> {
 /// A whole field: items separated by commas.
 /// `quick`: read items with the fast path where it can (off in tests that
 /// compare the two).
-fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str, quick: bool) -> Result<SmallVec<[Item; 4]>, PErr<'a>> {
-    let mut items = SmallVec::new();
+fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str, quick: bool, items: &mut Items) -> Result<(), PErr<'a>> {
+    let first = items.len();
     // The first item that must stand alone, with its span.
     let mut alone: Option<(&'static str, Range<usize>)> = None;
     let mut i = text;
@@ -383,7 +382,7 @@ fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str, quick: bool) -> Result
             }
         }
     }
-    if items.len() > 1 {
+    if items.len() - first > 1 {
         if let Some((what, span)) = alone {
             return Err(PErr {
                 at: &full[span.start..],
@@ -392,7 +391,7 @@ fn field<'a>(ctx: FieldCtx, full: &'a str, text: &'a str, quick: bool) -> Result
             });
         }
     }
-    Ok(items)
+    Ok(())
 }
 
 /// The field texts of a `cron(...)` body, without allocating.
@@ -452,10 +451,21 @@ pub(crate) fn item_span(input: &str, field: &Range<usize>, index: usize) -> Rang
     field.clone()
 }
 
-/// A parsed cron: the fields and each field's span.
+/// A parsed cron: the items of all fields, where each field ends, and each
+/// field's span.
+#[derive(Debug, PartialEq)]
 pub(crate) struct CronSpans {
-    pub fields: [CronField; 6],
+    pub items: Items,
+    pub ends: [u16; 6],
     pub field_spans: [Range<usize>; 6],
+}
+
+impl CronSpans {
+    /// The items of field `index`.
+    #[inline]
+    pub(crate) fn field(&self, index: usize) -> &[Item] {
+        field_of(&self.items, &self.ends, index)
+    }
 }
 
 /// Parses the body of `cron(...)`; an error names the field it is in.
@@ -506,15 +516,20 @@ fn cron_body<'a>(full: &'a str, body: &'a str, quick: bool) -> Result<CronSpans,
             None,
         ));
     }
-    let mut fields: [CronField; 6] = Default::default();
+    let mut items = Items::new();
+    let mut ends = [0; 6];
     let mut field_spans: [Range<usize>; 6] = Default::default();
     for (index, text) in texts.first.iter().enumerate() {
-        let items = field(FieldCtx::new(index), full, text, quick).map_err(|e| (e, Some(index)))?;
+        field(FieldCtx::new(index), full, text, quick, &mut items).map_err(|e| (e, Some(index)))?;
         let start = full.offset(*text);
         field_spans[index] = start..start + text.len();
-        fields[index] = CronField { items };
+        ends[index] = items.len() as u16;
     }
-    Ok(CronSpans { fields, field_spans })
+    Ok(CronSpans {
+        items,
+        ends,
+        field_spans,
+    })
 }
 
 /// The body of `rate(...)`: value, spaces, unit, `)`.
@@ -580,9 +595,30 @@ fn allowed(c: char) -> bool {
     (c as u32) < 128 && ALLOWED & (1 << c as u32) != 0
 }
 
-/// Parses and validates one expression.
-/// `warn`: whether to build the warnings (each holds strings).
-pub(crate) fn parse(input: &[u8], profile: Profile, warn: bool) -> Result<Checked, ParseError> {
+/// Parses and validates one expression; the warnings go to `warnings` when
+/// asked for (each holds strings, so none are built otherwise).
+pub(crate) fn parse(
+    input: &[u8],
+    profile: Profile,
+    warnings: Option<&mut Vec<Warning>>,
+) -> Result<Schedule, ParseError> {
+    // Well-formed, valid input takes the byte-level fast path, which accepts
+    // nothing but ASCII it knows; anything else (errors, and input whose
+    // warnings are asked for) goes through the grammar below, which explains
+    // it.
+    if input.len() <= 256 {
+        if let Some(body) = input.strip_prefix(b"cron(") {
+            if let Some(cron) = warnings.is_none().then(|| super::fast::cron(body, profile)).flatten() {
+                return Ok(Schedule::Cron(cron));
+            }
+        } else if let Some(body) = input.strip_prefix(b"rate(") {
+            if let Some((rate, value, unit)) = super::fast::rate_body(body, 5, profile == Profile::Scheduler) {
+                validate::rate(&rate, profile, value, unit)
+                    .map_err(|(kind, span, field)| ParseError::new(kind, span, Some(field), input))?;
+                return Ok(Schedule::Rate(rate));
+            }
+        }
+    }
     let err = |kind, span: Range<usize>, field| ParseError::new(kind, span, field, input);
     if input.is_empty() {
         return Err(err(ErrorKind::Empty, 0..0, None));
@@ -620,31 +656,11 @@ pub(crate) fn parse(input: &[u8], profile: Profile, warn: bool) -> Result<Checke
         let span = |t: &str| s.offset(t)..s.offset(t) + t.len();
         validate::rate(&rate, profile, span(value), span(unit))
             .map_err(|(kind, span, field)| err(kind, span, Some(field)))?;
-        return Ok(Checked {
-            schedule: Schedule::Rate(rate),
-            warnings: Vec::new(),
-        });
+        return Ok(Schedule::Rate(rate));
     }
     if let Ok((body, _)) = tag::<_, _, PErr>("cron(")(s) {
-        // Well-formed input takes the byte-level fast path; anything else
-        // (errors included) goes through the grammar, which explains it.
-        let parsed = match super::fast::cron_body(body.as_bytes(), s.offset(body)) {
-            Some(p) => p,
-            None => cron(s, body).map_err(|(e, field)| pe(e, field))?,
-        };
-        let warnings = validate::cron(&parsed, profile, s, warn)
-            .map_err(|(kind, spans, field)| ParseError::with_spans(kind, spans, field, input))?;
-        let compiled = compile(&parsed.fields);
-        validate::compiled(&compiled, &parsed, profile)
-            .map_err(|(kind, spans, field)| ParseError::with_spans(kind, spans, field, input))?;
-        let cron = Cron {
-            fields: parsed.fields,
-            compiled,
-        };
-        return Ok(Checked {
-            schedule: Schedule::Cron(cron),
-            warnings,
-        });
+        let parsed = cron(s, body).map_err(|(e, field)| pe(e, field))?;
+        return cron_schedule(parsed, input, profile, warnings);
     }
     let word = s.bytes().take_while(|b| b.is_ascii_alphanumeric()).count().max(1);
     Err(err(
@@ -656,40 +672,72 @@ pub(crate) fn parse(input: &[u8], profile: Profile, warn: bool) -> Result<Checke
     ))
 }
 
+/// Validates and compiles parsed cron fields.
+#[inline]
+fn cron_schedule(
+    parsed: CronSpans,
+    input: &[u8],
+    profile: Profile,
+    warnings: Option<&mut Vec<Warning>>,
+) -> Result<Schedule, ParseError> {
+    let error = |(kind, spans, field)| ParseError::with_spans(kind, spans, field, input);
+    let found = validate::cron(&parsed, profile, input, warnings.is_some()).map_err(error)?;
+    let compiled = compile(|i| parsed.field(i));
+    validate::compiled(&compiled, &parsed, profile).map_err(error)?;
+    if let Some(w) = warnings {
+        *w = found;
+    }
+    Ok(Schedule::Cron(Cron::new(compiled, parsed.items, parsed.ends)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The grammar's own reading of a cron body (no fast items), for
-    /// comparison.
-    fn slow(full: &str) -> Option<([CronField; 6], [Range<usize>; 6])> {
-        let body = full.strip_prefix("cron(")?;
-        cron_body(full, body, false).ok().map(|p| (p.fields, p.field_spans))
+    /// A reading's items, field ends and field spans.
+    type Fields = (Vec<Item>, [u16; 6], [Range<usize>; 6]);
+
+    fn fields(p: CronSpans) -> Fields {
+        (p.items.to_vec(), p.ends, p.field_spans)
     }
 
     /// The grammar with fast items: the same result and the same error.
     /// Fields and spans, or the error's offset, length, kind and field.
-    type Reading = Result<([CronField; 6], [Range<usize>; 6]), (usize, usize, String)>;
+    type Reading = Result<Fields, (usize, usize, String)>;
 
     fn mixed(full: &str) -> Reading {
         let body = &full[5..];
         cron_body(full, body, true)
-            .map(|p| (p.fields, p.field_spans))
+            .map(fields)
             .map_err(|(e, f)| (full.offset(e.at), e.len(), format!("{:?} {f:?}", e.kind)))
     }
 
     fn grammar(full: &str) -> Reading {
         let body = &full[5..];
         cron_body(full, body, false)
-            .map(|p| (p.fields, p.field_spans))
+            .map(fields)
             .map_err(|(e, f)| (full.offset(e.at), e.len(), format!("{:?} {f:?}", e.kind)))
     }
 
-    fn fast(full: &str) -> Option<([CronField; 6], [Range<usize>; 6])> {
+    /// The fast path: read, compiled and validated in one pass.
+    fn fast(full: &str, profile: Profile) -> Option<Cron> {
         let body = full.strip_prefix("cron(")?;
-        super::super::fast::cron_body(body.as_bytes(), 5).map(|p| (p.fields, p.field_spans))
+        super::super::fast::cron(body.as_bytes(), profile)
     }
+
+    /// The grammar alone, then validated and compiled: what the fast path
+    /// must return, or it must give up.
+    fn checked(full: &str, profile: Profile) -> Option<Cron> {
+        let body = full.strip_prefix("cron(")?;
+        let parsed = cron_body(full, body, false).ok()?;
+        match cron_schedule(parsed, full.as_bytes(), profile, None) {
+            Ok(Schedule::Cron(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    const PROFILES: [Profile; 3] = [Profile::SecretsManager, Profile::EventBridge, Profile::Scheduler];
 
     fn token() -> impl Strategy<Value = &'static str> {
         prop::sample::select(vec![
@@ -707,8 +755,10 @@ mod tests {
         #[test]
         fn fast_path_agrees_with_the_grammar(tokens in prop::collection::vec(token(), 0..24)) {
             let text = format!("cron({})", tokens.concat());
-            if let Some(f) = fast(&text) {
-                prop_assert_eq!(Some(f), slow(&text), "{}", text);
+            for p in PROFILES {
+                if let Some(f) = fast(&text, p) {
+                    prop_assert_eq!(Some(f), checked(&text, p), "{} {:?}", text, p);
+                }
             }
             prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
         }
@@ -720,11 +770,8 @@ mod tests {
             "?", "1,2,3", "0,30", "2026-2030", "SUN", "1", "2#1", "7", "12",
         ]), 6)) {
             let text = format!("cron({})", fields.join(" "));
-            let (f, s) = (fast(&text), slow(&text));
-            if s.is_some() {
-                prop_assert_eq!(f, s, "{}", text);
-            } else {
-                prop_assert!(f.is_none(), "{}", text);
+            for p in PROFILES {
+                prop_assert_eq!(fast(&text, p), checked(&text, p), "{} {:?}", text, p);
             }
         }
     }
@@ -751,10 +798,48 @@ mod tests {
                     text.remove(i);
                 }
             }
-            if let Some(f) = fast(&text) {
-                prop_assert_eq!(Some(f), slow(&text), "{}", text);
+            for p in PROFILES {
+                if let Some(f) = fast(&text, p) {
+                    prop_assert_eq!(Some(f), checked(&text, p), "{} {:?}", text, p);
+                }
             }
             prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
+        }
+    }
+
+    /// The grammar's reading of `rate(...)`, with the spans of the value
+    /// and the unit.
+    fn rate_grammar(full: &str, either: bool) -> Option<(Rate, Range<usize>, Range<usize>)> {
+        let body = full.strip_prefix("rate(")?;
+        let (r, (value, unit)) = rate(body, either).ok()?;
+        let span = |t: &str| full.offset(t)..full.offset(t) + t.len();
+        Some((r, span(value), span(unit)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// The fast `rate(...)` reader never accepts what the grammar
+        /// refuses, reads what it accepts identically, and takes the usual
+        /// forms.
+        #[test]
+        fn fast_rate_agrees_with_the_grammar(
+            tokens in prop::collection::vec(prop::sample::select(vec![
+                "0", "1", "5", "10", "4294967295", "4294967296", "0001", " ", "  ", "\t", "minute", "minutes",
+                "hour", "hours", "day", "days", "Days", "week", ")", "(", "x",
+            ]), 0..6),
+            either in any::<bool>(),
+        ) {
+            let text = format!("rate({})", tokens.concat());
+            let fast = super::super::fast::rate_body(&text.as_bytes()[5..], 5, either);
+            let grammar = rate_grammar(&text, either);
+            if fast.is_some() {
+                prop_assert_eq!(&fast, &grammar, "{}", text);
+            }
+            let usual = matches!(tokens.as_slice(), [v, " ", _, ")"] if v.len() <= 10);
+            if usual && grammar.is_some() {
+                prop_assert!(fast.is_some(), "{}", text);
+            }
         }
     }
 
@@ -769,8 +854,9 @@ mod tests {
             "cron(15 10 ? * 6L 2026-2030)",
             "cron(0 12 L-3 * ? *)",
         ] {
-            assert!(fast(text).is_some(), "{text}");
-            assert_eq!(fast(text), slow(text), "{text}");
+            let p = Profile::EventBridge;
+            assert!(fast(text, p).is_some(), "{text}");
+            assert_eq!(fast(text, p), checked(text, p), "{text}");
         }
         for text in [
             "cron(0 16 ? * SUN#2 *) ",
@@ -778,7 +864,7 @@ mod tests {
             "cron(0 16 ? * SUN#2 * )",
             "cron(0 16 ? * SUN#2)",
         ] {
-            assert!(fast(text).is_none(), "{text}");
+            assert!(fast(text, Profile::EventBridge).is_none(), "{text}");
         }
     }
 }

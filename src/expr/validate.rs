@@ -32,9 +32,9 @@ pub(crate) fn rate(rate: &Rate, profile: Profile, value: Range<usize>, unit: Ran
 
 /// The rules that need the field texts: the `?` rule and the profiles.
 /// `warn`: whether to build the warnings (or only check).
-pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str, warn: bool) -> Result<Vec<Warning>, CronError> {
-    let dom_any = p.fields[2].items() == [Item::NoSpecific];
-    let dow_any = p.fields[4].items() == [Item::NoSpecific];
+pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &[u8], warn: bool) -> Result<Vec<Warning>, CronError> {
+    let dom_any = matches!(p.field(2), [Item::NoSpecific]);
+    let dow_any = matches!(p.field(4), [Item::NoSpecific]);
     let days = || vec![p.field_spans[2].clone(), p.field_spans[4].clone()];
     match (dom_any, dow_any) {
         (false, false) => return Err((ErrorKind::DaysBothSet, days(), None)),
@@ -44,7 +44,7 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str, warn: bool) -> 
     let mut warnings = Vec::new();
     match profile {
         Profile::SecretsManager => {
-            let minutes = p.fields[0].items();
+            let minutes = p.field(0);
             if !matches!(minutes, [Item::Value(v)] if v.get() == 0) {
                 return Err((
                     ErrorKind::SmMinutes,
@@ -52,10 +52,10 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str, warn: bool) -> 
                     Some(Field::Minutes),
                 ));
             }
-            if p.fields[5].items() != [Item::All] {
+            if !matches!(p.field(5), [Item::All]) {
                 return Err((ErrorKind::SmYear, vec![p.field_spans[5].clone()], Some(Field::Year)));
             }
-            let undocumented = match p.fields[2].items() {
+            let undocumented = match p.field(2) {
                 [Item::NearestWeekday(_)] => Some("`W`"),
                 [Item::LastWeekday] => Some("`LW`"),
                 [Item::LastOffset(_)] => Some("`L-n`"),
@@ -65,16 +65,16 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str, warn: bool) -> 
                 warnings.push(Warning::new(
                     format!("{what} in day-of-month is not documented for Secrets Manager"),
                     p.field_spans[2].clone(),
-                    input,
+                    text(input),
                 ));
             }
         }
         Profile::EventBridge | Profile::Scheduler => {
-            let step = p.fields[4].items().iter().position(|it| matches!(it, Item::Step(..)));
+            let step = p.field(4).iter().position(|it| matches!(it, Item::Step(..)));
             if let Some(i) = step {
                 return Err((
                     ErrorKind::EbDayOfWeekStep,
-                    vec![item_span(input, &p.field_spans[4], i)],
+                    vec![item_span(text(input), &p.field_spans[4], i)],
                     Some(Field::DayOfWeek),
                 ));
             }
@@ -83,17 +83,19 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &str, warn: bool) -> 
     Ok(warnings)
 }
 
+/// The input as text: only ASCII gets past the grammar, and it is read
+/// only for a warning or an error.
+fn text(input: &[u8]) -> &str {
+    std::str::from_utf8(input).unwrap_or_default()
+}
+
 /// The rules that need the compiled sets: "never fires" and the minimum gap.
 pub(crate) fn compiled(c: &Compiled, p: &CronSpans, profile: Profile) -> Result<(), CronError> {
     if !c.ever_fires() {
-        let day = if p.fields[2].items() == [Item::NoSpecific] {
-            4
-        } else {
-            2
-        };
+        let day = if matches!(p.field(2), [Item::NoSpecific]) { 4 } else { 2 };
         let mut spans = vec![p.field_spans[day].clone()];
         for i in [3, 5] {
-            if p.fields[i].items() != [Item::All] {
+            if !matches!(p.field(i), [Item::All]) {
                 spans.push(p.field_spans[i].clone());
             }
         }
