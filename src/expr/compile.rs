@@ -286,8 +286,10 @@ impl Compiled {
     ///
     /// Midnight is only crossed on days followed by a firing day; finding
     /// those scans the calendar, so it is done only when it could matter.
+    #[inline]
     pub(crate) fn hour_gap_below(&self, limit: u8) -> Option<(u8, u8, u8)> {
-        if self.hours == 0 {
+        // Once a day (or never) is 24 hours apart.
+        if self.hours & self.hours.wrapping_sub(1) == 0 && limit <= 24 {
             return None;
         }
         let mut best: Option<(u8, u8, u8)> = None;
@@ -413,11 +415,15 @@ fn small_set(items: &[Item], index: usize) -> u64 {
 }
 
 /// The year field as a 256-bit set over `year - 1970`.
-#[inline]
+#[inline(always)]
 pub(crate) fn year_set(items: &[Item]) -> [u64; 4] {
     if let [Item::All] = items {
         return ALL_YEARS;
     }
+    listed_years(items)
+}
+
+fn listed_years(items: &[Item]) -> [u64; 4] {
     let (min, max) = bounds(5);
     let mut set = [0u64; 4];
     let mut add = |from: u16, to: u16, step: u16| {

@@ -30,53 +30,32 @@ pub(crate) fn cron(body: &[u8], profile: Profile) -> Option<Cron> {
     let (&b')', body) = body.split_last()? else {
         return None;
     };
-    // As many items as `Items` holds inline; more spill to `long`.
-    let mut buf = [Item::All; INLINE_ITEMS];
-    let mut n = 0;
-    let mut long = Items::new();
-    let mut ends = [0u16; 6];
-    let mut bits = [0u64; 5];
-    let mut i = 0;
-    for index in 0..6 {
-        if index > 0 {
-            if body.get(i) != Some(&b' ') {
-                return None;
-            }
-            while body.get(i) == Some(&b' ') {
-                i += 1;
-            }
-        }
-        let first = n;
-        let mut alone = false;
-        loop {
-            let it = item_at(index, body, &mut i)?;
-            if index < 5 {
-                bits[index] |= item_bits(&it, index);
-            }
-            alone |= solitary(&it);
-            if n < buf.len() {
-                buf[n] = it;
-            } else {
-                if long.is_empty() {
-                    // Every item but the last takes two bytes or more, so
-                    // this is the one allocation.
-                    long = Items::with_capacity(body.len() / 2 + 1);
-                    long.extend_from_slice(&buf);
-                }
-                long.push(it);
-            }
-            n += 1;
-            if body.get(i) == Some(&b',') {
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        if alone && n - first > 1 {
-            return None;
-        }
-        ends[index] = n as u16;
-    }
+    let mut r = Reader {
+        body,
+        i: 0,
+        buf: [Item::All; INLINE_ITEMS],
+        n: 0,
+        long: Items::new(),
+        ends: [0; 6],
+        bits: [0; 6],
+    };
+    // One reading per field, so that each knows its bounds and rules at
+    // compile time.
+    r.field::<0>()?;
+    r.field::<1>()?;
+    r.field::<2>()?;
+    r.field::<3>()?;
+    r.field::<4>()?;
+    r.field::<5>()?;
+    let Reader {
+        i,
+        buf,
+        n,
+        long,
+        ends,
+        bits,
+        ..
+    } = r;
     if i != body.len() {
         return None;
     }
@@ -114,6 +93,73 @@ pub(crate) fn cron(body: &[u8], profile: Profile) -> Option<Cron> {
         return None;
     }
     Some(Cron::new(compiled, items, ends))
+}
+
+/// The state of [`cron`]'s one pass.
+struct Reader<'a> {
+    body: &'a [u8],
+    /// Where reading goes on.
+    i: usize,
+    /// As many items as `Items` holds inline; more spill to `long`.
+    buf: [Item; INLINE_ITEMS],
+    n: usize,
+    long: Items,
+    ends: [u16; 6],
+    /// Each field's plain values as bits (see `item_bits`); years unused.
+    bits: [u64; 6],
+}
+
+impl Reader<'_> {
+    /// Field `I`: after the first, one or more spaces, then items separated
+    /// by single commas.
+    #[inline(always)]
+    fn field<const I: usize>(&mut self) -> Option<()> {
+        let body = self.body;
+        if I > 0 {
+            if body.get(self.i) != Some(&b' ') {
+                return None;
+            }
+            while body.get(self.i) == Some(&b' ') {
+                self.i += 1;
+            }
+        }
+        let first = self.n;
+        let mut alone = false;
+        loop {
+            let it = item_at(I, body, &mut self.i)?;
+            if I < 5 {
+                self.bits[I] |= item_bits(&it, I);
+            }
+            alone |= solitary(&it);
+            self.push(it);
+            if body.get(self.i) == Some(&b',') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        if alone && self.n - first > 1 {
+            return None;
+        }
+        self.ends[I] = self.n as u16;
+        Some(())
+    }
+
+    #[inline(always)]
+    fn push(&mut self, it: Item) {
+        if self.n < self.buf.len() {
+            self.buf[self.n] = it;
+        } else {
+            if self.long.is_empty() {
+                // Every item but the last takes two bytes or more, so this
+                // is the one allocation.
+                self.long = Items::with_capacity(self.body.len() / 2 + 1);
+                self.long.extend_from_slice(&self.buf);
+            }
+            self.long.push(it);
+        }
+        self.n += 1;
+    }
 }
 
 /// The byte at `k`, with the end of the body read as a space (which ends
@@ -250,15 +296,44 @@ fn value_at(index: usize, s: &[u8], i: &mut usize, min: u16, max: u16) -> Option
     while s.get(*i).is_some_and(u8::is_ascii_alphabetic) {
         *i += 1;
     }
-    let word = &s[start..*i];
-    let names: &[&[u8; 3]] = match index {
-        3 => &MONTHS,
-        4 => &WEEKDAYS,
+    // Names are three letters: compare them upper-cased, as one number.
+    let &[a, b, c] = &s[start..*i] else {
+        return None;
+    };
+    let word = u32::from_le_bytes([a, b, c, 0]) & !0x20_2020;
+    let names: &[u32] = match index {
+        3 => &MONTH_KEYS,
+        4 => &WEEKDAY_KEYS,
         _ => return None,
     };
-    let p = names.iter().position(|n| word.eq_ignore_ascii_case(&n[..]))?;
+    let p = names.iter().position(|&n| n == word)?;
     Some(Value::named(p as u16 + 1))
 }
+
+/// A name as the number `value_at` compares: its three (upper-case) bytes.
+const fn key(name: &[u8; 3]) -> u32 {
+    u32::from_le_bytes([name[0], name[1], name[2], 0])
+}
+
+const MONTH_KEYS: [u32; 12] = {
+    let mut keys = [0; 12];
+    let mut i = 0;
+    while i < 12 {
+        keys[i] = key(MONTHS[i]);
+        i += 1;
+    }
+    keys
+};
+
+const WEEKDAY_KEYS: [u32; 7] = {
+    let mut keys = [0; 7];
+    let mut i = 0;
+    while i < 7 {
+        keys[i] = key(WEEKDAYS[i]);
+        i += 1;
+    }
+    keys
+};
 
 /// Reads the body of `rate(...)`: a value, one or more spaces, the unit
 /// (singular for 1, plural otherwise; either for 1 when `either_for_one`),
