@@ -310,30 +310,21 @@ fn value_at(index: usize, s: &[u8], i: &mut usize, min: u16, max: u16) -> Option
     Some(Value::named(p as u16 + 1))
 }
 
-/// A name as the number `value_at` compares: its three (upper-case) bytes.
-const fn key(name: &[u8; 3]) -> u32 {
-    u32::from_le_bytes([name[0], name[1], name[2], 0])
+/// Names as the numbers `value_at` compares: their three (upper-case)
+/// bytes.
+const fn keys<const N: usize>(names: [&[u8; 3]; N]) -> [u32; N] {
+    let mut keys = [0; N];
+    let mut i = 0;
+    while i < N {
+        let name = names[i];
+        keys[i] = u32::from_le_bytes([name[0], name[1], name[2], 0]);
+        i += 1;
+    }
+    keys
 }
 
-const MONTH_KEYS: [u32; 12] = {
-    let mut keys = [0; 12];
-    let mut i = 0;
-    while i < 12 {
-        keys[i] = key(MONTHS[i]);
-        i += 1;
-    }
-    keys
-};
-
-const WEEKDAY_KEYS: [u32; 7] = {
-    let mut keys = [0; 7];
-    let mut i = 0;
-    while i < 7 {
-        keys[i] = key(WEEKDAYS[i]);
-        i += 1;
-    }
-    keys
-};
+const MONTH_KEYS: [u32; 12] = keys(MONTHS);
+const WEEKDAY_KEYS: [u32; 7] = keys(WEEKDAYS);
 
 /// Reads the body of `rate(...)`: a value, one or more spaces, the unit
 /// (singular for 1, plural otherwise; either for 1 when `either_for_one`),
