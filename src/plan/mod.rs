@@ -101,6 +101,7 @@ mod ics;
 mod iter;
 mod search;
 mod window;
+mod zone;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike};
 
@@ -109,6 +110,7 @@ pub use flexible::FlexibleWindow;
 pub use ics::{Event, IcsWriter};
 pub use iter::{Occurrences, Windows};
 pub use window::{RotationRules, Window, WindowDuration};
+pub use zone::{Zone, ZoneOffset};
 
 use crate::expr::{Compiled, RateUnit, Schedule};
 use search::Civil;
