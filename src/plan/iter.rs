@@ -2,11 +2,13 @@
 
 use std::iter::FusedIterator;
 
-use chrono::{DateTime, LocalResult, Offset, TimeZone};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 
 use super::search::{self, Civil};
 use super::window::Length;
-use super::{instant, Occurrence, Planner, Window};
+use super::{offsets, Occurrence, Planner, Window};
+use crate::expr::compile::days_in_month;
+use crate::expr::Compiled;
 
 /// The occurrences of a schedule after (or before) an instant, in order.
 ///
@@ -32,11 +34,86 @@ pub struct Occurrences<Tz: TimeZone> {
     planner: Planner,
     cursor: Option<DateTime<Tz>>,
     forward: bool,
-    /// Going forward through wall-clock sets: the wall minute of `cursor`
-    /// when it is the only instant showing that wall time (no gap, no
-    /// overlap), so the search goes on from the next minute without
-    /// converting the instant back.
-    wall: Option<Civil>,
+    /// Going forward through wall-clock sets: where the last occurrence
+    /// (`cursor`) sits in the calendar, when it showed a wall time on the
+    /// schedule, so the next one is found from there without converting
+    /// the instant back.
+    place: Option<Place>,
+}
+
+/// The wall-clock place of an occurrence `p` that showed a matching wall
+/// minute, and no earlier instant a later one (true of every occurrence:
+/// it is the first instant to reach its wall time).
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    wall: Civil,
+    /// The days of `wall`'s month on the schedule.
+    days: u32,
+    /// `wall`'s date, and its midnight in local seconds.
+    date: NaiveDate,
+    midnight: i64,
+    /// `p`'s offset.
+    offset: FixedOffset,
+}
+
+impl Place {
+    #[inline]
+    fn new(c: &Compiled, wall: Civil, offset: FixedOffset) -> Option<Place> {
+        Some(Place {
+            wall,
+            days: c.days.mask(wall.y, wall.mo),
+            date: NaiveDate::from_ymd_opt(wall.y, wall.mo, wall.d)?,
+            midnight: Civil { h: 0, mi: 0, ..wall }.local_secs(),
+            offset,
+        })
+    }
+
+    /// Local seconds of the wall minute.
+    #[inline]
+    fn local_secs(&self) -> i64 {
+        self.midnight + i64::from(self.wall.h * 3600 + self.wall.mi * 60)
+    }
+
+    /// Moves to the next wall minute on the schedule: the next minute of
+    /// the hour, hour of the day, day of the month from the bit sets, and
+    /// a search from the month after. `None` past 2199.
+    #[inline]
+    fn advance(&mut self, c: &Compiled) -> Option<()> {
+        let w = self.wall;
+        let minutes = c.minutes & (!1u64 << w.mi);
+        if minutes != 0 {
+            self.wall.mi = minutes.trailing_zeros();
+            return Some(());
+        }
+        let (first_h, first_mi) = (c.hours.trailing_zeros(), c.minutes.trailing_zeros());
+        let hours = c.hours & (!1u32 << w.h);
+        if hours != 0 {
+            self.wall.h = hours.trailing_zeros();
+            self.wall.mi = first_mi;
+            return Some(());
+        }
+        let days = self.days & (!1u32 << w.d);
+        if days != 0 {
+            let d = days.trailing_zeros();
+            self.date = self.date.with_day(d)?;
+            self.midnight += i64::from(d - w.d) * 86_400;
+            self.wall = Civil {
+                d,
+                h: first_h,
+                mi: first_mi,
+                ..w
+            };
+            return Some(());
+        }
+        let last = Civil {
+            d: days_in_month(w.y, w.mo),
+            h: 23,
+            mi: 59,
+            ..w
+        };
+        *self = Place::new(c, search::next_cron(c, last.succ())?, self.offset)?;
+        Some(())
+    }
 }
 
 impl<Tz: TimeZone> Occurrences<Tz> {
@@ -45,48 +122,50 @@ impl<Tz: TimeZone> Occurrences<Tz> {
             planner,
             cursor: Some(from),
             forward,
-            wall: None,
+            place: None,
         }
     }
 
-    /// The next occurrence after `cursor`, whose wall minute is `wall`:
-    /// the same answer as `Planner::next_after(cursor)`, which it falls back
-    /// to for anything but a wall time with a single instant after `cursor`.
-    /// Also the new occurrence's wall minute, when it qualifies.
+    /// The next occurrence after `cursor` from its place: the same answer
+    /// as `Planner::next_after(cursor)`, which it falls back to when the
+    /// next wall time's instant cannot be proven with UTC lookups.
     #[inline]
-    fn step(
-        &self,
-        c: &crate::expr::Compiled,
-        wall: Civil,
-        cursor: &DateTime<Tz>,
-    ) -> (Option<Occurrence<Tz>>, Option<Civil>) {
-        let Some(found) = search::next_cron(c, wall.succ()) else {
+    fn step(&self, c: &Compiled, mut place: Place, cursor: &DateTime<Tz>) -> (Option<Occurrence<Tz>>, Option<Place>) {
+        let before = place.local_secs();
+        if place.advance(c).is_none() {
             return (None, None);
-        };
-        let Some(n) = found.to_naive() else {
-            return (None, None);
-        };
-        if let LocalResult::Single(o) = cursor.timezone().offset_from_local_datetime(&n) {
-            let at = instant(n, o.fix(), o);
-            if at > *cursor {
-                return (Some(Occurrence { at, shifted: false }), Some(found));
+        }
+        let secs = place.wall.h * 3600 + place.wall.mi * 60;
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0);
+        if let Some(time) = time {
+            let local = NaiveDateTime::new(place.date, time);
+            // Within a window of the last occurrence, whose offset was the
+            // same, the offset did not change in between.
+            let known = place.local_secs() - before < offsets::WINDOW;
+            if let Some(at) = offsets::first_reach(&cursor.timezone(), &local, place.offset, known) {
+                return (Some(Occurrence { at, shifted: false }), Some(place));
             }
         }
-        self.fallback(cursor)
+        self.first(c, cursor)
     }
 
-    /// `Planner::next_after(cursor)`, and the wall minute of the answer if
-    /// the fast step can go on from it.
-    fn fallback(&self, cursor: &DateTime<Tz>) -> (Option<Occurrence<Tz>>, Option<Civil>) {
-        let next = self.planner.next_after(cursor);
-        let wall = next.as_ref().filter(|o| !o.shifted).and_then(|o| {
-            let n = o.at.naive_local();
-            match o.at.timezone().offset_from_local_datetime(&n) {
-                LocalResult::Single(_) => Some(Civil::from_naive(&n)),
-                _ => None,
+    /// `Planner::next_after(cursor)` and the place of the answer.
+    fn first(&self, c: &Compiled, cursor: &DateTime<Tz>) -> (Option<Occurrence<Tz>>, Option<Place>) {
+        match self.planner.next_fast(cursor) {
+            Some(Some((o, wall))) => {
+                let place = Place::new(c, wall, o.at.offset().fix());
+                (Some(o), place)
             }
-        });
-        (next, wall)
+            Some(None) => (None, None),
+            None => {
+                let next = self.planner.next_after_exact(cursor);
+                let place = next
+                    .as_ref()
+                    .filter(|o| !o.shifted)
+                    .and_then(|o| Place::new(c, Civil::from_naive(&o.at.naive_local()), o.at.offset().fix()));
+                (next, place)
+            }
+        }
     }
 }
 
@@ -96,13 +175,13 @@ impl<Tz: TimeZone> Iterator for Occurrences<Tz> {
     #[inline]
     fn next(&mut self) -> Option<Occurrence<Tz>> {
         let cursor = self.cursor.take()?;
-        let (next, wall) = match (self.forward, &self.planner, self.wall) {
-            (true, Planner::Cron(c), Some(wall)) => self.step(c, wall, &cursor),
-            (true, Planner::Cron(_), None) => self.fallback(&cursor),
+        let (next, place) = match (self.forward, &self.planner, self.place) {
+            (true, Planner::Cron(c), Some(place)) => self.step(c, place, &cursor),
+            (true, Planner::Cron(c), None) => self.first(c, &cursor),
             (true, ..) => (self.planner.next_after(&cursor), None),
             (false, ..) => (self.planner.prev_before(&cursor), None),
         };
-        self.wall = wall;
+        self.place = place;
         if let Some(o) = &next {
             self.cursor = Some(o.at.clone());
         }

@@ -99,6 +99,7 @@ mod error;
 mod flexible;
 mod ics;
 mod iter;
+mod offsets;
 mod search;
 mod window;
 
@@ -238,7 +239,37 @@ impl Planner {
     }
 
     /// The first occurrence strictly after `t`.
+    #[inline]
     pub(crate) fn next_after<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Occurrence<Tz>> {
+        match self.next_fast(t) {
+            Some(found) => found.map(|(o, _)| o),
+            None => self.next_after_exact(t),
+        }
+    }
+
+    /// [`Planner::next_after`] for wall-clock schedules, with UTC lookups
+    /// only (see [`offsets`]), and the wall minute of the answer. `None`
+    /// when that cannot decide; `Some(None)` when nothing fires after `t`.
+    #[inline]
+    fn next_fast<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Option<(Occurrence<Tz>, Civil)>> {
+        if !matches!(self, Planner::Cron(_) | Planner::Days { .. }) {
+            return None;
+        }
+        let g = t.offset().fix();
+        let from = local_civil(t, g.local_minus_utc()).succ();
+        // No wall time after `t`'s matches, so none after a later one does.
+        let Some(c) = self.next_civil(from) else {
+            return Some(None);
+        };
+        // `c` is a later wall time than `t`'s, so at `t`'s offset it is a
+        // later instant.
+        let at = offsets::first_reach(&t.timezone(), &c.to_naive()?, g, false)?;
+        Some(Some((Occurrence { at, shifted: false }, c)))
+    }
+
+    /// [`Planner::next_after`] with a local lookup per candidate wall time:
+    /// exact in every zone, gaps and overlaps included.
+    pub(crate) fn next_after_exact<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Occurrence<Tz>> {
         let tz = t.timezone();
         if let Planner::Every { step, anchor } = *self {
             // Not before the first instant that can be in 1970 anywhere.
