@@ -142,7 +142,8 @@ impl<Tz: TimeZone> Occurrences<Tz> {
             // Within a window of the last occurrence, whose offset was the
             // same, the offset did not change in between.
             let known = place.local_secs() - before < offsets::WINDOW;
-            if let Some(at) = offsets::first_reach(&cursor.timezone(), &local, place.offset, known) {
+            if let Some(at) = offsets::first_reach(&cursor.timezone(), &local, place.offset, known, cursor.timestamp())
+            {
                 return (Some(Occurrence { at, shifted: false }), Some(place));
             }
         }

@@ -263,7 +263,7 @@ impl Planner {
         };
         // `c` is a later wall time than `t`'s, so at `t`'s offset it is a
         // later instant.
-        let at = offsets::first_reach(&t.timezone(), &c.to_naive()?, g, false)?;
+        let at = offsets::first_reach(&t.timezone(), &c.to_naive()?, g, false, t.timestamp())?;
         Some(Some((Occurrence { at, shifted: false }, c)))
     }
 
