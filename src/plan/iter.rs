@@ -32,13 +32,17 @@ use crate::expr::Compiled;
 #[derive(Debug, Clone)]
 pub struct Occurrences<Tz: TimeZone> {
     planner: Planner,
-    cursor: Option<DateTime<Tz>>,
+    /// The last occurrence (at first, the instant to start from).
+    cursor: DateTime<Tz>,
+    ended: bool,
     forward: bool,
-    /// Going forward through wall-clock sets: where the last occurrence
-    /// (`cursor`) sits in the calendar, when it showed a wall time on the
+    /// Going forward through wall-clock sets: where `cursor` sits in the
+    /// calendar, when it is an occurrence that showed a wall time on the
     /// schedule, so the next one is found from there without converting
-    /// the instant back.
-    place: Option<Place>,
+    /// the instant back. Updated in place, field by field: copying it
+    /// whole each step costs more than the step.
+    place: Place,
+    placed: bool,
 }
 
 /// The wall-clock place of an occurrence `p` that showed a matching wall
@@ -46,10 +50,14 @@ pub struct Occurrences<Tz: TimeZone> {
 /// it is the first instant to reach its wall time).
 #[derive(Debug, Clone, Copy)]
 struct Place {
-    wall: Civil,
-    /// The days of `wall`'s month on the schedule.
+    y: i32,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    /// The days of the month on the schedule.
     days: u32,
-    /// `wall`'s date, and its midnight in local seconds.
+    /// The date, and its midnight in local seconds.
     date: NaiveDate,
     midnight: i64,
     /// `p`'s offset.
@@ -57,10 +65,26 @@ struct Place {
 }
 
 impl Place {
+    const NOWHERE: Place = Place {
+        y: 1970,
+        mo: 1,
+        d: 1,
+        h: 0,
+        mi: 0,
+        days: 0,
+        date: NaiveDate::MIN,
+        midnight: 0,
+        offset: FixedOffset::east_opt(0).unwrap(),
+    };
+
     #[inline]
     fn new(c: &Compiled, wall: Civil, offset: FixedOffset) -> Option<Place> {
         Some(Place {
-            wall,
+            y: wall.y,
+            mo: wall.mo,
+            d: wall.d,
+            h: wall.h,
+            mi: wall.mi,
             days: c.days.mask(wall.y, wall.mo),
             date: NaiveDate::from_ymd_opt(wall.y, wall.mo, wall.d)?,
             midnight: Civil { h: 0, mi: 0, ..wall }.local_secs(),
@@ -68,10 +92,10 @@ impl Place {
         })
     }
 
-    /// Local seconds of the wall minute.
+    /// Seconds since local midnight.
     #[inline]
-    fn local_secs(&self) -> i64 {
-        self.midnight + i64::from(self.wall.h * 3600 + self.wall.mi * 60)
+    fn secs(&self) -> u32 {
+        self.h * 3600 + self.mi * 60
     }
 
     /// Moves to the next wall minute on the schedule: the next minute of
@@ -79,40 +103,63 @@ impl Place {
     /// a search from the month after. `None` past 2199.
     #[inline]
     fn advance(&mut self, c: &Compiled) -> Option<()> {
-        let w = self.wall;
-        let minutes = c.minutes & (!1u64 << w.mi);
+        let minutes = c.minutes & (!1u64 << self.mi);
         if minutes != 0 {
-            self.wall.mi = minutes.trailing_zeros();
+            self.mi = minutes.trailing_zeros();
             return Some(());
         }
-        let (first_h, first_mi) = (c.hours.trailing_zeros(), c.minutes.trailing_zeros());
-        let hours = c.hours & (!1u32 << w.h);
+        let hours = c.hours & (!1u32 << self.h);
         if hours != 0 {
-            self.wall.h = hours.trailing_zeros();
-            self.wall.mi = first_mi;
+            self.h = hours.trailing_zeros();
+            self.mi = c.minutes.trailing_zeros();
             return Some(());
         }
-        let days = self.days & (!1u32 << w.d);
+        let days = self.days & (!1u32 << self.d);
         if days != 0 {
             let d = days.trailing_zeros();
             self.date = self.date.with_day(d)?;
-            self.midnight += i64::from(d - w.d) * 86_400;
-            self.wall = Civil {
-                d,
-                h: first_h,
-                mi: first_mi,
-                ..w
-            };
+            self.midnight += i64::from(d - self.d) * 86_400;
+            self.d = d;
+            self.h = c.hours.trailing_zeros();
+            self.mi = c.minutes.trailing_zeros();
             return Some(());
         }
-        let last = Civil {
-            d: days_in_month(w.y, w.mo),
-            h: 23,
-            mi: 59,
-            ..w
-        };
-        *self = Place::new(c, search::next_cron(c, last.succ())?, self.offset)?;
-        Some(())
+        self.next_month(c)
+    }
+
+    /// The first matching minute of the next month with a matching day.
+    #[inline]
+    fn next_month(&mut self, c: &Compiled) -> Option<()> {
+        let (mut y, mut mo) = (self.y, self.mo);
+        let days_left = days_in_month(y, mo) - self.d;
+        let mut adjacent = true;
+        loop {
+            let later = c.months & (!1u16 << mo);
+            if later != 0 {
+                let next = later.trailing_zeros();
+                adjacent &= next == mo + 1;
+                mo = next;
+            } else {
+                let next = search::next_year(c, y + 1)?;
+                adjacent &= next == y + 1 && mo == 12 && c.months & 2 != 0;
+                (y, mo) = (next, c.months.trailing_zeros());
+            }
+            let days = c.days.mask(y, mo);
+            if days != 0 {
+                let d = days.trailing_zeros();
+                self.midnight = if adjacent {
+                    self.midnight + i64::from(days_left + d) * 86_400
+                } else {
+                    Civil { y, mo, d, h: 0, mi: 0 }.local_secs()
+                };
+                self.date = NaiveDate::from_ymd_opt(y, mo, d)?;
+                (self.y, self.mo, self.d, self.days) = (y, mo, d, days);
+                self.h = c.hours.trailing_zeros();
+                self.mi = c.minutes.trailing_zeros();
+                return Some(());
+            }
+            adjacent = false;
+        }
     }
 }
 
@@ -120,53 +167,61 @@ impl<Tz: TimeZone> Occurrences<Tz> {
     pub(crate) fn new(planner: Planner, from: DateTime<Tz>, forward: bool) -> Occurrences<Tz> {
         Occurrences {
             planner,
-            cursor: Some(from),
+            cursor: from,
+            ended: false,
             forward,
-            place: None,
+            place: Place::NOWHERE,
+            placed: false,
         }
     }
 
     /// The next occurrence after `cursor` from its place: the same answer
-    /// as `Planner::next_after(cursor)`, which it falls back to when the
-    /// next wall time's instant cannot be proven with UTC lookups.
+    /// as `Planner::next_after(cursor)`, which it falls back to when one
+    /// lookup cannot prove the next wall time's instant.
     #[inline]
-    fn step(&self, c: &Compiled, mut place: Place, cursor: &DateTime<Tz>) -> (Option<Occurrence<Tz>>, Option<Place>) {
-        let before = place.local_secs();
-        if place.advance(c).is_none() {
-            return (None, None);
+    fn step(&mut self, c: &Compiled) -> Option<Occurrence<Tz>> {
+        let before = self.place.midnight + i64::from(self.place.secs());
+        if self.place.advance(c).is_none() {
+            self.placed = false;
+            return None;
         }
-        let secs = place.wall.h * 3600 + place.wall.mi * 60;
-        let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0);
-        if let Some(time) = time {
-            let local = NaiveDateTime::new(place.date, time);
+        let p = &self.place;
+        if let Some(time) = NaiveTime::from_num_seconds_from_midnight_opt(p.secs(), 0) {
+            let local = NaiveDateTime::new(p.date, time);
             // Within a window of the last occurrence, whose offset was the
             // same, the offset did not change in between.
-            let known = place.local_secs() - before < offsets::WINDOW;
-            if let Some(at) = offsets::first_reach(&cursor.timezone(), &local, place.offset, known, cursor.timestamp())
-            {
-                return (Some(Occurrence { at, shifted: false }), Some(place));
+            let known = p.midnight + i64::from(p.secs()) - before < offsets::WINDOW;
+            let after = self.cursor.timestamp();
+            if let Some(at) = offsets::first_reach(&self.cursor.timezone(), &local, p.offset, known, after) {
+                return Some(Occurrence { at, shifted: false });
             }
         }
-        self.first(c, cursor)
+        self.first(c)
     }
 
-    /// `Planner::next_after(cursor)` and the place of the answer.
-    fn first(&self, c: &Compiled, cursor: &DateTime<Tz>) -> (Option<Occurrence<Tz>>, Option<Place>) {
-        match self.planner.next_fast(cursor) {
+    /// `Planner::next_after(cursor)`, and the place of the answer.
+    #[cold]
+    fn first(&mut self, c: &Compiled) -> Option<Occurrence<Tz>> {
+        let (next, place) = match self.planner.next_fast(&self.cursor) {
             Some(Some((o, wall))) => {
                 let place = Place::new(c, wall, o.at.offset().fix());
                 (Some(o), place)
             }
             Some(None) => (None, None),
             None => {
-                let next = self.planner.next_after_exact(cursor);
+                let next = self.planner.next_after_exact(&self.cursor);
                 let place = next
                     .as_ref()
                     .filter(|o| !o.shifted)
                     .and_then(|o| Place::new(c, Civil::from_naive(&o.at.naive_local()), o.at.offset().fix()));
                 (next, place)
             }
+        };
+        self.placed = place.is_some();
+        if let Some(place) = place {
+            self.place = place;
         }
+        next
     }
 }
 
@@ -175,16 +230,18 @@ impl<Tz: TimeZone> Iterator for Occurrences<Tz> {
 
     #[inline]
     fn next(&mut self) -> Option<Occurrence<Tz>> {
-        let cursor = self.cursor.take()?;
-        let (next, place) = match (self.forward, &self.planner, self.place) {
-            (true, Planner::Cron(c), Some(place)) => self.step(c, place, &cursor),
-            (true, Planner::Cron(c), None) => self.first(c, &cursor),
-            (true, ..) => (self.planner.next_after(&cursor), None),
-            (false, ..) => (self.planner.prev_before(&cursor), None),
+        if self.ended {
+            return None;
+        }
+        let next = match (self.forward, self.planner) {
+            (true, Planner::Cron(c)) if self.placed => self.step(&c),
+            (true, Planner::Cron(c)) => self.first(&c),
+            (true, planner) => planner.next_after(&self.cursor),
+            (false, planner) => planner.prev_before(&self.cursor),
         };
-        self.place = place;
-        if let Some(o) = &next {
-            self.cursor = Some(o.at.clone());
+        match &next {
+            Some(o) => self.cursor = o.at.clone(),
+            None => self.ended = true,
         }
         next
     }
