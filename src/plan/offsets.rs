@@ -84,3 +84,139 @@ pub(crate) fn first_reach<Tz: TimeZone>(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The one-lookup paths against the exact search, which converts every
+    //! candidate with a local lookup: `next_after` and the iterator, in UTC,
+    //! at fixed offsets and in zones with unusual transitions, from random
+    //! instants, from instants near transitions and from occurrences.
+
+    use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
+    use chrono_tz::Tz;
+    use proptest::prelude::*;
+
+    use super::super::{Occurrences, Planner};
+    use crate::expr::{Profile, Schedule};
+
+    const ZONES: &[Tz] = &[
+        chrono_tz::UTC,
+        chrono_tz::America::New_York,
+        chrono_tz::Europe::London,
+        chrono_tz::Europe::Dublin,
+        chrono_tz::America::St_Johns,
+        chrono_tz::Pacific::Chatham,
+        chrono_tz::Australia::Lord_Howe,
+        chrono_tz::America::Sao_Paulo,
+        chrono_tz::Africa::Casablanca,
+        chrono_tz::Antarctica::Troll,
+        chrono_tz::Pacific::Apia,
+        chrono_tz::Asia::Gaza,
+    ];
+
+    const FIXED: &[&str] = &[
+        "cron(0 0 L * ? *)",
+        "cron(0 10 ? * 6L *)",
+        "cron(0 16 ? * SUN#2 *)",
+        "cron(0 1 15W * ? *)",
+        "cron(30 2 LW * ? *)",
+        "cron(0 0 29 2 ? *)",
+        "cron(0 6 1,15 JAN,APR,JUL,OCT ? *)",
+        "cron(30 12 ? * MON,WED,FRI 2026-2030)",
+        "cron(0 2 ? 3,10,11 SUN#1 *)",
+        "rate(3 hours)",
+        "rate(2 days)",
+    ];
+
+    fn schedule() -> impl Strategy<Value = String> {
+        let minutes = prop::sample::select(vec!["*", "0", "0/15", "59", "30", "0,45", "1/7"]);
+        let hours = prop::sample::select(vec!["*", "0-3", "1", "2", "1/2", "23", "0", "1,2,3"]);
+        prop_oneof![
+            2 => (minutes, hours).prop_map(|(m, h)| format!("cron({m} {h} * * ? *)")),
+            1 => prop::sample::select(FIXED).prop_map(String::from),
+        ]
+    }
+
+    /// Unix seconds of an offset change of `tz` in `year`, or of 1 June.
+    fn transition(tz: &Tz, year: i32, pick: prop::sample::Index) -> i64 {
+        let offset = |s: i64| tz.offset_from_utc_datetime(&DateTime::from_timestamp(s, 0).unwrap().naive_utc()).fix();
+        let start = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap().timestamp();
+        let mut found = Vec::new();
+        for day in 0..366 {
+            let (mut lo, mut hi) = (start + day * 86_400, start + (day + 1) * 86_400);
+            if offset(lo) != offset(hi) {
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if offset(mid) == offset(lo) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                found.push(hi);
+            }
+        }
+        if found.is_empty() {
+            start + 151 * 86_400
+        } else {
+            found[pick.index(found.len())]
+        }
+    }
+
+    /// Unix seconds: anywhere in 1970–2199, or within three hours of a
+    /// transition (on an edge of it a quarter of the time).
+    fn instant() -> impl Strategy<Value = (Tz, i64)> {
+        let zone = prop::sample::select(ZONES);
+        let near = prop_oneof![
+            3 => -3 * 3600i64..3 * 3600,
+            1 => prop::sample::select(vec![-3600i64, -1801, -1800, -61, -60, -1, 0, 1, 60, 1800, 3599, 3600, 7200]),
+        ];
+        prop_oneof![
+            1 => (zone.clone(), 0i64..7_258_118_400),
+            3 => (zone, 1971i32..2120, any::<prop::sample::Index>(), near)
+                .prop_map(|(tz, year, pick, off)| (tz, transition(&tz, year, pick) + off)),
+        ]
+    }
+
+    /// The fast answers agree with the exact search from `t`, and the
+    /// iterator with chained exact searches.
+    fn check<Z: TimeZone>(expr: &str, t: &DateTime<Z>) -> Result<(), TestCaseError> {
+        let s = Schedule::parse_with(expr, Profile::EventBridge).unwrap();
+        let planner = Planner::new(&s, t, &t.timezone());
+        let fast = planner.next_after(t).map(|o| (o.at, o.shifted));
+        let exact = planner.next_after_exact(t).map(|o| (o.at, o.shifted));
+        prop_assert_eq!(&fast, &exact, "next_after {} from {}", expr, t.to_rfc3339());
+        let chained: Vec<_> = std::iter::successors(planner.next_after_exact(t), |o| planner.next_after_exact(&o.at))
+            .take(60)
+            .map(|o| (o.at, o.shifted))
+            .collect();
+        let iterated: Vec<_> = Occurrences::new(planner, t.clone(), true)
+            .take(60)
+            .map(|o| (o.at, o.shifted))
+            .collect();
+        prop_assert_eq!(&iterated, &chained, "iterator {} from {}", expr, t.to_rfc3339());
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn one_lookup_agrees_with_the_exact_search(
+            expr in schedule(),
+            (tz, secs) in instant(),
+            nanos in prop::sample::select(vec![0u32, 0, 500_000_000]),
+        ) {
+            let t = tz.timestamp_opt(secs, nanos).unwrap();
+            check(&expr, &t)?;
+            // From an occurrence, as the iterator goes on from one.
+            let s = Schedule::parse_with(&expr, Profile::EventBridge).unwrap();
+            if let Some(o) = Planner::new(&s, &t, &tz).next_after_exact(&t) {
+                check(&expr, &o.at)?;
+            }
+            let fixed = FixedOffset::east_opt(t.offset().fix().local_minus_utc()).unwrap();
+            check(&expr, &t.with_timezone(&fixed))?;
+            check(&expr, &t.with_timezone(&Utc))?;
+        }
+    }
+}
