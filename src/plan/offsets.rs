@@ -139,7 +139,10 @@ mod tests {
 
     /// Unix seconds of an offset change of `tz` in `year`, or of 1 June.
     fn transition(tz: &Tz, year: i32, pick: prop::sample::Index) -> i64 {
-        let offset = |s: i64| tz.offset_from_utc_datetime(&DateTime::from_timestamp(s, 0).unwrap().naive_utc()).fix();
+        let offset = |s: i64| {
+            tz.offset_from_utc_datetime(&DateTime::from_timestamp(s, 0).unwrap().naive_utc())
+                .fix()
+        };
         let start = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap().timestamp();
         let mut found = Vec::new();
         for day in 0..366 {
