@@ -179,7 +179,10 @@ impl<Tz: TimeZone> Occurrences<Tz> {
     /// as `Planner::next_after(cursor)`, which it falls back to when one
     /// lookup cannot prove the next wall time's instant.
     #[inline]
-    fn step(&mut self, c: &Compiled) -> Option<Occurrence<Tz>> {
+    fn step(&mut self) -> Option<Occurrence<Tz>> {
+        let Planner::Cron(c) = &self.planner else {
+            return self.planner.next_after(&self.cursor);
+        };
         let before = self.place.midnight + i64::from(self.place.secs());
         if self.place.advance(c).is_none() {
             self.placed = false;
@@ -196,12 +199,15 @@ impl<Tz: TimeZone> Occurrences<Tz> {
                 return Some(Occurrence { at, shifted: false });
             }
         }
-        self.first(c)
+        self.first()
     }
 
     /// `Planner::next_after(cursor)`, and the place of the answer.
     #[cold]
-    fn first(&mut self, c: &Compiled) -> Option<Occurrence<Tz>> {
+    fn first(&mut self) -> Option<Occurrence<Tz>> {
+        let Planner::Cron(c) = &self.planner else {
+            return self.planner.next_after(&self.cursor);
+        };
         let (next, place) = match self.planner.next_fast(&self.cursor) {
             Some(Some((o, wall))) => {
                 let place = Place::new(c, wall, o.at.offset().fix());
@@ -233,11 +239,12 @@ impl<Tz: TimeZone> Iterator for Occurrences<Tz> {
         if self.ended {
             return None;
         }
-        let next = match (self.forward, self.planner) {
-            (true, Planner::Cron(c)) if self.placed => self.step(&c),
-            (true, Planner::Cron(c)) => self.first(&c),
-            (true, planner) => planner.next_after(&self.cursor),
-            (false, planner) => planner.prev_before(&self.cursor),
+        let next = if !self.forward {
+            self.planner.prev_before(&self.cursor)
+        } else if self.placed {
+            self.step()
+        } else {
+            self.first()
         };
         match &next {
             Some(o) => self.cursor = o.at.clone(),
