@@ -91,8 +91,14 @@ The `cron` crate skips gap times; other schedulers fire twice in overlaps.
 
 A cron schedule is compiled once, at parse time, into one bitset per field
 and a day rule evaluated per month; the search jumps straight to the next
-matching year, month, day, hour and minute. See the crate's README for
-measurements.
+matching year, month, day, hour and minute. In a zone other than UTC, one
+offset lookup turns the wall time found into an instant (a local lookup
+that finds it shown once; the exact search, for gaps and overlaps, takes
+more). The iterator going forward keeps its place in the calendar (the
+month's matching days, the date, the offset) and steps from one matching
+minute to the next with bit operations, trusting the last occurrence's
+offset, checked with one UTC lookup, for occurrences less than 48 hours
+apart. See the crate's README for measurements.
 */
 
 mod error;

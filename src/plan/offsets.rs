@@ -124,6 +124,7 @@ mod tests {
         "cron(0 6 1,15 JAN,APR,JUL,OCT ? *)",
         "cron(30 12 ? * MON,WED,FRI 2026-2030)",
         "cron(0 2 ? 3,10,11 SUN#1 *)",
+        "cron(30 2 1,22,23 FEB,APR ? *)",
         "rate(3 hours)",
         "rate(2 days)",
     ];
@@ -199,6 +200,23 @@ mod tests {
             .collect();
         prop_assert_eq!(&iterated, &chained, "iterator {} from {}", expr, t.to_rfc3339());
         Ok(())
+    }
+
+    /// A step found by a local lookup at a new offset, then a step within
+    /// 48 hours into a fall-back overlap: the iterator must guess from the
+    /// new offset (Casablanca leaves DST for Ramadan at 03:00 on
+    /// 2025-02-23, so 02:30 that day is shown twice).
+    #[test]
+    fn iterator_guesses_from_the_last_occurrence_offset() {
+        let tz = chrono_tz::Africa::Casablanca;
+        let t = tz.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap();
+        check("cron(30 2 1,22,23 FEB,APR ? *)", &t).unwrap();
+        let s = Schedule::parse_with("cron(30 2 1,22,23 FEB,APR ? *)", Profile::EventBridge).unwrap();
+        let overlap = s
+            .occurrences_after(&t)
+            .find(|o| o.at.format("%m-%d").to_string() == "02-23")
+            .unwrap();
+        assert_eq!(overlap.at.to_rfc3339(), "2025-02-23T02:30:00+01:00");
     }
 
     proptest! {
