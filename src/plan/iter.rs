@@ -196,10 +196,9 @@ impl<Tz: TimeZone> Occurrences<Tz> {
             let known = p.midnight + i64::from(p.secs()) - before < offsets::WINDOW;
             let after = self.cursor.timestamp();
             if let Some(at) = offsets::first_reach(&self.cursor.timezone(), &local, p.offset, known, after) {
-                if !known {
-                    // Found by a local lookup, maybe at another offset.
-                    self.place.offset = at.offset().fix();
-                }
+                // The next guess: this offset (where the guess failed, the
+                // local lookup found another).
+                self.place.offset = at.offset().fix();
                 return Some(Occurrence { at, shifted: false });
             }
         }

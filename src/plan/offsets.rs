@@ -219,6 +219,36 @@ mod tests {
         assert_eq!(overlap.at.to_rfc3339(), "2025-02-23T02:30:00+01:00");
     }
 
+    /// A year of frequent schedules in every zone, so the iterator meets
+    /// each of the year's transitions going on from an occurrence.
+    #[test]
+    fn a_year_of_iteration_agrees_with_the_exact_search() {
+        let exprs = [
+            "cron(0/30 * * * ? *)",
+            "cron(30 1 * * ? *)",
+            "cron(15 2 * * ? *)",
+            "cron(0 0-3 ? * SUN *)",
+            "cron(0 1 1,2 * ? *)",
+        ];
+        for (tz, year) in ZONES.iter().flat_map(|tz| [(tz, 1996), (tz, 2024)]) {
+            let t = tz.with_ymd_and_hms(year, 1, 1, 0, 0, 0).unwrap();
+            let end = tz.with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0).unwrap();
+            for expr in exprs {
+                let s = Schedule::parse_with(expr, Profile::EventBridge).unwrap();
+                let planner = Planner::new(&s, &t, tz);
+                let chained = std::iter::successors(planner.next_after_exact(&t), |o| planner.next_after_exact(&o.at))
+                    .take_while(|o| o.at < end)
+                    .map(|o| (o.at, o.shifted));
+                let iterated = Occurrences::new(planner, t, true)
+                    .take_while(|o| o.at < end)
+                    .map(|o| (o.at, o.shifted));
+                for (n, (a, b)) in iterated.zip(chained).enumerate() {
+                    assert_eq!(a, b, "{expr} in {tz}, occurrence {n}");
+                }
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 1200, ..ProptestConfig::default() })]
 
