@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Tz;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rotaplan::expr::{Profile, Schedule};
 use rotaplan::plan::RotationRules;
@@ -233,6 +234,66 @@ fn next_thousand(c: &mut Criterion) {
     g.finish();
 }
 
+/// The zones of the `next-tz` and `next-1000-tz` groups, after `utc`
+/// (`chrono::Utc`): `tz_utc` is `chrono_tz::UTC` (the same zone through
+/// `chrono_tz`'s lookups, as every named zone pays them), then three zones
+/// with DST (Lord Howe's shift is 30 minutes).
+fn zones() -> [(&'static str, Tz); 4] {
+    [
+        ("tz_utc", chrono_tz::UTC),
+        ("new_york", chrono_tz::America::New_York),
+        ("london", chrono_tz::Europe::London),
+        ("lord_howe", chrono_tz::Australia::Lord_Howe),
+    ]
+}
+
+/// The next occurrence from the same 64 instants read in each zone.
+fn next_in_zones(c: &mut Criterion) {
+    let mut g = c.benchmark_group("next-tz");
+    g.throughput(Throughput::Elements(64));
+    for e in EXPRS {
+        let s = ours(e);
+        let utc = starts();
+        g.bench_with_input(BenchmarkId::new("utc", e.name), &s, |b, s| {
+            b.iter(|| {
+                for t in &utc {
+                    black_box(s.next_after(black_box(t)));
+                }
+            })
+        });
+        for (zone, tz) in zones() {
+            let starts: Vec<DateTime<Tz>> = utc.iter().map(|t| t.with_timezone(&tz)).collect();
+            g.bench_with_input(BenchmarkId::new(zone, e.name), &s, |b, s| {
+                b.iter(|| {
+                    for t in &starts {
+                        black_box(s.next_after(black_box(t)));
+                    }
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+/// The next 1,000 occurrences through the iterator, in each zone.
+fn thousand_in_zones(c: &mut Criterion) {
+    let mut g = c.benchmark_group("next-1000-tz");
+    g.throughput(Throughput::Elements(1000));
+    for e in EXPRS {
+        let s = ours(e);
+        g.bench_with_input(BenchmarkId::new("utc", e.name), &s, |b, s| {
+            b.iter(|| s.occurrences_after(black_box(&start())).take(1000).count())
+        });
+        for (zone, tz) in zones() {
+            let t = start().with_timezone(&tz);
+            g.bench_with_input(BenchmarkId::new(zone, e.name), &s, |b, s| {
+                b.iter(|| s.occurrences_after(black_box(&t)).take(1000).count())
+            });
+        }
+    }
+    g.finish();
+}
+
 /// The next window of each of 1,000,000 secrets, each with its own
 /// schedule (one of a dozen Secrets Manager schedules, shared by index as a
 /// real inventory would) and its own last rotation.
@@ -290,6 +351,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(std::time::Duration::from_millis(300))
         .measurement_time(std::time::Duration::from_secs(1));
-    targets = next_occurrence, next_thousand, million_secrets
+    targets = next_occurrence, next_thousand, next_in_zones, thousand_in_zones, million_secrets
 }
 criterion_main!(benches);

@@ -91,14 +91,21 @@ The `cron` crate skips gap times; other schedulers fire twice in overlaps.
 
 A cron schedule is compiled once, at parse time, into one bitset per field
 and a day rule evaluated per month; the search jumps straight to the next
-matching year, month, day, hour and minute. See the crate's README for
-measurements.
+matching year, month, day, hour and minute. In a zone other than UTC, one
+offset lookup turns the wall time found into an instant (a local lookup
+that finds it shown once; the exact search, for gaps and overlaps, takes
+more). The iterator going forward keeps its place in the calendar (the
+month's matching days, the date, the offset) and steps from one matching
+minute to the next with bit operations, trusting the last occurrence's
+offset, checked with one UTC lookup, for occurrences less than 48 hours
+apart. See the crate's README for measurements.
 */
 
 mod error;
 mod flexible;
 mod ics;
 mod iter;
+mod offsets;
 mod search;
 mod window;
 mod zone;
@@ -240,7 +247,37 @@ impl Planner {
     }
 
     /// The first occurrence strictly after `t`.
+    #[inline]
     pub(crate) fn next_after<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Occurrence<Tz>> {
+        match self.next_fast(t) {
+            Some(found) => found.map(|(o, _)| o),
+            None => self.next_after_exact(t),
+        }
+    }
+
+    /// [`Planner::next_after`] for wall-clock schedules, with UTC lookups
+    /// only (see [`offsets`]), and the wall minute of the answer. `None`
+    /// when that cannot decide; `Some(None)` when nothing fires after `t`.
+    #[inline]
+    fn next_fast<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Option<(Occurrence<Tz>, Civil)>> {
+        if !matches!(self, Planner::Cron(_) | Planner::Days { .. }) {
+            return None;
+        }
+        let g = t.offset().fix();
+        let from = local_civil(t, g.local_minus_utc()).succ();
+        // No wall time after `t`'s matches, so none after a later one does.
+        let Some(c) = self.next_civil(from) else {
+            return Some(None);
+        };
+        // `c` is a later wall time than `t`'s, so at `t`'s offset it is a
+        // later instant.
+        let at = offsets::first_reach(&t.timezone(), &c.to_naive()?, g, false, t.timestamp())?;
+        Some(Some((Occurrence { at, shifted: false }, c)))
+    }
+
+    /// [`Planner::next_after`] with a local lookup per candidate wall time:
+    /// exact in every zone, gaps and overlaps included.
+    pub(crate) fn next_after_exact<Tz: TimeZone>(&self, t: &DateTime<Tz>) -> Option<Occurrence<Tz>> {
         let tz = t.timezone();
         if let Planner::Every { step, anchor } = *self {
             // Not before the first instant that can be in 1970 anywhere.

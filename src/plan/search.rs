@@ -153,7 +153,7 @@ impl Civil {
 
 /// Smallest year `>= y` in the year set.
 #[inline]
-fn next_year(c: &Compiled, y: i32) -> Option<i32> {
+pub(crate) fn next_year(c: &Compiled, y: i32) -> Option<i32> {
     if y > MAX_YEAR {
         return None;
     }
