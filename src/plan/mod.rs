@@ -87,6 +87,9 @@ exist twice. rotaplan's policy (spec "Time zones"):
 The `cron` crate skips gap times; other schedulers fire twice in overlaps.
 `shifted` lets a caller tell when the policy moved an occurrence.
 
+Planning many occurrences in one IANA zone, [`Zone`] (a `chrono_tz` zone
+with its offset changes precomputed) gives the same answers for less.
+
 # Speed
 
 A cron schedule is compiled once, at parse time, into one bitset per field
