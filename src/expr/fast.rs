@@ -1,15 +1,17 @@
-//! The fast path of the cron grammar: a byte-level reading of a well-formed
-//! `cron(...)` body, with no error reporting at all.
+//! The fast path of the grammar: a byte-level reading of well-formed
+//! `cron(...)` and `rate(...)` bodies, with no error reporting at all.
 //!
-//! It either returns exactly what the nom grammar in `parse.rs` returns, or
-//! gives up (`None`) and leaves the input to that grammar, which then finds
-//! the error and its span. So it must never accept what the grammar refuses
-//! nor read anything differently; a test compares the two on generated and
-//! mutated inputs.
-
-use std::ops::Range;
+//! [`cron`] reads, compiles and validates a whole expression in one pass;
+//! [`item`] reads one item for the grammar, which then only has to explain
+//! the item it refuses. Either returns exactly what the nom grammar in
+//! `parse.rs` returns, or gives up (`None`) and leaves the input to that
+//! grammar, which then finds the error and its span. So they must never
+//! accept what the grammar refuses nor read anything differently; tests
+//! compare the two on generated and mutated inputs, and the fuzz target
+//! compares `Schedule::parse_with` with `Schedule::check`.
 
 use std::num::NonZeroU32;
+use std::ops::Range;
 
 use super::compile::{bounds, day_spec, item_bits, year_set, Compiled};
 use super::validate::MIN_GAP_HOURS;
@@ -170,8 +172,7 @@ fn byte(s: &[u8], k: usize) -> u8 {
 }
 
 /// One item of field `index` starting at `*i`, which is left just after
-/// it; the item must end at a space, a comma or the end of `s`. Reads
-/// exactly what [`item`] reads.
+/// it; the item must end at a space, a comma or the end of `s`.
 #[inline(always)]
 fn item_at(index: usize, s: &[u8], i: &mut usize) -> Option<Item> {
     let (min, max) = bounds(index);
@@ -373,88 +374,10 @@ fn solitary(item: &Item) -> bool {
     !matches!(item, Item::Value(_) | Item::Range(..) | Item::Step(..))
 }
 
-/// A whole item: `piece` must be consumed entirely.
+/// A whole item: `piece` must be consumed entirely. The grammar reads
+/// items through this and explains only the one it refuses.
 pub(crate) fn item(index: usize, piece: &[u8]) -> Option<Item> {
-    let (min, max) = bounds(index);
-    let (dom, dow) = (index == 2, index == 4);
-    match piece {
-        [] => None,
-        b"*" => Some(Item::All),
-        [b'*', b'/', step @ ..] => Some(Item::Step(StepStart::All, step_of(step, min, max)?)),
-        b"?" => (dom || dow).then_some(Item::NoSpecific),
-        [b'/', step @ ..] => Some(Item::Step(StepStart::From(Value::from(min)), step_of(step, min, max)?)),
-        b"L" => (dom || dow).then_some(Item::Last),
-        b"LW" => dom.then_some(Item::LastWeekday),
-        [b'L', b'-', n @ ..] if dom => {
-            let n = number(n)?;
-            (1..=30).contains(&n).then_some(Item::LastOffset(n as u8))
-        }
-        _ => {
-            let (a, rest) = value(index, piece, min, max)?;
-            match rest {
-                [] => Some(Item::Value(a)),
-                b"W" if dom && !a.is_named() => Some(Item::NearestWeekday(a.get() as u8)),
-                b"L" if dow && !a.is_named() => Some(Item::LastDayOfWeek(a)),
-                [b'#', k @ ..] if dow => {
-                    let k = number(k)?;
-                    (1..=5).contains(&k).then_some(Item::Nth(a, k as u8))
-                }
-                [b'/', step @ ..] => Some(Item::Step(StepStart::From(a), step_of(step, min, max)?)),
-                [b'-', rest @ ..] => {
-                    let (c, rest) = value(index, rest, min, max)?;
-                    if a.get() > c.get() {
-                        return None;
-                    }
-                    match rest {
-                        [] => Some(Item::Range(a, c)),
-                        [b'/', step @ ..] => Some(Item::Step(StepStart::Range(a, c), step_of(step, min, max)?)),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            }
-        }
-    }
-}
-
-/// A value in `min..=max` at the start of `s` (digits, or a name where the
-/// field has names), and what follows it.
-#[inline]
-fn value(index: usize, s: &[u8], min: u16, max: u16) -> Option<(Value, &[u8])> {
-    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits > 0 {
-        let n = number(&s[..digits])?;
-        return (min..=max).contains(&n).then_some((Value::from(n), &s[digits..]));
-    }
-    // A name is a whole run of letters, as the grammar reads it.
-    let letters = s.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let word = &s[..letters];
-    let names: &[&[u8; 3]] = match index {
-        3 => &MONTHS,
-        4 => &WEEKDAYS,
-        _ => return None,
-    };
-    let p = names.iter().position(|n| word.eq_ignore_ascii_case(&n[..]))?;
-    Some((Value::named(p as u16 + 1), &s[letters..]))
-}
-
-/// A step: digits, 1 up to the field's size.
-fn step_of(s: &[u8], min: u16, max: u16) -> Option<u16> {
-    let n = number(s)?;
-    (1..=max - min + 1).contains(&n).then_some(n)
-}
-
-/// All of `s` as a decimal `u16` (digits only, at least one).
-fn number(s: &[u8]) -> Option<u16> {
-    if s.is_empty() || s.len() > 5 {
-        return None;
-    }
-    let mut n: u32 = 0;
-    for &b in s {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u32::from(b - b'0');
-    }
-    u16::try_from(n).ok()
+    let mut i = 0;
+    let it = item_at(index, piece, &mut i)?;
+    (i == piece.len()).then_some(it)
 }
