@@ -608,8 +608,10 @@ pub(crate) fn parse(
     // it.
     if input.len() <= 256 {
         if let Some(body) = input.strip_prefix(b"cron(") {
-            if let Some(cron) = warnings.is_none().then(|| super::fast::cron(body, profile)).flatten() {
-                return Ok(Schedule::Cron(cron));
+            if warnings.is_none() {
+                if let Some(cron) = super::fast::cron(body, profile) {
+                    return Ok(Schedule::Cron(cron));
+                }
             }
         } else if let Some(body) = input.strip_prefix(b"rate(") {
             if let Some((rate, value, unit)) = super::fast::rate_body(body, 5, profile == Profile::Scheduler) {
