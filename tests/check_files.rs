@@ -437,3 +437,22 @@ fn terraform_json() {
     );
     assert_eq!(found.len(), 6);
 }
+
+/// A Serverless service for another cloud deploys nothing to AWS: its
+/// five-field cron (OpenWhisk's, as in the serverless/examples repository)
+/// is not AWS's to reject. A provider named by a variable is still read.
+#[test]
+fn serverless_for_another_provider_is_not_checked() {
+    let check = |text: &str| {
+        let found = check_file(Some("serverless.yml"), text.as_bytes(), &Options::new()).unwrap();
+        found.iter().map(|e| e.errors.len()).sum::<usize>()
+    };
+    let service = |provider: &str| {
+        format!("service: s\n{provider}\nfunctions:\n  cron:\n    handler: h\n    events:\n      - schedule: cron(* * * * *)\n")
+    };
+    assert_eq!(check(&service("provider:\n  name: openwhisk")), 0);
+    assert_eq!(check(&service("provider: azure")), 0);
+    assert_eq!(check(&service("provider:\n  name: aws")), 1);
+    assert_eq!(check(&service("provider:\n  name: ${env:PROVIDER}")), 1);
+    assert_eq!(check(&service("")), 1);
+}

@@ -8,6 +8,14 @@ use super::rules::{lookup, Prop, Resource, Val};
 use super::tree::{Kind, Node};
 
 pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>) {
+    // A service for another cloud (OpenWhisk, Azure, ...) has cron of its
+    // own and nothing that AWS deploys; a provider named by a variable may
+    // be AWS, so it is read.
+    let provider = doc.get("provider");
+    let name = provider.and_then(|p| p.str().or_else(|| p.get("name").and_then(Node::str)));
+    if name.is_some_and(|n| !n.starts_with("${") && n != "aws") {
+        return;
+    }
     if let Some(functions) = doc.get("functions") {
         for (fname, f) in functions.entries() {
             let name = format!("functions.{fname}");
