@@ -49,7 +49,7 @@
 //!
 //! ```no_run
 //! use rotaplan::lambda::{LambdaConfig, RotationEvent, RotationHandler};
-//! use rotaplan::rotate::AwsSecretsManager;
+//! use rotaplan::store::AwsSecretsManager;
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let store = AwsSecretsManager::connect(None, None).await;
 //! let handler = RotationHandler::new(store, LambdaConfig::from_env()?);
@@ -66,10 +66,10 @@ use std::fmt;
 
 use tracing::Instrument;
 
-use crate::rotate::{next_value_with, PasswordPolicy, RotateError};
+use crate::rotate::{next_value_with, RotateError};
 use crate::store::{
-    map_err, AwsSecretsManager, RotationConfig, SecretId, SecretStore, SecretValue, Stage, Strategy, TargetSpec, Token,
-    VersionId, VersionRef, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET,
+    map_err, AwsSecretsManager, PasswordPolicy, RotationConfig, SecretId, SecretStore, SecretValue, Stage, StoreError,
+    Strategy, TargetSpec, Token, VersionId, VersionRef, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET,
 };
 use crate::target::rds::{MYSQL_ENGINES, POSTGRES_ENGINES};
 use crate::target::{MysqlUser, PostgresRole, SpecTarget, Step, StepContext, Target};
@@ -105,7 +105,7 @@ impl RotationEvent {
     ///
     /// ```
     /// use rotaplan::lambda::RotationEvent;
-    /// use rotaplan::rotate::Step;
+    /// use rotaplan::target::Step;
     /// let e = RotationEvent::new("db/main", "t-1", Step::Finish);
     /// assert_eq!(serde_json::to_string(&e)?, r#"{"SecretId":"db/main","ClientRequestToken":"t-1","Step":"finishSecret"}"#);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -207,13 +207,13 @@ impl LambdaConfig {
     ///
     /// ```
     /// use rotaplan::lambda::LambdaConfig;
-    /// use rotaplan::rotate::TargetSpec;
+    /// use rotaplan::store::TargetSpec;
     /// let c = LambdaConfig::from_vars(|k| (k == "ROTAPLAN_TARGET").then(|| "noop".to_owned()))?;
     /// assert_eq!(c.target, Some(TargetSpec::Noop));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<LambdaConfig, RotateError> {
-        let bad = |name: &str, e: RotateError| e.context(format!("environment variable {name}"));
+        let bad = |name: &str, e: StoreError| RotateError::from(e).context(format!("environment variable {name}"));
         let mut c = LambdaConfig::default();
         if let Some(v) = var("ROTAPLAN_TARGET").filter(|v| !v.is_empty()) {
             c.target = Some(v.parse().map_err(|e| bad("ROTAPLAN_TARGET", e))?);
@@ -269,7 +269,7 @@ impl LambdaConfig {
 ///
 /// ```
 /// use rotaplan::lambda::{LambdaConfig, RotationEvent, RotationHandler};
-/// use rotaplan::rotate::AwsSecretsManager;
+/// use rotaplan::store::AwsSecretsManager;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// # let conf = aws_sdk_secretsmanager::Config::builder()
 /// #     .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
@@ -304,7 +304,7 @@ impl RotationFailure {
     ///
     /// ```
     /// # use rotaplan::lambda::{LambdaConfig, RotationEvent, RotationHandler};
-    /// # use rotaplan::rotate::AwsSecretsManager;
+    /// # use rotaplan::store::AwsSecretsManager;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// # let conf = aws_sdk_secretsmanager::Config::builder()
     /// #     .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
@@ -355,7 +355,7 @@ impl Meta {
 ///
 /// ```no_run
 /// use rotaplan::lambda::{LambdaConfig, RotationHandler};
-/// use rotaplan::rotate::AwsSecretsManager;
+/// use rotaplan::store::AwsSecretsManager;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let handler = RotationHandler::new(AwsSecretsManager::connect(None, None).await, LambdaConfig::from_env()?);
 /// # let _ = handler;
@@ -455,7 +455,7 @@ impl RotationHandler {
                     .holder("AWSPENDING")
                     .filter(|v| !meta.versions[*v].iter().any(|s| s == "AWSCURRENT"))
                 {
-                    return Err(RotateError::rotation_in_progress(id.as_str(), other));
+                    return Err(StoreError::rotation_in_progress(id.as_str(), other).into());
                 }
             }
             None => {
@@ -510,7 +510,7 @@ impl RotationHandler {
             (Some(s), _) => Ok(s),
             (None, Some(tag)) => tag
                 .parse()
-                .map_err(|e: RotateError| e.context(format!("tag {TAG_STRATEGY}"))),
+                .map_err(|e: StoreError| RotateError::from(e).context(format!("tag {TAG_STRATEGY}"))),
             (None, None) => Ok(Strategy::SingleUser),
         }
     }
@@ -544,7 +544,7 @@ impl RotationHandler {
                 return Ok(());
             }
             Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         let current = self.store.get_value(id, &VersionRef::current()).await?;
         let password = match self.config.password_source {
@@ -578,7 +578,7 @@ impl RotationHandler {
                 tracing::info!("another invocation put the AWSPENDING value first");
                 Ok(())
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -608,7 +608,7 @@ impl RotationHandler {
         match meta.tags.get(TAG_TARGET) {
             Some(tag) => tag
                 .parse()
-                .map_err(|e: RotateError| e.context(format!("tag {TAG_TARGET}"))),
+                .map_err(|e: StoreError| RotateError::from(e).context(format!("tag {TAG_TARGET}"))),
             None => Err(RotateError::invalid(
                 "the secret is not RDS JSON with an `engine`, and no target is configured \
                  (set ROTAPLAN_TARGET to `noop` or `command:PROG`, or tag the secret rotaplan:target)",
@@ -629,9 +629,9 @@ impl RotationHandler {
         let ctx = StepContext::new(id, token, step, strategy, Some(&rotation));
         if step == Step::Set {
             let current = self.store.get_value(id, &VersionRef::current()).await?.value;
-            self.target.set_secret(&ctx, &pending, &current).await
+            Ok(self.target.set_secret(&ctx, &pending, &current).await?)
         } else {
-            self.target.test_secret(&ctx, &pending).await
+            Ok(self.target.test_secret(&ctx, &pending).await?)
         }
     }
 

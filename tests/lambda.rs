@@ -23,7 +23,8 @@ use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_secretsmanager::types::RotationRulesType;
 use mysql_async::prelude::Queryable;
 use rotaplan::lambda::{LambdaConfig, RotationEvent, RotationHandler};
-use rotaplan::rotate::{AwsSecretsManager, SecretId, SecretStore, SecretValue, Stage, Step, Token, VersionRef};
+use rotaplan::store::{AwsSecretsManager, SecretId, SecretStore, SecretValue, Stage, Token, VersionRef};
+use rotaplan::target::Step;
 use server_util::{server, unique};
 
 struct Env {

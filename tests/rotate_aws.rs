@@ -8,10 +8,12 @@ mod server_util;
 
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
 use chrono::{Duration, Utc};
-use rotaplan::rotate::{
-    AwsSecretsManager, Deletion, NoopTarget, PasswordPolicy, RotationConfig, Rotator, SecretId, SecretStore,
-    SecretValue, Stage, Step, Strategy, TargetSpec, Token, VersionId, VersionRef,
+use rotaplan::rotate::Rotator;
+use rotaplan::store::{
+    AwsSecretsManager, Deletion, PasswordPolicy, RotationConfig, SecretId, SecretStore, SecretValue, Stage, Strategy,
+    TargetSpec, Token, VersionId, VersionRef,
 };
+use rotaplan::target::{NoopTarget, Step};
 use server_util::{server, unique};
 
 fn store() -> Option<AwsSecretsManager> {
@@ -305,7 +307,7 @@ async fn full_rotation_with_the_driver() {
     let again = store.describe(&id).await.unwrap();
     // Ids and stages: moto dates every version with the time of the
     // listing, so dates differ across a second boundary.
-    let stages = |d: &rotaplan::rotate::Description| -> Vec<_> {
+    let stages = |d: &rotaplan::store::Description| -> Vec<_> {
         d.versions.iter().map(|(v, i)| (v.clone(), i.stages.clone())).collect()
     };
     assert_eq!(stages(&again), stages(&d));
@@ -487,7 +489,7 @@ enum Op {
 }
 
 /// What a call did, as the contract's questions see it.
-fn outcome<T>(r: &Result<T, rotaplan::rotate::RotateError>) -> &'static str {
+fn outcome<T>(r: &Result<T, rotaplan::store::StoreError>) -> &'static str {
     match r {
         Ok(_) => "ok",
         Err(e) if e.is_not_found() => "not found",
@@ -543,7 +545,7 @@ async fn same_answers_and_stages_as_the_memory_store() {
             })
             .collect();
 
-        let mem = rotaplan::rotate::MemoryStore::new();
+        let mem = rotaplan::store::MemoryStore::new();
         let id = new_id("model");
         mem.create(&id, Some((&tokens[0], &SecretValue::from("v0"))), None)
             .await
@@ -593,13 +595,13 @@ async fn same_answers_and_stages_as_the_memory_store() {
 #[derive(Clone, Default)]
 struct CountingTarget(std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Vec<String>>>>);
 
-impl rotaplan::rotate::Target for CountingTarget {
+impl rotaplan::target::Target for CountingTarget {
     async fn set_secret(
         &self,
-        ctx: &rotaplan::rotate::StepContext<'_>,
+        ctx: &rotaplan::target::StepContext<'_>,
         _: &SecretValue,
         _: &SecretValue,
-    ) -> Result<(), rotaplan::rotate::RotateError> {
+    ) -> Result<(), rotaplan::target::TargetError> {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let mut seen = self.0.lock().unwrap();
         seen.entry(ctx.secret.to_string())
@@ -609,9 +611,9 @@ impl rotaplan::rotate::Target for CountingTarget {
     }
     async fn test_secret(
         &self,
-        _: &rotaplan::rotate::StepContext<'_>,
+        _: &rotaplan::target::StepContext<'_>,
         _: &SecretValue,
-    ) -> Result<(), rotaplan::rotate::RotateError> {
+    ) -> Result<(), rotaplan::target::TargetError> {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         Ok(())
     }
@@ -683,7 +685,7 @@ async fn two_schedulers_race_each_secret_rotates_once() {
         assert!(d.last_rotated.is_some());
     }
     // Planned again from the old listing: already rotated, nothing happens.
-    let stale = rotaplan::rotate::Attempt::Skipped(rotaplan::rotate::Skip::AlreadyRotated);
+    let stale = rotaplan::rotate::Attempt::Skipped(rotaplan::store::Skip::AlreadyRotated);
     let due = mine(ra.due(now).await.unwrap().due);
     assert!(due.is_empty(), "nothing due after the rotation");
     let _ = stale;
@@ -752,7 +754,7 @@ async fn a_claim_killed_after_the_lock_move_is_cancelled() {
     assert!(
         matches!(
             attempt,
-            rotaplan::rotate::Attempt::Skipped(rotaplan::rotate::Skip::RotatingElsewhere { .. })
+            rotaplan::rotate::Attempt::Skipped(rotaplan::store::Skip::RotatingElsewhere { .. })
         ),
         "{attempt:?}"
     );

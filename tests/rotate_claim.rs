@@ -7,10 +7,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rotaplan::rotate::{
-    Attempt, Claim, Claimed, MasterKey, MemoryStore, NoopTarget, Owner, RotationConfig, Rotator, SecretId, SecretStore,
-    SecretValue, Skip, SqliteStore, Stage, Step, Token, VersionId,
+use rotaplan::rotate::{Attempt, Rotator};
+use rotaplan::store::{
+    Claim, Claimed, MasterKey, MemoryStore, Owner, RotationConfig, SecretId, SecretStore, SecretValue, Skip,
+    SqliteStore, Stage, Token, VersionId,
 };
+use rotaplan::target::{NoopTarget, Step};
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

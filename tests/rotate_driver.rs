@@ -7,10 +7,11 @@ mod rotate_util;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rotaplan::rotate::{
-    MemoryStore, NoopTarget, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, Stage, Step, Strategy,
-    Token, VersionId, VersionRef,
+use rotaplan::rotate::{RetryPolicy, Rotator};
+use rotaplan::store::{
+    MemoryStore, RotationConfig, SecretStore, SecretValue, Stage, Strategy, Token, VersionId, VersionRef,
 };
+use rotaplan::target::{NoopTarget, Step};
 use rotate_util::*;
 
 const V0: &str = r#"{"username":"app","password":"p0","host":"db.internal"}"#;
@@ -262,9 +263,9 @@ async fn store_fault_at_every_call_then_resume_sqlite() {
     let n = std::cell::Cell::new(0);
     fault_matrix(|| {
         n.set(n.get() + 1);
-        rotaplan::rotate::SqliteStore::open(
+        rotaplan::store::SqliteStore::open(
             dir.path().join(format!("{}.db", n.get())),
-            rotaplan::rotate::MasterKey::from_bytes([3; 32]),
+            rotaplan::store::MasterKey::from_bytes([3; 32]),
         )
         .unwrap()
     })

@@ -6,10 +6,11 @@ mod server_util;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder};
-use rotaplan::rotate::{
-    MemoryStore, MysqlSecret, MysqlUser, PasswordPolicy, RetryPolicy, RotationConfig, Rotator, SecretId, SecretStore,
-    SecretValue, Step, StepContext, Strategy, Target, Token,
+use rotaplan::rotate::{RetryPolicy, Rotator};
+use rotaplan::store::{
+    MemoryStore, PasswordPolicy, RotationConfig, SecretId, SecretStore, SecretValue, Strategy, Token,
 };
+use rotaplan::target::{MysqlSecret, MysqlUser, Step, StepContext, Target};
 use server_util::db::{self, DbServer};
 use server_util::{current, field, server, unique};
 

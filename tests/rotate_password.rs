@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rotaplan::rotate::PasswordPolicy;
+use rotaplan::store::PasswordPolicy;
 
 const PUNCT: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 

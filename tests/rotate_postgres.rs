@@ -7,10 +7,11 @@ mod server_util;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use rotaplan::rotate::{
-    MemoryStore, PasswordPolicy, PostgresRole, RdsSecret, RotationConfig, Rotator, SecretId, SecretStore, SecretValue,
-    Step, StepContext, Strategy, Target, Token,
+use rotaplan::rotate::Rotator;
+use rotaplan::store::{
+    MemoryStore, PasswordPolicy, RotationConfig, SecretId, SecretStore, SecretValue, Strategy, Token,
 };
+use rotaplan::target::{PostgresRole, RdsSecret, Step, StepContext, Target};
 use server_util::db::{self, DbServer};
 use server_util::{current, field, server, unique};
 use tokio_postgres::error::SqlState;

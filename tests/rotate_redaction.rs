@@ -8,10 +8,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rotaplan::rotate::{
-    CommandTarget, MemoryStore, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, SpecTarget, Stage,
-    Step, StepContext, Strategy, Target, TargetSpec, VersionRef,
-};
+use rotaplan::rotate::{RetryPolicy, Rotator};
+use rotaplan::store::{MemoryStore, RotationConfig, SecretStore, SecretValue, Stage, Strategy, TargetSpec, VersionRef};
+use rotaplan::target::{CommandTarget, SpecTarget, Step, StepContext, Target};
 use rotate_util::*;
 
 const OLD_PW: &str = "Zq8-old-password-never-printed";
@@ -69,7 +68,7 @@ fn value_types_print_redacted() {
     }
     #[cfg(feature = "sqlite")]
     {
-        let key = rotaplan::rotate::MasterKey::from_bytes([0xab; 32]);
+        let key = rotaplan::store::MasterKey::from_bytes([0xab; 32]);
         let text = format!("{key:?} {key:#?}");
         assert_clean(&text, &["abab", "171, 171"], "MasterKey");
     }

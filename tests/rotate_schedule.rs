@@ -5,10 +5,9 @@
 mod rotate_util;
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use rotaplan::rotate::{
-    Deletion, MemoryStore, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, SpecTarget, Stage,
-    TargetSpec, Token,
-};
+use rotaplan::rotate::{RetryPolicy, Rotator};
+use rotaplan::store::{Deletion, MemoryStore, RotationConfig, SecretStore, SecretValue, Stage, TargetSpec, Token};
+use rotaplan::target::SpecTarget;
 use rotate_util::*;
 
 fn midnight(t: DateTime<Utc>) -> DateTime<Utc> {

@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use rotaplan::rotate::{
-    MasterKey, NoopTarget, RetryPolicy, RotationConfig, Rotator, SecretStore, SecretValue, SqliteStore, Stage, Step,
-    StepContext, Strategy, Target, TargetSpec, VersionId, VersionRef,
+use rotaplan::rotate::{RetryPolicy, Rotator};
+use rotaplan::store::{
+    MasterKey, RotationConfig, SecretStore, SecretValue, SqliteStore, Stage, Strategy, TargetSpec, VersionId,
+    VersionRef,
 };
+use rotaplan::target::{NoopTarget, Step, StepContext, Target};
 use rotate_util::*;
 
 const KEY: [u8; 32] = [0x42; 32];
@@ -192,9 +194,9 @@ fn master_key_sources() {
     assert_eq!(err.to_string(), "master key: not a hex digit at position 63");
 
     // The environment variable (this test alone touches it).
-    std::env::set_var(rotaplan::rotate::MASTER_KEY_ENV, hex);
+    std::env::set_var(rotaplan::store::MASTER_KEY_ENV, hex);
     SqliteStore::open(&db, MasterKey::from_env().unwrap()).unwrap();
-    std::env::remove_var(rotaplan::rotate::MASTER_KEY_ENV);
+    std::env::remove_var(rotaplan::store::MASTER_KEY_ENV);
     assert!(MasterKey::from_env().unwrap_err().is_key());
 
     // write_new_file round-trips and refuses to overwrite.
@@ -287,11 +289,11 @@ impl Target for SlowTarget {
         _: &StepContext<'_>,
         _: &SecretValue,
         _: &SecretValue,
-    ) -> Result<(), rotaplan::rotate::RotateError> {
+    ) -> Result<(), rotaplan::target::TargetError> {
         tokio::time::sleep(self.0).await;
         Ok(())
     }
-    async fn test_secret(&self, _: &StepContext<'_>, _: &SecretValue) -> Result<(), rotaplan::rotate::RotateError> {
+    async fn test_secret(&self, _: &StepContext<'_>, _: &SecretValue) -> Result<(), rotaplan::target::TargetError> {
         Ok(())
     }
 }

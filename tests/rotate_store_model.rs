@@ -10,10 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use rotaplan::rotate::{
-    Deletion, MemoryStore, NoopTarget, RetryPolicy, RotateError, Rotator, SecretStore, SecretValue, Stage, VersionId,
-    VersionRef,
-};
+use rotaplan::rotate::{RetryPolicy, RotateError, Rotator};
+use rotaplan::store::{Deletion, MemoryStore, SecretStore, SecretValue, Stage, VersionId, VersionRef};
+use rotaplan::target::NoopTarget;
 use rotate_util::*;
 
 const STAGES: [&str; 4] = ["AWSCURRENT", "AWSPENDING", "AWSPREVIOUS", "blue"];
@@ -266,7 +265,8 @@ async fn run_ops<S: SecretStore>(store: &S, ops: &[Op]) -> Result<(), TestCaseEr
                 let got = store
                     .put_value(&id, &token(*t), &SecretValue::from(VALUES[*value]), st.as_deref())
                     .await
-                    .map(|_| ());
+                    .map(|_| ())
+                    .map_err(RotateError::from);
                 let want = model.put(*t, VALUES[*value], stages.as_deref());
                 prop_assert_eq!(classify(&got), want, "op {} {:?}", i, op);
             }
@@ -280,7 +280,8 @@ async fn run_ops<S: SecretStore>(store: &S, ops: &[Op]) -> Result<(), TestCaseEr
                         to_v.as_ref(),
                         from_v.as_ref(),
                     )
-                    .await;
+                    .await
+                    .map_err(RotateError::from);
                 let want = model.update(STAGES[*stage], *to, *from);
                 prop_assert_eq!(classify(&got), want, "op {} {:?}", i, op);
             }
@@ -374,9 +375,9 @@ proptest! {
     #[test]
     fn sqlite_store_follows_the_model(ops in proptest::collection::vec(op(), 1..30)) {
         let dir = tempfile::tempdir().unwrap();
-        let store = rotaplan::rotate::SqliteStore::open(
+        let store = rotaplan::store::SqliteStore::open(
             dir.path().join("m.db"),
-            rotaplan::rotate::MasterKey::from_bytes([9; 32]),
+            rotaplan::store::MasterKey::from_bytes([9; 32]),
         ).unwrap();
         runtime().block_on(run_ops(&store, &ops))?;
     }

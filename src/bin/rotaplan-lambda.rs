@@ -10,7 +10,7 @@
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use rotaplan::lambda::{LambdaConfig, RotationEvent, RotationHandler};
-use rotaplan::rotate::AwsSecretsManager;
+use rotaplan::store::AwsSecretsManager;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main(flavor = "current_thread")]

@@ -1,23 +1,24 @@
-//! The one error type of the `rotate` module.
+//! [`RotateError`]: what a rotation can fail with.
 //!
-//! [`RotateError`] is deliberately opaque (jiff's habit): callers ask questions
-//! such as [`RotateError::is_not_found`] instead of matching on a public enum,
-//! so new failure modes can be added without breaking anyone. The kinds map
-//! onto the exceptions AWS Secrets Manager raises (`ResourceNotFoundException`,
-//! `ResourceExistsException`, `InvalidRequestException`, "rotation already in
-//! progress"), so a future AWS-backed store can translate its errors into the
-//! same questions.
-//!
-//! `Display` prints the whole chain of context joined by `": "`, e.g.
+//! The driver sits on top of a store and a target, and its error says which
+//! of them failed and where: it wraps a [`StoreError`] or a [`TargetError`]
+//! unchanged and adds the secret and the step as context, e.g.
 //! ``rotating secret `db/main`: createSecret: store put failed: database is
-//! locked``. [`std::error::Error::source`] walks the same chain, one level at a
-//! time. No message ever contains a secret value.
+//! locked``. It asks the same questions as the errors it wraps
+//! ([`RotateError::is_not_found`], [`RotateError::is_transient`], …), seen
+//! through every layer, so a caller never has to know which layer failed.
+//! [`std::error::Error::source`] walks the chain one level at a time. No
+//! message ever contains a secret value.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
-/// An error from a secret store, a rotation target or the rotation driver.
+use crate::store::StoreError;
+use crate::target::{fmt_duration, TargetError};
+
+/// An error from the rotation driver: a store or target failure with the
+/// secret and step it happened in, or the driver's own time-out.
 ///
 /// One pointer wide. Ask it what went wrong with the `is_*` methods; print it
 /// with `{}` for the full context chain.
@@ -25,12 +26,15 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore};
+/// use rotaplan::rotate::Rotator;
+/// use rotaplan::store::{MemoryStore, SecretId, Token};
+/// use rotaplan::target::NoopTarget;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
-/// let err = store.describe(&SecretId::new("db/main")?).await.unwrap_err();
+/// let rotator = Rotator::new(&store, NoopTarget);
+/// let err = rotator.rotate(&SecretId::new("db/main")?, &Token::generate()).await.unwrap_err();
 /// assert!(err.is_not_found());
-/// assert_eq!(err.to_string(), "secret `db/main` not found");
+/// assert_eq!(err.to_string(), "rotating secret `db/main`: createSecret: secret `db/main` not found");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
@@ -38,88 +42,36 @@ pub struct RotateError {
     inner: Box<Inner>,
 }
 
-struct Inner {
-    kind: ErrorKind,
-    source: Option<Source>,
-}
-
-enum Source {
-    Rotate(RotateError),
-    Foreign(Box<dyn StdError + Send + Sync + 'static>),
-}
-
-#[derive(Debug)]
-#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-pub(crate) enum ErrorKind {
-    /// A layer of context ("rotating secret `x`").
-    Context(String),
-    NotFound(String),
-    AlreadyExists(String),
-    InvalidRequest(String),
-    RotationInProgress {
-        secret: String,
-        pending: String,
-    },
-    Busy(String),
+enum Inner {
+    /// A layer of context ("rotating secret `x`", "setSecret").
+    Context(String, RotateError),
     Timeout {
         what: String,
         after: Duration,
     },
-    Target(String),
-    Store(String),
-    Key(String),
-    Decrypt(String),
-    Schedule(String),
-    Password(String),
+    Invalid(String),
+    Store(StoreError),
+    Target(TargetError),
+}
+
+/// The innermost error, with the layer it came from.
+enum Leaf<'a> {
+    Own(&'a Inner),
+    Store(&'a StoreError),
+    Target(&'a TargetError),
 }
 
 impl RotateError {
     #[cold]
     #[inline(never)]
-    fn new(kind: ErrorKind) -> RotateError {
-        RotateError {
-            inner: Box::new(Inner { kind, source: None }),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn not_found(what: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::NotFound(what.into()))
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn already_exists(what: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::AlreadyExists(what.into()))
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn invalid(reason: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::InvalidRequest(reason.into()))
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn rotation_in_progress(secret: impl Into<String>, pending: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::RotationInProgress {
-            secret: secret.into(),
-            pending: pending.into(),
-        })
-    }
-
-    #[cold]
-    #[inline(never)]
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-    pub(crate) fn busy(what: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::Busy(what.into()))
+    fn new(inner: Inner) -> RotateError {
+        RotateError { inner: Box::new(inner) }
     }
 
     #[cold]
     #[inline(never)]
     pub(crate) fn timeout(what: impl Into<String>, after: Duration) -> RotateError {
-        RotateError::new(ErrorKind::Timeout {
+        RotateError::new(Inner::Timeout {
             what: what.into(),
             after,
         })
@@ -127,158 +79,35 @@ impl RotateError {
 
     #[cold]
     #[inline(never)]
-    pub(crate) fn target(message: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::Target(message.into()))
-    }
-
-    /// A backend failure with the underlying error kept as the source.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn store(
-        op: impl Into<String>,
-        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
-    ) -> RotateError {
-        let mut err = RotateError::new(ErrorKind::Store(op.into()));
-        err.inner.source = Some(Source::Foreign(source.into()));
-        err
-    }
-
-    #[cold]
-    #[inline(never)]
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-    pub(crate) fn key(reason: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::Key(reason.into()))
-    }
-
-    #[cold]
-    #[inline(never)]
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
-    pub(crate) fn decrypt(what: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::Decrypt(what.into()))
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn schedule(reason: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::Schedule(reason.into()))
-    }
-
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn password(reason: impl Into<String>) -> RotateError {
-        RotateError::new(ErrorKind::Password(reason.into()))
+    pub(crate) fn invalid(reason: impl Into<String>) -> RotateError {
+        RotateError::new(Inner::Invalid(reason.into()))
     }
 
     /// Wraps `self` in a layer of context; the questions still see through it.
     #[cold]
     #[inline(never)]
     pub(crate) fn context(self, message: impl Into<String>) -> RotateError {
-        RotateError {
-            inner: Box::new(Inner {
-                kind: ErrorKind::Context(message.into()),
-                source: Some(Source::Rotate(self)),
-            }),
-        }
+        RotateError::new(Inner::Context(message.into(), self))
     }
 
-    /// A failure reported by a store implemented outside this crate.
-    ///
-    /// `op` names what failed ("put", "connect"); `source` is kept as the
-    /// [`source()`](std::error::Error::source). Its message must not contain
-    /// a secret value. The error counts as transient: the rotation driver
-    /// retries it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::RotateError;
-    /// let io = std::io::Error::other("connection reset");
-    /// let err = RotateError::backend("put", io);
-    /// assert!(err.is_store());
-    /// assert_eq!(err.to_string(), "store put failed: connection reset");
-    /// ```
-    pub fn backend(op: &str, source: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> RotateError {
-        RotateError::store(op, source)
-    }
-
-    /// A failure reported by a [`Target`](crate::rotate::Target) implemented
-    /// outside this crate. The message must not contain a secret value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::RotateError;
-    /// let err = RotateError::target_failed("login refused");
-    /// assert!(err.is_target());
-    /// assert_eq!(err.to_string(), "target failed: login refused");
-    /// ```
-    pub fn target_failed(message: &str) -> RotateError {
-        RotateError::target(message)
-    }
-
-    /// A "not found" error for stores implemented outside this crate
-    /// (AWS `ResourceNotFoundException`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::resource_not_found("secret `x`").is_not_found());
-    /// ```
-    pub fn resource_not_found(what: &str) -> RotateError {
-        RotateError::not_found(what)
-    }
-
-    /// An "already exists" error for stores implemented outside this crate
-    /// (AWS `ResourceExistsException`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::resource_exists("secret `x`").is_already_exists());
-    /// ```
-    pub fn resource_exists(what: &str) -> RotateError {
-        RotateError::already_exists(what)
-    }
-
-    /// A "rotation already in progress" error for stores implemented outside
-    /// this crate: `pending` is the version holding AWSPENDING.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::RotateError;
-    /// let err = RotateError::rotation_already_in_progress("db/main", "v2");
-    /// assert!(err.is_rotation_in_progress());
-    /// assert!(err.to_string().contains("`v2`"));
-    /// ```
-    pub fn rotation_already_in_progress(secret: &str, pending: &str) -> RotateError {
-        RotateError::rotation_in_progress(secret, pending)
-    }
-
-    /// An "invalid request" error for stores implemented outside this crate
-    /// (AWS `InvalidRequestException` / `InvalidParameterException`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::invalid_request("bad stage").is_invalid_request());
-    /// ```
-    pub fn invalid_request(reason: &str) -> RotateError {
-        RotateError::invalid(reason)
-    }
-
-    /// The innermost kind, seen through every layer of context.
-    pub(crate) fn kind(&self) -> &ErrorKind {
+    fn leaf(&self) -> Leaf<'_> {
         let mut err = self;
         loop {
-            match (&err.inner.kind, &err.inner.source) {
-                (ErrorKind::Context(_), Some(Source::Rotate(inner))) => err = inner,
-                (kind, _) => return kind,
+            match &*err.inner {
+                Inner::Context(_, inner) => err = inner,
+                Inner::Store(e) => return Leaf::Store(e),
+                Inner::Target(e) => match e.as_store() {
+                    Some(e) => return Leaf::Store(e),
+                    None => return Leaf::Target(e),
+                },
+                own => return Leaf::Own(own),
             }
         }
+    }
+
+    /// Asks the store error underneath, if the failure came from a store.
+    fn store_says(&self, question: impl FnOnce(&StoreError) -> bool) -> bool {
+        matches!(self.leaf(), Leaf::Store(e) if question(e))
     }
 
     /// The secret, version or stage does not exist (AWS `ResourceNotFoundException`).
@@ -286,11 +115,18 @@ impl RotateError {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::resource_not_found("secret `x`").is_not_found());
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, Token};
+    /// use rotaplan::target::NoopTarget;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let err = Rotator::new(&store, NoopTarget).rotate(&SecretId::new("x")?, &Token::generate()).await.unwrap_err();
+    /// assert!(err.is_not_found());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     pub fn is_not_found(&self) -> bool {
-        matches!(self.kind(), ErrorKind::NotFound(_))
+        self.store_says(StoreError::is_not_found)
     }
 
     /// The secret already exists, or a put reused a token with another value
@@ -299,31 +135,31 @@ impl RotateError {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore};
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// let store = MemoryStore::new();
-    /// let id = SecretId::new("api/key")?;
-    /// store.create(&id, None, None).await?;
-    /// assert!(store.create(&id, None, None).await.unwrap_err().is_already_exists());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// # }).unwrap();
+    /// use rotaplan::rotate::RotateError;
+    /// use rotaplan::store::StoreError;
+    /// assert!(RotateError::from(StoreError::resource_exists("secret `x`")).is_already_exists());
     /// ```
     pub fn is_already_exists(&self) -> bool {
-        matches!(self.kind(), ErrorKind::AlreadyExists(_))
+        self.store_says(StoreError::is_already_exists)
     }
 
-    /// The request breaks a rule (AWS `InvalidRequestException`): a stage
-    /// attached elsewhere moved without naming where it is removed from, a
-    /// secret scheduled for deletion, a bad recovery window, …
+    /// The request breaks a rule: the store's (AWS `InvalidRequestException`),
+    /// the target's (a secret value it cannot use) or the driver's.
     ///
     /// # Examples
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::invalid_request("bad").is_invalid_request());
+    /// use rotaplan::store::StoreError;
+    /// assert!(RotateError::from(StoreError::invalid_request("bad")).is_invalid_request());
     /// ```
     pub fn is_invalid_request(&self) -> bool {
-        matches!(self.kind(), ErrorKind::InvalidRequest(_))
+        match self.leaf() {
+            Leaf::Own(Inner::Invalid(_)) => true,
+            Leaf::Store(e) => e.is_invalid_request(),
+            Leaf::Target(e) => e.is_invalid_request(),
+            Leaf::Own(_) => false,
+        }
     }
 
     /// Another rotation holds AWSPENDING on a version that is not AWSCURRENT,
@@ -333,26 +169,13 @@ impl RotateError {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token};
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// let store = MemoryStore::new();
-    /// let id = SecretId::new("api/key")?;
-    /// let first = Token::new("11111111-1111-1111-1111-111111111111")?;
-    /// store.create(&id, Some((&first, &SecretValue::from("v1"))), None).await?;
-    /// let a = Token::generate();
-    /// store.put_value(&id, &a, &SecretValue::from("v2"), Some(&[Stage::pending()])).await?;
-    /// let b = Token::generate();
-    /// let err = store
-    ///     .put_value(&id, &b, &SecretValue::from("v3"), Some(&[Stage::pending()]))
-    ///     .await
-    ///     .unwrap_err();
+    /// use rotaplan::rotate::RotateError;
+    /// use rotaplan::store::StoreError;
+    /// let err = RotateError::from(StoreError::rotation_already_in_progress("db/main", "v2"));
     /// assert!(err.is_rotation_in_progress());
-    /// assert!(err.to_string().contains(a.as_str()));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// # }).unwrap();
     /// ```
     pub fn is_rotation_in_progress(&self) -> bool {
-        matches!(self.kind(), ErrorKind::RotationInProgress { .. } | ErrorKind::Busy(_))
+        self.store_says(StoreError::is_rotation_in_progress)
     }
 
     /// The store's lock was held by another connection or process for longer
@@ -362,10 +185,11 @@ impl RotateError {
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(!RotateError::invalid_request("x").is_busy());
+    /// use rotaplan::store::StoreError;
+    /// assert!(!RotateError::from(StoreError::invalid_request("x")).is_busy());
     /// ```
     pub fn is_busy(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Busy(_))
+        self.store_says(StoreError::is_busy)
     }
 
     /// A step, a command or a store call ran past its time-out.
@@ -374,10 +198,15 @@ impl RotateError {
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(!RotateError::invalid_request("x").is_timeout());
+    /// use rotaplan::target::TargetError;
+    /// assert!(!RotateError::from(TargetError::failed("x")).is_timeout());
     /// ```
     pub fn is_timeout(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Timeout { .. })
+        match self.leaf() {
+            Leaf::Own(Inner::Timeout { .. }) => true,
+            Leaf::Target(e) => e.is_timeout(),
+            _ => false,
+        }
     }
 
     /// The target refused setSecret or testSecret.
@@ -386,10 +215,11 @@ impl RotateError {
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::target_failed("no").is_target());
+    /// use rotaplan::target::TargetError;
+    /// assert!(RotateError::from(TargetError::failed("no")).is_target());
     /// ```
     pub fn is_target(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Target(_))
+        matches!(self.leaf(), Leaf::Target(e) if e.is_target())
     }
 
     /// The backend itself failed (I/O, SQLite, network).
@@ -398,10 +228,11 @@ impl RotateError {
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::backend("get", std::io::Error::other("x")).is_store());
+    /// use rotaplan::store::StoreError;
+    /// assert!(RotateError::from(StoreError::backend("get", std::io::Error::other("x"))).is_store());
     /// ```
     pub fn is_store(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Store(_))
+        self.store_says(StoreError::is_store)
     }
 
     /// The master key is missing or malformed, or a value failed to decrypt
@@ -411,10 +242,11 @@ impl RotateError {
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(!RotateError::invalid_request("x").is_key());
+    /// use rotaplan::store::StoreError;
+    /// assert!(!RotateError::from(StoreError::invalid_request("x")).is_key());
     /// ```
     pub fn is_key(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Key(_) | ErrorKind::Decrypt(_))
+        self.store_says(StoreError::is_key)
     }
 
     /// The secret's schedule could not be evaluated.
@@ -423,10 +255,11 @@ impl RotateError {
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(!RotateError::invalid_request("x").is_schedule());
+    /// use rotaplan::store::StoreError;
+    /// assert!(!RotateError::from(StoreError::invalid_request("x")).is_schedule());
     /// ```
     pub fn is_schedule(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Schedule(_))
+        self.store_says(StoreError::is_schedule)
     }
 
     /// Whether retrying the same request later may succeed: store and target
@@ -437,68 +270,40 @@ impl RotateError {
     ///
     /// ```
     /// use rotaplan::rotate::RotateError;
-    /// assert!(RotateError::target_failed("down").is_transient());
-    /// assert!(!RotateError::invalid_request("bad").is_transient());
+    /// use rotaplan::store::StoreError;
+    /// use rotaplan::target::TargetError;
+    /// assert!(RotateError::from(TargetError::failed("down")).is_transient());
+    /// assert!(!RotateError::from(StoreError::invalid_request("bad")).is_transient());
     /// ```
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self.kind(),
-            ErrorKind::Store(_) | ErrorKind::Target(_) | ErrorKind::Timeout { .. } | ErrorKind::Busy(_)
-        )
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::Context(msg) => f.write_str(msg),
-            ErrorKind::NotFound(what) => write!(f, "{what} not found"),
-            ErrorKind::AlreadyExists(what) => write!(f, "{what} already exists"),
-            ErrorKind::InvalidRequest(reason) => write!(f, "invalid request: {reason}"),
-            ErrorKind::RotationInProgress { secret, pending } => write!(
-                f,
-                "rotation already in progress for secret `{secret}`: \
-                 version `{pending}` holds AWSPENDING (retry with that token to resume)"
-            ),
-            ErrorKind::Busy(what) => {
-                write!(f, "{what} is busy: rotation in progress in another process")
-            }
-            ErrorKind::Timeout { what, after } => {
-                write!(f, "{what} timed out after {}", fmt_duration(*after))
-            }
-            ErrorKind::Target(msg) => write!(f, "target failed: {msg}"),
-            ErrorKind::Store(op) => write!(f, "store {op} failed"),
-            ErrorKind::Key(reason) => write!(f, "master key: {reason}"),
-            ErrorKind::Decrypt(what) => write!(f, "cannot decrypt {what} (wrong master key or corrupted store)"),
-            ErrorKind::Schedule(reason) => write!(f, "schedule: {reason}"),
-            ErrorKind::Password(reason) => write!(f, "password generation: {reason}"),
+        match self.leaf() {
+            Leaf::Own(inner) => matches!(inner, Inner::Timeout { .. }),
+            Leaf::Store(e) => e.is_transient(),
+            Leaf::Target(e) => e.is_transient(),
         }
     }
 }
 
-fn fmt_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
+impl From<StoreError> for RotateError {
+    fn from(e: StoreError) -> RotateError {
+        RotateError::new(Inner::Store(e))
+    }
+}
+
+impl From<TargetError> for RotateError {
+    fn from(e: TargetError) -> RotateError {
+        RotateError::new(Inner::Target(e))
     }
 }
 
 impl fmt::Display for RotateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.inner.kind)?;
-        match &self.inner.source {
-            None => Ok(()),
-            Some(Source::Rotate(inner)) => write!(f, ": {inner}"),
-            Some(Source::Foreign(inner)) => {
-                write!(f, ": {inner}")?;
-                let mut next = inner.source();
-                while let Some(cause) = next {
-                    write!(f, ": {cause}")?;
-                    next = cause.source();
-                }
-                Ok(())
-            }
+        match &*self.inner {
+            Inner::Context(msg, inner) => write!(f, "{msg}: {inner}"),
+            Inner::Timeout { what, after } => write!(f, "{what} timed out after {}", fmt_duration(*after)),
+            Inner::Invalid(reason) => write!(f, "invalid request: {reason}"),
+            Inner::Store(e) => write!(f, "{e}"),
+            Inner::Target(e) => write!(f, "{e}"),
         }
     }
 }
@@ -506,18 +311,16 @@ impl fmt::Display for RotateError {
 impl fmt::Debug for RotateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if f.alternate() {
-            let mut s = f.debug_struct("RotateError");
-            s.field("kind", &self.inner.kind);
-            match &self.inner.source {
-                None => {}
-                Some(Source::Rotate(inner)) => {
-                    s.field("source", inner);
-                }
-                Some(Source::Foreign(inner)) => {
-                    s.field("source", inner);
-                }
+            match &*self.inner {
+                Inner::Context(msg, inner) => f
+                    .debug_struct("RotateError")
+                    .field("context", msg)
+                    .field("source", inner)
+                    .finish(),
+                Inner::Store(e) => f.debug_tuple("RotateError").field(e).finish(),
+                Inner::Target(e) => f.debug_tuple("RotateError").field(e).finish(),
+                _ => f.debug_tuple("RotateError").field(&self.to_string()).finish(),
             }
-            s.finish()
         } else {
             write!(f, "RotateError(\"{self}\")")
         }
@@ -526,28 +329,25 @@ impl fmt::Debug for RotateError {
 
 impl StdError for RotateError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match &self.inner.source {
-            None => None,
-            Some(Source::Rotate(inner)) => Some(inner),
-            Some(Source::Foreign(inner)) => Some(&**inner),
+        match &*self.inner {
+            Inner::Context(_, inner) => Some(inner),
+            // Display shows the wrapped error itself, so its cause comes next.
+            Inner::Store(e) => e.source(),
+            Inner::Target(e) => e.source(),
+            _ => None,
         }
     }
 }
 
-/// Adds context to a `Result<_, RotateError>` (jiff's `ErrorContext`).
+/// Adds context to a `Result` whose error becomes a [`RotateError`] (jiff's
+/// `ErrorContext`): a store's or a target's error is wrapped on the way up.
 pub(crate) trait ErrorContext<T> {
-    #[allow(dead_code)]
-    fn context(self, message: &str) -> Result<T, RotateError>;
     fn with_context<M: Into<String>>(self, f: impl FnOnce() -> M) -> Result<T, RotateError>;
 }
 
-impl<T> ErrorContext<T> for Result<T, RotateError> {
-    fn context(self, message: &str) -> Result<T, RotateError> {
-        self.map_err(|e| e.context(message))
-    }
-
+impl<T, E: Into<RotateError>> ErrorContext<T> for Result<T, E> {
     fn with_context<M: Into<String>>(self, f: impl FnOnce() -> M) -> Result<T, RotateError> {
-        self.map_err(|e| e.context(f()))
+        self.map_err(|e| e.into().context(f()))
     }
 }
 
@@ -567,7 +367,7 @@ mod tests {
     #[test]
     fn context_chain_and_questions() {
         let io = std::io::Error::other("database is locked");
-        let err = RotateError::store("put", io)
+        let err = RotateError::from(StoreError::backend("put", io))
             .context("createSecret")
             .context("rotating secret `db/main`");
         assert_eq!(
@@ -581,6 +381,7 @@ mod tests {
         let s1 = err.source().unwrap();
         assert_eq!(s1.to_string(), "createSecret: store put failed: database is locked");
         let s2 = s1.source().unwrap();
+        assert_eq!(s2.to_string(), "store put failed: database is locked");
         let s3 = s2.source().unwrap();
         assert_eq!(s3.to_string(), "database is locked");
         assert!(s3.source().is_none());
@@ -591,20 +392,23 @@ mod tests {
     }
 
     #[test]
-    fn rotation_in_progress_names_pending() {
-        let err = RotateError::rotation_in_progress("db/main", "abc");
-        assert!(err.is_rotation_in_progress());
-        assert!(!err.is_busy());
-        assert!(!err.is_transient());
+    fn target_and_store_questions_see_through() {
+        let err = RotateError::from(TargetError::failed("login refused")).context("testSecret");
+        assert!(err.is_target() && err.is_transient() && !err.is_store());
+        assert_eq!(err.to_string(), "testSecret: target failed: login refused");
+        // A database target's failure to read its master secret is a store fact.
+        let err = RotateError::from(TargetError::from(StoreError::not_found("secret `m`")).context("masterarn"));
+        assert!(err.is_not_found() && !err.is_target());
+        let err = RotateError::from(StoreError::rotation_in_progress("db/main", "abc"));
+        assert!(err.is_rotation_in_progress() && !err.is_busy() && !err.is_transient());
         assert!(err.to_string().contains("`abc`"));
-        let busy = RotateError::busy("store `x.db`");
-        assert!(busy.is_rotation_in_progress() && busy.is_busy() && busy.is_transient());
     }
 
     #[test]
     fn timeout_message() {
         let err = RotateError::timeout("setSecret", Duration::from_secs(30));
         assert_eq!(err.to_string(), "setSecret timed out after 30s");
+        assert!(err.is_timeout() && err.is_transient());
         let err = RotateError::timeout("x", Duration::from_millis(1500));
         assert_eq!(err.to_string(), "x timed out after 1500ms");
     }

@@ -11,7 +11,9 @@ under AWSCURRENT keeps working throughout.
 # Example
 
 ```
-use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Stage, Token, VersionRef};
+use rotaplan::rotate::Rotator;
+use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionRef};
+use rotaplan::target::NoopTarget;
 # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 let store = MemoryStore::new();
 let id = SecretId::new("api/key")?;
@@ -84,7 +86,6 @@ tracing events carry ids, stages and step names, never values.
 */
 
 mod error;
-mod password;
 mod schedule;
 
 use std::fmt;
@@ -95,33 +96,13 @@ use tracing::Instrument;
 
 pub(crate) use error::ErrorContext;
 pub use error::RotateError;
-pub use password::PasswordPolicy;
-pub(crate) use schedule::window_open;
 pub use schedule::{Due, DueReport, RunSummary};
 
-// The stores and targets live in their own modules; re-exported here so a
-// rotation needs one import path.
-#[cfg(feature = "aws")]
-#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub use crate::store::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
-pub use crate::store::{
-    Claim, Claimed, Deletion, Description, Lease, MemoryStore, Owner, PutOutcome, RotationConfig, SecretId,
-    SecretStore, SecretValue, SecretVersion, Skip, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo,
-    VersionRef, MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
+use crate::store::{
+    Claim, Claimed, Description, Owner, PasswordPolicy, SecretId, SecretStore, SecretValue, Skip, Stage, StoreError,
+    Strategy, Token, VersionId, VersionRef,
 };
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use crate::store::{MasterKey, SqliteStore, MASTER_KEY_ENV};
-pub use crate::target::{CommandTarget, NoopTarget, SpecTarget, Step, StepContext, Target};
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "postgres", feature = "mysql"))))]
-pub use crate::target::{DbSecret, DbTarget, Engine};
-#[cfg(feature = "mysql")]
-#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
-pub use crate::target::{MysqlEngine, MysqlSecret, MysqlUser};
-#[cfg(feature = "postgres")]
-#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use crate::target::{PostgresEngine, PostgresRole, RdsSecret};
+use crate::target::{Step, StepContext, Target};
 
 /// How [`Rotator::rotate`] retries a failed rotation.
 ///
@@ -233,7 +214,8 @@ impl Attempt {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{Attempt, Skip};
+    /// use rotaplan::rotate::Attempt;
+    /// use rotaplan::store::Skip;
     /// assert!(Attempt::Skipped(Skip::AlreadyRotated).rotated().is_none());
     /// ```
     pub fn rotated(&self) -> Option<&RotationOutcome> {
@@ -267,7 +249,9 @@ pub struct RotationOutcome {
 ///
 /// ```
 /// use std::time::Duration;
-/// use rotaplan::rotate::{MemoryStore, NoopTarget, PasswordPolicy, RetryPolicy, Rotator};
+/// use rotaplan::rotate::{RetryPolicy, Rotator};
+/// use rotaplan::store::{MemoryStore, PasswordPolicy};
+/// use rotaplan::target::NoopTarget;
 /// let store = MemoryStore::new();
 /// let rotator = Rotator::new(&store, NoopTarget)
 ///     .password_policy(PasswordPolicy::default().length(40))
@@ -307,7 +291,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator};
+    /// # use rotaplan::rotate::Rotator;
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::NoopTarget;
     /// let r = Rotator::new(MemoryStore::new(), NoopTarget);
     /// # let _ = r;
     /// ```
@@ -327,7 +313,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, PasswordPolicy, Rotator};
+    /// # use rotaplan::rotate::Rotator;
+    /// # use rotaplan::store::{MemoryStore, PasswordPolicy};
+    /// # use rotaplan::target::NoopTarget;
     /// let r = Rotator::new(MemoryStore::new(), NoopTarget)
     ///     .password_policy(PasswordPolicy::default().exclude_punctuation(true));
     /// # let _ = r;
@@ -344,7 +332,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator};
+    /// # use rotaplan::rotate::Rotator;
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::NoopTarget;
     /// let r = Rotator::new(MemoryStore::new(), NoopTarget).step_timeout(Duration::from_secs(5));
     /// # let _ = r;
     /// ```
@@ -358,7 +348,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, RetryPolicy, Rotator};
+    /// # use rotaplan::rotate::{RetryPolicy, Rotator};
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::NoopTarget;
     /// let r = Rotator::new(MemoryStore::new(), NoopTarget).retry(RetryPolicy::none());
     /// # let _ = r;
     /// ```
@@ -373,7 +365,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator};
+    /// # use rotaplan::rotate::Rotator;
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::NoopTarget;
     /// let r = Rotator::new(MemoryStore::new(), NoopTarget)
     ///     .on_retry(|id, attempt, err| eprintln!("{id}: attempt {attempt} failed: {err}"));
     /// # let _ = r;
@@ -398,7 +392,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator};
+    /// # use rotaplan::rotate::Rotator;
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::NoopTarget;
     /// let r = Rotator::new(MemoryStore::new(), NoopTarget);
     /// let _store: &MemoryStore = r.store();
     /// ```
@@ -411,7 +407,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator};
+    /// # use rotaplan::rotate::Rotator;
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::NoopTarget;
     /// let r = Rotator::new(MemoryStore::new(), NoopTarget);
     /// let _t: &NoopTarget = r.target();
     /// ```
@@ -433,7 +431,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Stage, Token};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token};
+    /// use rotaplan::target::NoopTarget;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("db/main")?;
@@ -498,7 +498,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::target::NoopTarget;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -555,7 +557,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{Attempt, MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::rotate::{Attempt, Rotator};
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::target::NoopTarget;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -586,7 +590,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Step, Token};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::target::{NoopTarget, Step};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -621,7 +627,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Stage, Step, Token};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token};
+    /// use rotaplan::target::{NoopTarget, Step};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -659,7 +667,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             .filter(|p| Some(*p) != current)
             .or_else(claimed)
         else {
-            return Err(crate::store::no_pending(id));
+            return Err(crate::store::no_pending(id).into());
         };
         if d.versions[pending].stages.contains(&Stage::pending()) {
             self.store
@@ -690,7 +698,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{Attempt, MemoryStore, NoopTarget, RotationConfig, Rotator, SecretId, SecretStore, SecretValue, Skip, Token};
+    /// use rotaplan::rotate::{Attempt, Rotator};
+    /// use rotaplan::store::{MemoryStore, RotationConfig, SecretId, SecretStore, SecretValue, Skip, Token};
+    /// use rotaplan::target::NoopTarget;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -766,7 +776,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Stage, Step, Token, VersionId};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionId};
+    /// use rotaplan::target::{NoopTarget, Step};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -813,7 +825,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         if let Some(pending) = d.version_with(&Stage::pending()) {
             let on_current = d.versions[pending].stages.contains(&Stage::current());
             if !on_current {
-                return Err(RotateError::rotation_in_progress(id.as_str(), pending.as_str()));
+                return Err(StoreError::rotation_in_progress(id.as_str(), pending.as_str()).into());
             }
         }
         let current = self.store.get_value(id, &VersionRef::current()).await?;
@@ -826,11 +838,11 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             Err(e) if e.is_already_exists() => {
                 let d = self.store.describe(id).await?;
                 match self.token_state(&d, &version)? {
-                    TokenState::Missing => Err(e),
+                    TokenState::Missing => Err(e.into()),
                     _ => Ok(()),
                 }
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -861,9 +873,10 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 let pending = self.store.get_value(id, &VersionRef::Id(version)).await?;
                 Ok(Some((d, pending.value)))
             }
-            TokenState::Missing => Err(RotateError::not_found(format!(
+            TokenState::Missing => Err(StoreError::not_found(format!(
                 "version `{version}` of secret `{id}` (run createSecret first)"
-            ))),
+            ))
+            .into()),
         }
     }
 
@@ -874,7 +887,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         let current = self.store.get_value(id, &VersionRef::current()).await?;
         let strategy = d.rotation.as_ref().map(|r| r.strategy).unwrap_or_default();
         let ctx = StepContext::new(id, token, Step::Set, strategy, d.rotation.as_ref());
-        self.target.set_secret(&ctx, &pending, &current.value).await
+        Ok(self.target.set_secret(&ctx, &pending, &current.value).await?)
     }
 
     async fn test_secret(&self, id: &SecretId, token: &Token) -> Result<(), RotateError> {
@@ -883,7 +896,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         };
         let strategy = d.rotation.as_ref().map(|r| r.strategy).unwrap_or_default();
         let ctx = StepContext::new(id, token, Step::Test, strategy, d.rotation.as_ref());
-        self.target.test_secret(&ctx, &pending).await
+        Ok(self.target.test_secret(&ctx, &pending).await?)
     }
 
     async fn finish_secret(&self, id: &SecretId, token: &Token) -> Result<(), RotateError> {
@@ -891,9 +904,10 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         let version = VersionId::from(token);
         let state = self.token_state(&d, &version)?;
         if state == TokenState::Missing {
-            return Err(RotateError::not_found(format!(
+            return Err(StoreError::not_found(format!(
                 "version `{version}` of secret `{id}` (run createSecret first)"
-            )));
+            ))
+            .into());
         }
         // Finished means AWSCURRENT here, AWSPENDING gone and a rotation
         // recorded; the store's finish records the rotation before it drops

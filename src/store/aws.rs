@@ -4,7 +4,7 @@
 //! DescribeSecret (+ ListSecretVersionIds for version dates), GetSecretValue,
 //! PutSecretValue, UpdateSecretVersionStage, TagResource / UntagResource,
 //! DeleteSecret, RestoreSecret, ListSecrets and GetRandomPassword. The
-//! rotation steps run in rotaplan's [`Rotator`](crate::rotate::Rotator), never in a
+//! rotation steps run in rotaplan's `rotate::Rotator`, never in a
 //! Lambda: RotateSecret is never called.
 //!
 //! # What lives where on AWS
@@ -29,11 +29,11 @@
 //! Each write first describes the secret and checks the spec's rules on that
 //! snapshot, with the same code as [`MemoryStore`](super::MemoryStore), then
 //! makes the call; AWS's own answers are mapped onto the same questions
-//! (`ResourceNotFoundException` → [`RotateError::is_not_found`],
-//! `ResourceExistsException` → [`RotateError::is_already_exists`],
+//! (`ResourceNotFoundException` → [`StoreError::is_not_found`],
+//! `ResourceExistsException` → [`StoreError::is_already_exists`],
 //! `InvalidRequestException` / `InvalidParameterException` →
-//! [`RotateError::is_invalid_request`]; everything else is a transient
-//! [`RotateError::is_store`]). So:
+//! [`StoreError::is_invalid_request`]; everything else is a transient
+//! [`StoreError::is_store`]). So:
 //!
 //! - a reused token with another value fails with already-exists even on a
 //!   server that would overwrite the version, and a reused token with the
@@ -86,7 +86,9 @@
 //! # Example
 //!
 //! ```no_run
-//! use rotaplan::rotate::{AwsSecretsManager, NoopTarget, Rotator, SecretId, Token};
+//! use rotaplan::rotate::Rotator;
+//! use rotaplan::store::{AwsSecretsManager, SecretId, Token};
+//! use rotaplan::target::NoopTarget;
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let store = AwsSecretsManager::connect(Some("eu-west-1".into()), None).await;
 //! let id = SecretId::new("prod/api-key")?;
@@ -111,7 +113,7 @@ use super::{
     Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
     SecretValue, SecretVersion, Skip, Stage, Strategy, TargetSpec, Token, VersionId, VersionInfo, VersionRef,
 };
-use crate::rotate::{PasswordPolicy, RotateError};
+use super::{PasswordPolicy, StoreError};
 
 /// Tag holding the schedule expression of rotaplan's rotation rules.
 pub const TAG_SCHEDULE: &str = "rotaplan:schedule";
@@ -140,7 +142,7 @@ const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARG
 ///
 /// ```no_run
 /// use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
-/// use rotaplan::rotate::{AwsSecretsManager, SecretId, SecretStore};
+/// use rotaplan::store::{AwsSecretsManager, SecretId, SecretStore};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let conf = aws_sdk_secretsmanager::Config::builder()
 ///     .behavior_version(BehaviorVersion::latest())
@@ -173,7 +175,7 @@ impl AwsSecretsManager {
     /// # Examples
     ///
     /// ```no_run
-    /// use rotaplan::rotate::AwsSecretsManager;
+    /// use rotaplan::store::AwsSecretsManager;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let conf = aws_config::load_from_env().await;
     /// let store = AwsSecretsManager::new(aws_sdk_secretsmanager::Client::new(&conf));
@@ -190,7 +192,7 @@ impl AwsSecretsManager {
     ///
     /// ```
     /// use aws_sdk_secretsmanager::config::{BehaviorVersion, Credentials, Region};
-    /// use rotaplan::rotate::AwsSecretsManager;
+    /// use rotaplan::store::AwsSecretsManager;
     /// let conf = aws_sdk_secretsmanager::Config::builder()
     ///     .behavior_version(BehaviorVersion::latest())
     ///     .region(Region::new("us-east-1"))
@@ -211,7 +213,7 @@ impl AwsSecretsManager {
     /// # Examples
     ///
     /// ```no_run
-    /// use rotaplan::rotate::AwsSecretsManager;
+    /// use rotaplan::store::AwsSecretsManager;
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = AwsSecretsManager::connect(None, Some("http://127.0.0.1:5000".into())).await;
     /// # let _ = store;
@@ -235,7 +237,7 @@ impl AwsSecretsManager {
     ///
     /// ```
     /// # use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
-    /// # use rotaplan::rotate::AwsSecretsManager;
+    /// # use rotaplan::store::AwsSecretsManager;
     /// # let conf = aws_sdk_secretsmanager::Config::builder()
     /// #     .behavior_version(BehaviorVersion::latest()).region(Region::new("us-east-1")).build();
     /// let store = AwsSecretsManager::from_conf(conf);
@@ -255,7 +257,7 @@ impl AwsSecretsManager {
     /// # Examples
     ///
     /// ```no_run
-    /// use rotaplan::rotate::{AwsSecretsManager, PasswordPolicy};
+    /// use rotaplan::store::{AwsSecretsManager, PasswordPolicy};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = AwsSecretsManager::connect(None, None).await;
     /// let pw = store.random_password(&PasswordPolicy::default().length(40)).await?;
@@ -263,7 +265,7 @@ impl AwsSecretsManager {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
-    pub async fn random_password(&self, policy: &PasswordPolicy) -> Result<SecretValue, RotateError> {
+    pub async fn random_password(&self, policy: &PasswordPolicy) -> Result<SecretValue, StoreError> {
         let p = policy.parts();
         let mut req = self
             .client
@@ -284,11 +286,11 @@ impl AwsSecretsManager {
             .map_err(|e| map_err("GetRandomPassword", || "random password".to_owned(), e))?;
         out.random_password
             .map(SecretValue::text)
-            .ok_or_else(|| RotateError::backend("GetRandomPassword", "the answer held no password"))
+            .ok_or_else(|| StoreError::backend("GetRandomPassword", "the answer held no password"))
     }
 
     /// DescribeSecret, plus ListSecretVersionIds for each version's date.
-    async fn fetch(&self, id: &SecretId) -> Result<Description, RotateError> {
+    async fn fetch(&self, id: &SecretId) -> Result<Description, StoreError> {
         let out = self
             .client
             .describe_secret()
@@ -356,7 +358,7 @@ impl AwsSecretsManager {
     }
 
     /// The lease tag, if any.
-    async fn lease(&self, id: &SecretId) -> Result<Option<Lease>, RotateError> {
+    async fn lease(&self, id: &SecretId) -> Result<Option<Lease>, StoreError> {
         let out = self
             .client
             .describe_secret()
@@ -375,7 +377,7 @@ impl AwsSecretsManager {
         Ok(Some(Lease::new(Owner::new(owner), expires)))
     }
 
-    async fn write_lease(&self, id: &SecretId, owner: &Owner, expires: DateTime<Utc>) -> Result<(), RotateError> {
+    async fn write_lease(&self, id: &SecretId, owner: &Owner, expires: DateTime<Utc>) -> Result<(), StoreError> {
         let value = format!(
             "{owner} {}",
             expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -391,7 +393,7 @@ impl AwsSecretsManager {
         stage: &str,
         to: Option<&VersionId>,
         from: Option<&VersionId>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), StoreError> {
         self.client
             .update_secret_version_stage()
             .secret_id(id.as_str())
@@ -410,7 +412,7 @@ impl AwsSecretsManager {
         Ok(())
     }
 
-    async fn tag(&self, id: &SecretId, tags: Vec<Tag>) -> Result<(), RotateError> {
+    async fn tag(&self, id: &SecretId, tags: Vec<Tag>) -> Result<(), StoreError> {
         if tags.is_empty() {
             return Ok(());
         }
@@ -424,7 +426,7 @@ impl AwsSecretsManager {
         Ok(())
     }
 
-    async fn untag(&self, id: &SecretId, keys: &[&str]) -> Result<(), RotateError> {
+    async fn untag(&self, id: &SecretId, keys: &[&str]) -> Result<(), StoreError> {
         if keys.is_empty() {
             return Ok(());
         }
@@ -440,7 +442,7 @@ impl AwsSecretsManager {
 }
 
 /// rotaplan's rotation rules as tags.
-fn rule_tags(rotation: &RotationConfig) -> Result<Vec<Tag>, RotateError> {
+fn rule_tags(rotation: &RotationConfig) -> Result<Vec<Tag>, StoreError> {
     let mut tags = vec![
         (TAG_SCHEDULE, rotation.schedule.clone()),
         (TAG_STRATEGY, rotation.strategy.to_string()),
@@ -452,7 +454,7 @@ fn rule_tags(rotation: &RotationConfig) -> Result<Vec<Tag>, RotateError> {
     tags.into_iter()
         .map(|(k, v)| {
             if v.chars().count() > 256 {
-                return Err(RotateError::invalid(format!(
+                return Err(StoreError::invalid(format!(
                     "tag `{k}` would be longer than 256 characters (AWS's limit for a tag value)"
                 )));
             }
@@ -461,8 +463,8 @@ fn rule_tags(rotation: &RotationConfig) -> Result<Vec<Tag>, RotateError> {
         .collect()
 }
 
-fn bad_tag(id: &SecretId, key: &str, e: impl fmt::Display) -> RotateError {
-    RotateError::invalid(format!("tag `{key}` of secret `{id}`: {e}"))
+fn bad_tag(id: &SecretId, key: &str, e: impl fmt::Display) -> StoreError {
+    StoreError::invalid(format!("tag `{key}` of secret `{id}`: {e}"))
 }
 
 /// The rotation rules: rotaplan's tags, else native rules if enabled.
@@ -470,7 +472,7 @@ fn rotation_of(
     id: &SecretId,
     tags: &HashMap<&str, &str>,
     out: &sm::operation::describe_secret::DescribeSecretOutput,
-) -> Result<Option<RotationConfig>, RotateError> {
+) -> Result<Option<RotationConfig>, StoreError> {
     if let Some(schedule) = tags.get(TAG_SCHEDULE) {
         let mut cfg = RotationConfig::new(*schedule);
         cfg.duration = tags.get(TAG_DURATION).map(|d| (*d).to_owned());
@@ -523,12 +525,12 @@ fn record_of(d: &Description) -> Record<()> {
     rec
 }
 
-/// Maps an SDK error onto [`RotateError`]. `what` names the resource
+/// Maps an SDK error onto [`StoreError`]. `what` names the resource
 /// ("secret `x`") for not-found and already-exists. AWS's messages name ids
 /// and stages, never values.
 #[cold]
 #[inline(never)]
-pub(crate) fn map_err<E, R>(op: &str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> RotateError
+pub(crate) fn map_err<E, R>(op: &str, what: impl FnOnce() -> String, err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: fmt::Debug + Send + Sync + 'static,
@@ -542,12 +544,12 @@ where
         }
     };
     match err.code() {
-        Some("ResourceNotFoundException") => RotateError::not_found(what()),
-        Some("ResourceExistsException") => RotateError::already_exists(what()),
+        Some("ResourceNotFoundException") => StoreError::not_found(what()),
+        Some("ResourceExistsException") => StoreError::already_exists(what()),
         Some("InvalidRequestException" | "InvalidParameterException") => {
-            RotateError::invalid(with_message(format!("{op} on {}", what())))
+            StoreError::invalid(with_message(format!("{op} on {}", what())))
         }
-        _ => RotateError::backend(op, err),
+        _ => StoreError::backend(op, err),
     }
 }
 
@@ -557,7 +559,7 @@ impl SecretStore for AwsSecretsManager {
         id: &SecretId,
         initial: Option<(&Token, &SecretValue)>,
         rotation: Option<&RotationConfig>,
-    ) -> Result<Description, RotateError> {
+    ) -> Result<Description, StoreError> {
         let mut req = self.client.create_secret().name(id.as_str());
         if let Some(rotation) = rotation {
             req = req.set_tags(Some(rule_tags(rotation)?));
@@ -582,11 +584,11 @@ impl SecretStore for AwsSecretsManager {
         self.fetch(id).await
     }
 
-    async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
+    async fn describe(&self, id: &SecretId) -> Result<Description, StoreError> {
         self.fetch(id).await
     }
 
-    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, StoreError> {
         let req = self.client.get_secret_value().secret_id(id.as_str());
         let (req, what) = match which {
             VersionRef::Id(v) => (req.version_id(v.as_str()), format!("version `{v}` of secret `{id}`")),
@@ -607,7 +609,7 @@ impl SecretStore for AwsSecretsManager {
         let value = match (out.secret_string, out.secret_binary) {
             (Some(s), _) => SecretValue::text(s),
             (None, Some(b)) => SecretValue::binary(b.into_inner()),
-            (None, None) => return Err(RotateError::not_found(format!("value of {what}"))),
+            (None, None) => return Err(StoreError::not_found(format!("value of {what}"))),
         };
         Ok(SecretVersion {
             version,
@@ -623,7 +625,7 @@ impl SecretStore for AwsSecretsManager {
         token: &Token,
         value: &SecretValue,
         stages: Option<&[Stage]>,
-    ) -> Result<PutOutcome, RotateError> {
+    ) -> Result<PutOutcome, StoreError> {
         let d = self.fetch(id).await?;
         let version = VersionId::from(token);
         let mut rec = record_of(&d);
@@ -661,7 +663,7 @@ impl SecretStore for AwsSecretsManager {
         stage: &Stage,
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), StoreError> {
         let d = self.fetch(id).await?;
         let holder = d.version_with(stage).cloned();
         record_of(&d).update_stage(stage, move_to, remove_from, Utc::now())?;
@@ -671,7 +673,7 @@ impl SecretStore for AwsSecretsManager {
         self.move_stage(id, stage.as_str(), move_to, remove_from).await
     }
 
-    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), StoreError> {
         let d = self.fetch(id).await?;
         record_of(&d).ensure_live()?;
         match rotation {
@@ -690,21 +692,21 @@ impl SecretStore for AwsSecretsManager {
         Ok(())
     }
 
-    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
+    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), StoreError> {
         record_of(&self.fetch(id).await?).ensure_live()?;
         let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         self.tag(id, vec![Tag::builder().key(TAG_LAST_ROTATED).value(at).build()])
             .await
     }
 
-    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
+    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, StoreError> {
         let d = self.fetch(id).await?;
         let req = self.client.delete_secret().secret_id(id.as_str());
         let req = match how {
             Deletion::Force => req.force_delete_without_recovery(true),
             Deletion::RecoveryWindow { days } => {
                 if !(7..=30).contains(&days) {
-                    return Err(RotateError::invalid(format!(
+                    return Err(StoreError::invalid(format!(
                         "recovery window must be 7 to 30 days (found {days})"
                     )));
                 }
@@ -721,7 +723,7 @@ impl SecretStore for AwsSecretsManager {
         Ok(out.deletion_date().map(to_chrono).unwrap_or_else(Utc::now))
     }
 
-    async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
+    async fn restore(&self, id: &SecretId) -> Result<(), StoreError> {
         self.client
             .restore_secret()
             .secret_id(id.as_str())
@@ -731,7 +733,7 @@ impl SecretStore for AwsSecretsManager {
         Ok(())
     }
 
-    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
         let lock = Stage::new(LOCK_STAGE)?;
         let d = self.fetch(id).await?;
         let current = d.version_with(&Stage::current()).cloned();
@@ -803,7 +805,7 @@ impl SecretStore for AwsSecretsManager {
             }
             Decision::Start => {
                 let Some(current) = current else {
-                    return Err(RotateError::not_found(format!("stage `AWSCURRENT` on secret `{id}`")));
+                    return Err(StoreError::not_found(format!("stage `AWSCURRENT` on secret `{id}`")));
                 };
                 match d.version_with(&lock) {
                     // A secret rotaplan never rotated: rest the lock on
@@ -863,21 +865,21 @@ impl SecretStore for AwsSecretsManager {
         }
     }
 
-    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), RotateError> {
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), StoreError> {
         match self.lease(id).await? {
             Some(l) if &l.owner == owner => self.write_lease(id, owner, expiry(Utc::now(), ttl)).await,
             _ => Err(lease_lost(id, owner)),
         }
     }
 
-    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), StoreError> {
         match self.lease(id).await? {
             Some(l) if &l.owner == owner => self.untag(id, &[TAG_LEASE]).await,
             _ => Ok(()),
         }
     }
 
-    async fn list(&self) -> Result<Vec<Description>, RotateError> {
+    async fn list(&self) -> Result<Vec<Description>, StoreError> {
         let mut names = Vec::new();
         let mut next: Option<String> = None;
         loop {

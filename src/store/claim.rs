@@ -18,8 +18,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::rules::Record;
+use super::StoreError;
 use super::{SecretId, SecretValue, Stage, Token, VersionId};
-use crate::rotate::RotateError;
 
 /// The staging label [`AwsSecretsManager`](super::AwsSecretsManager) claims
 /// a rotation with, by moving it from AWSCURRENT's version to its own with
@@ -340,7 +340,7 @@ pub(crate) fn decide<V>(
     lease: Option<&Lease>,
     claim: &Claim,
     now: DateTime<Utc>,
-) -> Result<Decision, RotateError> {
+) -> Result<Decision, StoreError> {
     rec.ensure_live()?;
     let current = rec.holder(&Stage::current());
     // AWSCURRENT moved by a rotation (AWSPREVIOUS exists) that still holds
@@ -369,12 +369,12 @@ pub(crate) fn decide<V>(
     }
 }
 
-pub(crate) fn no_pending(id: &SecretId) -> RotateError {
-    RotateError::invalid(format!("secret `{id}` has no pending rotation to resume or cancel"))
+pub(crate) fn no_pending(id: &SecretId) -> StoreError {
+    StoreError::invalid(format!("secret `{id}` has no pending rotation to resume or cancel"))
 }
 
-pub(crate) fn lease_lost(id: &SecretId, owner: &Owner) -> RotateError {
-    RotateError::invalid(format!(
+pub(crate) fn lease_lost(id: &SecretId, owner: &Owner) -> StoreError {
+    StoreError::invalid(format!(
         "the rotation lease on secret `{id}` is no longer held by {owner} (another run took over)"
     ))
 }

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 
 use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{secret_not_found, Record};
+use super::StoreError;
 use super::{
     Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
     SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
-use crate::rotate::RotateError;
 
 /// A secret store in process memory. Nothing survives the process; values
 /// are zeroed when dropped.
@@ -23,7 +23,7 @@ use crate::rotate::RotateError;
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore, SecretValue, Token, VersionRef};
+/// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token, VersionRef};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
 /// let id = SecretId::new("api/key")?;
@@ -53,7 +53,7 @@ impl MemoryStore {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, SecretStore};
+    /// use rotaplan::store::{MemoryStore, SecretStore};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// assert!(MemoryStore::new().list().await?.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -74,8 +74,8 @@ impl MemoryStore {
     fn with<R>(
         &self,
         id: &SecretId,
-        f: impl FnOnce(&mut Record<SecretValue>, DateTime<Utc>) -> Result<R, RotateError>,
-    ) -> Result<R, RotateError> {
+        f: impl FnOnce(&mut Record<SecretValue>, DateTime<Utc>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let now = Utc::now();
         let mut map = self.lock();
         if map.get(id).is_some_and(|r| r.is_expired(now)) {
@@ -92,14 +92,14 @@ impl SecretStore for MemoryStore {
         id: &SecretId,
         initial: Option<(&Token, &SecretValue)>,
         rotation: Option<&RotationConfig>,
-    ) -> Result<Description, RotateError> {
+    ) -> Result<Description, StoreError> {
         let now = Utc::now();
         let mut map = self.lock();
         if map.get(id).is_some_and(|r| r.is_expired(now)) {
             map.remove(id);
         }
         if map.contains_key(id) {
-            return Err(RotateError::already_exists(format!("secret `{id}`")));
+            return Err(StoreError::already_exists(format!("secret `{id}`")));
         }
         let mut rec = Record::new(id.clone(), rotation.cloned(), now);
         if let Some((token, value)) = initial {
@@ -110,11 +110,11 @@ impl SecretStore for MemoryStore {
         Ok(d)
     }
 
-    async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
+    async fn describe(&self, id: &SecretId) -> Result<Description, StoreError> {
         self.with(id, |rec, _| Ok(rec.describe()))
     }
 
-    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, StoreError> {
         self.with(id, |rec, _| {
             rec.ensure_live()?;
             let (version, v) = rec.find(which)?;
@@ -133,7 +133,7 @@ impl SecretStore for MemoryStore {
         token: &Token,
         value: &SecretValue,
         stages: Option<&[Stage]>,
-    ) -> Result<PutOutcome, RotateError> {
+    ) -> Result<PutOutcome, StoreError> {
         self.with(id, |rec, now| {
             rec.put(token, stages, now, |old| Ok(old == value), || Ok(value.clone()))
         })
@@ -145,11 +145,11 @@ impl SecretStore for MemoryStore {
         stage: &Stage,
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), StoreError> {
         self.with(id, |rec, now| rec.update_stage(stage, move_to, remove_from, now))
     }
 
-    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), StoreError> {
         self.with(id, |rec, now| {
             rec.ensure_live()?;
             rec.rotation = rotation.cloned();
@@ -158,7 +158,7 @@ impl SecretStore for MemoryStore {
         })
     }
 
-    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
+    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with(id, |rec, _| {
             rec.ensure_live()?;
             rec.last_rotated = Some(at);
@@ -166,7 +166,7 @@ impl SecretStore for MemoryStore {
         })
     }
 
-    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
+    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, StoreError> {
         let now = Utc::now();
         let date = self.with(id, |rec, now| rec.delete(how, now))?;
         match date {
@@ -178,25 +178,25 @@ impl SecretStore for MemoryStore {
         }
     }
 
-    async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
+    async fn restore(&self, id: &SecretId) -> Result<(), StoreError> {
         self.with(id, |rec, _| {
             rec.deletion_date = None;
             Ok(())
         })
     }
 
-    async fn list(&self) -> Result<Vec<Description>, RotateError> {
+    async fn list(&self) -> Result<Vec<Description>, StoreError> {
         let now = Utc::now();
         let mut map = self.lock();
         map.retain(|_, r| !r.is_expired(now));
         Ok(map.values().map(Record::describe).collect())
     }
 
-    async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), RotateError> {
+    async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with(id, |rec, now| rec.finish(version, at, now))
     }
 
-    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
         self.with(id, |rec, now| {
             let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
             let lease = Lease::new(claim.owner.clone(), claim.expires(now));
@@ -222,7 +222,7 @@ impl SecretStore for MemoryStore {
         })
     }
 
-    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), RotateError> {
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), StoreError> {
         let now = Utc::now();
         let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
         match leases.get_mut(id) {
@@ -234,7 +234,7 @@ impl SecretStore for MemoryStore {
         }
     }
 
-    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), StoreError> {
         let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
         if leases.get(id).is_some_and(|l| &l.owner == owner) {
             leases.remove(id);

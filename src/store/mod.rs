@@ -10,10 +10,13 @@
 #[cfg(feature = "aws")]
 mod aws;
 mod claim;
+mod error;
 mod memory;
+mod password;
 mod rules;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -31,12 +34,13 @@ pub(crate) use aws::map_err;
 pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_LEASE, TAG_SCHEDULE, TAG_STRATEGY, TAG_TARGET};
 pub(crate) use claim::{no_pending, CANDIDATE_STAGE};
 pub use claim::{Claim, Claimed, Lease, Owner, Skip, LOCK_STAGE};
+pub use error::StoreError;
 pub use memory::MemoryStore;
+pub use password::PasswordPolicy;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{MasterKey, SqliteStore, MASTER_KEY_ENV};
-
-use crate::rotate::RotateError;
+pub(crate) use window::window_open;
 
 /// How many stages a version may hold (AWS: 20).
 pub const MAX_STAGES_PER_VERSION: usize = 20;
@@ -50,7 +54,7 @@ pub const MAX_DEPRECATED_VERSIONS: usize = 100;
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::SecretId;
+/// use rotaplan::store::SecretId;
 /// let id = SecretId::new("db/main")?;
 /// assert_eq!(id.as_str(), "db/main");
 /// assert!(SecretId::new("").is_err());
@@ -71,14 +75,14 @@ impl SecretId {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::SecretId;
+    /// use rotaplan::store::SecretId;
     /// assert!(SecretId::new("prod/api-key@v2").is_ok());
     /// assert!(SecretId::new("tab\there").unwrap_err().is_invalid_request());
     /// ```
-    pub fn new(name: impl Into<String>) -> Result<SecretId, RotateError> {
+    pub fn new(name: impl Into<String>) -> Result<SecretId, StoreError> {
         let name = name.into();
         if name.is_empty() || name.len() > 512 {
-            return Err(RotateError::invalid(format!(
+            return Err(StoreError::invalid(format!(
                 "secret name must be 1 to 512 characters (found {})",
                 name.len()
             )));
@@ -87,7 +91,7 @@ impl SecretId {
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || "/_+=.@-".contains(*c)))
         {
-            return Err(RotateError::invalid(format!("secret name may not contain {c:?}")));
+            return Err(StoreError::invalid(format!("secret name may not contain {c:?}")));
         }
         Ok(SecretId(name))
     }
@@ -97,7 +101,7 @@ impl SecretId {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::SecretId;
+    /// # use rotaplan::store::SecretId;
     /// assert_eq!(SecretId::new("a")?.as_str(), "a");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -106,9 +110,9 @@ impl SecretId {
     }
 }
 
-fn check_token(kind: &str, s: &str) -> Result<(), RotateError> {
+fn check_token(kind: &str, s: &str) -> Result<(), StoreError> {
     if !(32..=64).contains(&s.len()) {
-        return Err(RotateError::invalid(format!(
+        return Err(StoreError::invalid(format!(
             "{kind} must be 32 to 64 characters (found {})",
             s.len()
         )));
@@ -117,7 +121,7 @@ fn check_token(kind: &str, s: &str) -> Result<(), RotateError> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
     {
-        return Err(RotateError::invalid(format!("{kind} may not contain {c:?}")));
+        return Err(StoreError::invalid(format!("{kind} may not contain {c:?}")));
     }
     Ok(())
 }
@@ -128,7 +132,7 @@ fn check_token(kind: &str, s: &str) -> Result<(), RotateError> {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{Token, VersionId};
+/// use rotaplan::store::{Token, VersionId};
 /// let t = Token::generate();
 /// assert_eq!(t.as_str().len(), 36);
 /// assert_eq!(VersionId::from(&t).as_str(), t.as_str());
@@ -148,10 +152,10 @@ impl Token {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Token;
+    /// # use rotaplan::store::Token;
     /// assert!(Token::new("0123456789abcdef0123456789abcdef").is_ok());
     /// ```
-    pub fn new(token: impl Into<String>) -> Result<Token, RotateError> {
+    pub fn new(token: impl Into<String>) -> Result<Token, StoreError> {
         let token = token.into();
         check_token("client request token", &token)?;
         Ok(Token(token))
@@ -167,7 +171,7 @@ impl Token {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Token;
+    /// # use rotaplan::store::Token;
     /// let t = Token::generate();
     /// assert_ne!(t, Token::generate());
     /// assert_eq!(&t.as_str()[14..15], "4");
@@ -193,7 +197,7 @@ impl Token {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Token;
+    /// # use rotaplan::store::Token;
     /// let t = Token::generate();
     /// assert_eq!(Token::new(t.as_str())?, t);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -209,7 +213,7 @@ impl Token {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::VersionId;
+/// use rotaplan::store::VersionId;
 /// let v = VersionId::new("0123456789abcdef0123456789abcdef")?;
 /// assert_eq!(v.to_string(), "0123456789abcdef0123456789abcdef");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -227,10 +231,10 @@ impl VersionId {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::VersionId;
+    /// # use rotaplan::store::VersionId;
     /// assert!(VersionId::new("x").is_err());
     /// ```
-    pub fn new(id: impl Into<String>) -> Result<VersionId, RotateError> {
+    pub fn new(id: impl Into<String>) -> Result<VersionId, StoreError> {
         let id = id.into();
         check_token("version id", &id)?;
         Ok(VersionId(id))
@@ -241,7 +245,7 @@ impl VersionId {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{Token, VersionId};
+    /// # use rotaplan::store::{Token, VersionId};
     /// let t = Token::generate();
     /// assert_eq!(VersionId::from(&t).as_str(), t.as_str());
     /// ```
@@ -268,7 +272,7 @@ impl From<Token> for VersionId {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::Stage;
+/// use rotaplan::store::Stage;
 /// assert_eq!(Stage::current().as_str(), "AWSCURRENT");
 /// assert_eq!(Stage::new("blue")?.as_str(), "blue");
 /// assert!(Stage::new("a b").is_err());
@@ -295,14 +299,14 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert_eq!(Stage::new("AWSPENDING")?, Stage::pending());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn new(name: impl Into<String>) -> Result<Stage, RotateError> {
+    pub fn new(name: impl Into<String>) -> Result<Stage, StoreError> {
         let name = name.into();
         if name.is_empty() || name.len() > 256 || !name.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(RotateError::invalid(format!(
+            return Err(StoreError::invalid(format!(
                 "stage {name:?} must be 1 to 256 printable characters without spaces"
             )));
         }
@@ -314,7 +318,7 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert!(Stage::current().is_current());
     /// ```
     pub fn current() -> Stage {
@@ -326,7 +330,7 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert_eq!(Stage::pending().as_str(), "AWSPENDING");
     /// ```
     pub fn pending() -> Stage {
@@ -338,7 +342,7 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert_eq!(Stage::previous().as_str(), "AWSPREVIOUS");
     /// ```
     pub fn previous() -> Stage {
@@ -350,7 +354,7 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert_eq!(Stage::current().as_str(), "AWSCURRENT");
     /// ```
     pub fn as_str(&self) -> &str {
@@ -362,7 +366,7 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert!(!Stage::pending().is_current());
     /// ```
     pub fn is_current(&self) -> bool {
@@ -374,7 +378,7 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert!(Stage::pending().is_pending());
     /// ```
     pub fn is_pending(&self) -> bool {
@@ -386,7 +390,7 @@ impl Stage {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Stage;
+    /// # use rotaplan::store::Stage;
     /// assert!(Stage::previous().is_previous());
     /// ```
     pub fn is_previous(&self) -> bool {
@@ -407,8 +411,8 @@ macro_rules! string_newtype_impls {
             }
         }
         impl FromStr for $t {
-            type Err = RotateError;
-            fn from_str(s: &str) -> Result<$t, RotateError> {
+            type Err = StoreError;
+            fn from_str(s: &str) -> Result<$t, StoreError> {
                 $t::new(s)
             }
         }
@@ -435,7 +439,7 @@ enum ValueRepr {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::SecretValue;
+/// use rotaplan::store::SecretValue;
 /// let v = SecretValue::from("hunter2");
 /// assert_eq!(format!("{v} {v:?}"), "<redacted> SecretValue(<redacted>)");
 /// assert_eq!(v.expose_str(), Some("hunter2"));
@@ -449,7 +453,7 @@ impl SecretValue {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::SecretValue;
+    /// # use rotaplan::store::SecretValue;
     /// assert!(SecretValue::text(String::from("{}")).is_text());
     /// ```
     pub fn text(s: String) -> SecretValue {
@@ -461,7 +465,7 @@ impl SecretValue {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::SecretValue;
+    /// # use rotaplan::store::SecretValue;
     /// let v = SecretValue::binary(vec![0, 1, 2]);
     /// assert_eq!(v.expose_bytes(), &[0, 1, 2]);
     /// assert_eq!(v.expose_str(), None);
@@ -475,7 +479,7 @@ impl SecretValue {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::SecretValue;
+    /// # use rotaplan::store::SecretValue;
     /// assert!(!SecretValue::binary(vec![]).is_text());
     /// ```
     pub fn is_text(&self) -> bool {
@@ -487,7 +491,7 @@ impl SecretValue {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::SecretValue;
+    /// # use rotaplan::store::SecretValue;
     /// assert_eq!(SecretValue::from("s3cret").expose_str(), Some("s3cret"));
     /// ```
     pub fn expose_str(&self) -> Option<&str> {
@@ -502,7 +506,7 @@ impl SecretValue {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::SecretValue;
+    /// # use rotaplan::store::SecretValue;
     /// assert_eq!(SecretValue::from("ab").expose_bytes(), b"ab");
     /// ```
     pub fn expose_bytes(&self) -> &[u8] {
@@ -542,7 +546,7 @@ impl fmt::Display for SecretValue {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::Strategy;
+/// use rotaplan::store::Strategy;
 /// assert_eq!("alternating-users".parse::<Strategy>()?, Strategy::AlternatingUsers);
 /// assert_eq!(Strategy::SingleUser.to_string(), "single-user");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -568,12 +572,12 @@ impl fmt::Display for Strategy {
 }
 
 impl FromStr for Strategy {
-    type Err = RotateError;
-    fn from_str(s: &str) -> Result<Strategy, RotateError> {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Strategy, StoreError> {
         match s {
             "single-user" | "single" => Ok(Strategy::SingleUser),
             "alternating-users" | "alternating" => Ok(Strategy::AlternatingUsers),
-            _ => Err(RotateError::invalid(format!(
+            _ => Err(StoreError::invalid(format!(
                 "unknown strategy {s:?} (expected single-user or alternating-users)"
             ))),
         }
@@ -586,7 +590,7 @@ impl FromStr for Strategy {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::TargetSpec;
+/// use rotaplan::store::TargetSpec;
 /// let spec: TargetSpec = "command:/usr/local/bin/rotate-db".parse()?;
 /// assert_eq!(spec, TargetSpec::Command("/usr/local/bin/rotate-db".into()));
 /// assert_eq!(spec.to_string(), "command:/usr/local/bin/rotate-db");
@@ -620,15 +624,15 @@ impl fmt::Display for TargetSpec {
 }
 
 impl FromStr for TargetSpec {
-    type Err = RotateError;
-    fn from_str(s: &str) -> Result<TargetSpec, RotateError> {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<TargetSpec, StoreError> {
         match s {
             "noop" => Ok(TargetSpec::Noop),
             "postgres" => Ok(TargetSpec::Postgres),
             "mysql" | "mariadb" => Ok(TargetSpec::Mysql),
             _ => match s.strip_prefix("command:") {
                 Some(prog) if !prog.is_empty() => Ok(TargetSpec::Command(prog.to_owned())),
-                _ => Err(RotateError::invalid(format!(
+                _ => Err(StoreError::invalid(format!(
                     "unknown target {s:?} (expected noop, command:PROG, postgres or mysql)"
                 ))),
             },
@@ -646,7 +650,7 @@ impl FromStr for TargetSpec {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{RotationConfig, Strategy, TargetSpec};
+/// use rotaplan::store::{RotationConfig, Strategy, TargetSpec};
 /// let cfg = RotationConfig::new("rate(30 days)")
 ///     .with_duration("3h")
 ///     .with_strategy(Strategy::AlternatingUsers)
@@ -674,7 +678,7 @@ impl RotationConfig {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{RotationConfig, Strategy};
+    /// # use rotaplan::store::{RotationConfig, Strategy};
     /// assert_eq!(RotationConfig::new("rate(1 day)").strategy, Strategy::SingleUser);
     /// ```
     pub fn new(schedule: impl Into<String>) -> RotationConfig {
@@ -691,7 +695,7 @@ impl RotationConfig {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::RotationConfig;
+    /// # use rotaplan::store::RotationConfig;
     /// assert_eq!(RotationConfig::new("rate(1 day)").with_duration("2h").duration.as_deref(), Some("2h"));
     /// ```
     pub fn with_duration(mut self, duration: impl Into<String>) -> RotationConfig {
@@ -704,7 +708,7 @@ impl RotationConfig {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{RotationConfig, Strategy};
+    /// # use rotaplan::store::{RotationConfig, Strategy};
     /// let c = RotationConfig::new("rate(1 day)").with_strategy(Strategy::AlternatingUsers);
     /// assert_eq!(c.strategy, Strategy::AlternatingUsers);
     /// ```
@@ -726,7 +730,7 @@ impl RotationConfig {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{RotationConfig, SecretValue, Strategy, TargetSpec};
+    /// use rotaplan::store::{RotationConfig, SecretValue, Strategy, TargetSpec};
     /// let ok = RotationConfig::new("rate(30 days)");
     /// assert!(ok.check(Some(&SecretValue::from("k"))).is_ok());
     /// let bad = RotationConfig::new("rate(30 days)").with_target(TargetSpec::Command("/no/such/prog".into()));
@@ -735,19 +739,19 @@ impl RotationConfig {
     /// assert!(alt.check(Some(&SecretValue::from("not json"))).is_err());
     /// assert!(alt.check(Some(&SecretValue::from(r#"{"username":"app","password":"p"}"#))).is_ok());
     /// ```
-    pub fn check(&self, value: Option<&SecretValue>) -> Result<(), RotateError> {
-        crate::rotate::window_open(self, None, Utc::now())?;
+    pub fn check(&self, value: Option<&SecretValue>) -> Result<(), StoreError> {
+        window_open(self, None, Utc::now())?;
         match &self.target {
             TargetSpec::Noop => {}
             TargetSpec::Postgres if cfg!(feature = "postgres") => {}
             TargetSpec::Postgres => {
-                return Err(RotateError::invalid(
+                return Err(StoreError::invalid(
                     "target `postgres` is not available in this build (rebuild with `--features postgres`)",
                 ))
             }
             TargetSpec::Mysql if cfg!(feature = "mysql") => {}
             TargetSpec::Mysql => {
-                return Err(RotateError::invalid(
+                return Err(StoreError::invalid(
                     "target `mysql` is not available in this build (rebuild with `--features mysql`)",
                 ))
             }
@@ -759,7 +763,7 @@ impl RotationConfig {
                 .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
                 .is_some_and(|v| v.get("username").is_some_and(serde_json::Value::is_string));
             if !has_user {
-                return Err(RotateError::invalid(
+                return Err(StoreError::invalid(
                     "strategy `alternating-users` needs a JSON value with a \"username\" string \
                      (e.g. {\"username\":\"app\",\"password\":\"…\"})",
                 ));
@@ -773,7 +777,7 @@ impl RotationConfig {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{RotationConfig, TargetSpec};
+    /// # use rotaplan::store::{RotationConfig, TargetSpec};
     /// let c = RotationConfig::new("rate(1 day)").with_target(TargetSpec::Postgres);
     /// assert_eq!(c.target, TargetSpec::Postgres);
     /// ```
@@ -819,7 +823,7 @@ impl Description {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionId};
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionId};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -843,7 +847,7 @@ impl Description {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{Deletion, MemoryStore, SecretId, SecretStore};
+    /// use rotaplan::store::{Deletion, MemoryStore, SecretId, SecretStore};
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = MemoryStore::new();
     /// let id = SecretId::new("api/key")?;
@@ -874,7 +878,7 @@ impl VersionRef {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{Stage, VersionRef};
+    /// # use rotaplan::store::{Stage, VersionRef};
     /// assert_eq!(VersionRef::current(), VersionRef::Stage(Stage::current()));
     /// ```
     pub fn current() -> VersionRef {
@@ -943,7 +947,7 @@ impl Default for Deletion {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionRef};
+/// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Token, VersionRef};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
 /// let id = SecretId::new("api/key")?;
@@ -970,7 +974,7 @@ pub trait SecretStore: Send + Sync {
         id: &SecretId,
         initial: Option<(&Token, &SecretValue)>,
         rotation: Option<&RotationConfig>,
-    ) -> impl Future<Output = Result<Description, RotateError>> + Send;
+    ) -> impl Future<Output = Result<Description, StoreError>> + Send;
 
     /// Metadata, rotation rules, last rotation and versions → stages
     /// (DescribeSecret). Works on secrets scheduled for deletion.
@@ -978,7 +982,7 @@ pub trait SecretStore: Send + Sync {
     /// # Errors
     ///
     /// Not-found for an unknown secret.
-    fn describe(&self, id: &SecretId) -> impl Future<Output = Result<Description, RotateError>> + Send;
+    fn describe(&self, id: &SecretId) -> impl Future<Output = Result<Description, StoreError>> + Send;
 
     /// One version's value, by id or stage (GetSecretValue).
     ///
@@ -989,7 +993,7 @@ pub trait SecretStore: Send + Sync {
         &self,
         id: &SecretId,
         which: &VersionRef,
-    ) -> impl Future<Output = Result<SecretVersion, RotateError>> + Send;
+    ) -> impl Future<Output = Result<SecretVersion, StoreError>> + Send;
 
     /// Puts a value under `token` (PutSecretValue).
     ///
@@ -1012,7 +1016,7 @@ pub trait SecretStore: Send + Sync {
         token: &Token,
         value: &SecretValue,
         stages: Option<&[Stage]>,
-    ) -> impl Future<Output = Result<PutOutcome, RotateError>> + Send;
+    ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
 
     /// Moves or removes a stage (UpdateSecretVersionStage).
     ///
@@ -1032,7 +1036,7 @@ pub trait SecretStore: Send + Sync {
         stage: &Stage,
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Sets or clears the rotation rules (RotateSecret's rules part /
     /// CancelRotateSecret).
@@ -1044,14 +1048,14 @@ pub trait SecretStore: Send + Sync {
         &self,
         id: &SecretId,
         rotation: Option<&RotationConfig>,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Records that a rotation finished at `at` (LastRotatedDate).
     ///
     /// # Errors
     ///
     /// Not-found, or invalid request if scheduled for deletion.
-    fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> impl Future<Output = Result<(), RotateError>> + Send;
+    fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Schedules deletion (7–30 days) or deletes at once; returns the
     /// deletion date (DeleteSecret). Deleting again updates nothing and
@@ -1060,14 +1064,14 @@ pub trait SecretStore: Send + Sync {
     /// # Errors
     ///
     /// Not-found; invalid request for a window outside 7–30 days.
-    fn delete(&self, id: &SecretId, how: Deletion) -> impl Future<Output = Result<DateTime<Utc>, RotateError>> + Send;
+    fn delete(&self, id: &SecretId, how: Deletion) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send;
 
     /// Cancels a scheduled deletion (RestoreSecret).
     ///
     /// # Errors
     ///
     /// Not-found (also once the recovery window has passed).
-    fn restore(&self, id: &SecretId) -> impl Future<Output = Result<(), RotateError>> + Send;
+    fn restore(&self, id: &SecretId) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Every secret, including those scheduled for deletion, by name
     /// (ListSecrets).
@@ -1075,7 +1079,7 @@ pub trait SecretStore: Send + Sync {
     /// # Errors
     ///
     /// Store failures only.
-    fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send;
+    fn list(&self) -> impl Future<Output = Result<Vec<Description>, StoreError>> + Send;
 
     /// finishSecret's writes: moves AWSCURRENT to `version` (AWSPREVIOUS
     /// follows), removes AWSPENDING from it, and records the rotation at
@@ -1094,11 +1098,11 @@ pub trait SecretStore: Send + Sync {
         id: &SecretId,
         version: &VersionId,
         at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send {
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
         async move {
             let d = self.describe(id).await?;
             let Some(info) = d.versions.get(version) else {
-                return Err(RotateError::not_found(format!("version `{version}` of secret `{id}`")));
+                return Err(StoreError::not_found(format!("version `{version}` of secret `{id}`")));
             };
             let holder = d.version_with(&Stage::current());
             if holder != Some(version) {
@@ -1130,7 +1134,7 @@ pub trait SecretStore: Send + Sync {
     ///
     /// Not-found; invalid request if scheduled for deletion, or for a
     /// `resume_only` claim with nothing pending.
-    fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, RotateError>> + Send;
+    fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, StoreError>> + Send;
 
     /// Extends `owner`'s lease on `id` to `ttl` from now.
     ///
@@ -1143,50 +1147,50 @@ pub trait SecretStore: Send + Sync {
         id: &SecretId,
         owner: &Owner,
         ttl: std::time::Duration,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Drops `owner`'s lease on `id`, if it still holds it.
     ///
     /// # Errors
     ///
     /// Store failures only.
-    fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), RotateError>> + Send;
+    fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 macro_rules! forward_store {
     ($($ptr:ty),*) => {$(
         impl<S: SecretStore + ?Sized> SecretStore for $ptr {
             fn create(&self, id: &SecretId, initial: Option<(&Token, &SecretValue)>, rotation: Option<&RotationConfig>)
-                -> impl Future<Output = Result<Description, RotateError>> + Send { (**self).create(id, initial, rotation) }
-            fn describe(&self, id: &SecretId) -> impl Future<Output = Result<Description, RotateError>> + Send {
+                -> impl Future<Output = Result<Description, StoreError>> + Send { (**self).create(id, initial, rotation) }
+            fn describe(&self, id: &SecretId) -> impl Future<Output = Result<Description, StoreError>> + Send {
                 (**self).describe(id)
             }
             fn get_value(&self, id: &SecretId, which: &VersionRef)
-                -> impl Future<Output = Result<SecretVersion, RotateError>> + Send { (**self).get_value(id, which) }
+                -> impl Future<Output = Result<SecretVersion, StoreError>> + Send { (**self).get_value(id, which) }
             fn put_value(&self, id: &SecretId, token: &Token, value: &SecretValue, stages: Option<&[Stage]>)
-                -> impl Future<Output = Result<PutOutcome, RotateError>> + Send { (**self).put_value(id, token, value, stages) }
+                -> impl Future<Output = Result<PutOutcome, StoreError>> + Send { (**self).put_value(id, token, value, stages) }
             fn update_stage(&self, id: &SecretId, stage: &Stage, move_to: Option<&VersionId>, remove_from: Option<&VersionId>)
-                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).update_stage(id, stage, move_to, remove_from) }
+                -> impl Future<Output = Result<(), StoreError>> + Send { (**self).update_stage(id, stage, move_to, remove_from) }
             fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>)
-                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).set_rotation(id, rotation) }
+                -> impl Future<Output = Result<(), StoreError>> + Send { (**self).set_rotation(id, rotation) }
             fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>)
-                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).mark_rotated(id, at) }
+                -> impl Future<Output = Result<(), StoreError>> + Send { (**self).mark_rotated(id, at) }
             fn delete(&self, id: &SecretId, how: Deletion)
-                -> impl Future<Output = Result<DateTime<Utc>, RotateError>> + Send { (**self).delete(id, how) }
-            fn restore(&self, id: &SecretId) -> impl Future<Output = Result<(), RotateError>> + Send {
+                -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send { (**self).delete(id, how) }
+            fn restore(&self, id: &SecretId) -> impl Future<Output = Result<(), StoreError>> + Send {
                 (**self).restore(id)
             }
-            fn list(&self) -> impl Future<Output = Result<Vec<Description>, RotateError>> + Send {
+            fn list(&self) -> impl Future<Output = Result<Vec<Description>, StoreError>> + Send {
                 (**self).list()
             }
             fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>)
-                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).finish_rotation(id, version, at) }
-            fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, RotateError>> + Send {
+                -> impl Future<Output = Result<(), StoreError>> + Send { (**self).finish_rotation(id, version, at) }
+            fn claim(&self, id: &SecretId, claim: &Claim) -> impl Future<Output = Result<Claimed, StoreError>> + Send {
                 (**self).claim(id, claim)
             }
             fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration)
-                -> impl Future<Output = Result<(), RotateError>> + Send { (**self).renew(id, owner, ttl) }
-            fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), RotateError>> + Send {
+                -> impl Future<Output = Result<(), StoreError>> + Send { (**self).renew(id, owner, ttl) }
+            fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), StoreError>> + Send {
                 (**self).release(id, owner)
             }
         }
@@ -1196,7 +1200,7 @@ forward_store!(&S, Arc<S>, Box<S>);
 
 /// A `command:` program must exist and be executable: found as given when it
 /// names a path, else in `PATH`.
-fn check_program(prog: &str) -> Result<(), RotateError> {
+fn check_program(prog: &str) -> Result<(), StoreError> {
     fn executable(p: &std::path::Path) -> bool {
         let Ok(meta) = std::fs::metadata(p) else { return false };
         #[cfg(unix)]
@@ -1215,7 +1219,7 @@ fn check_program(prog: &str) -> Result<(), RotateError> {
     if found {
         Ok(())
     } else {
-        Err(RotateError::invalid(format!(
+        Err(StoreError::invalid(format!(
             "target command `{prog}` does not exist or is not executable"
         )))
     }

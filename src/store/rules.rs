@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::StoreError;
 use super::{
     Deletion, Description, PutOutcome, RotationConfig, SecretId, Stage, Token, VersionId, VersionInfo, VersionRef,
     MAX_DEPRECATED_VERSIONS, MAX_STAGES_PER_VERSION,
 };
-use crate::rotate::RotateError;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct VersionRec<V> {
@@ -33,12 +33,12 @@ pub(crate) struct Record<V> {
     pub(crate) versions: BTreeMap<VersionId, VersionRec<V>>,
 }
 
-pub(crate) fn secret_not_found(id: &SecretId) -> RotateError {
-    RotateError::not_found(format!("secret `{id}`"))
+pub(crate) fn secret_not_found(id: &SecretId) -> StoreError {
+    StoreError::not_found(format!("secret `{id}`"))
 }
 
-fn version_not_found(id: &SecretId, v: &VersionId) -> RotateError {
-    RotateError::not_found(format!("version `{v}` of secret `{id}`"))
+fn version_not_found(id: &SecretId, v: &VersionId) -> StoreError {
+    StoreError::not_found(format!("version `{v}` of secret `{id}`"))
 }
 
 impl<V> Record<V> {
@@ -83,9 +83,9 @@ impl<V> Record<V> {
         self.deletion_date.is_some_and(|d| d <= now)
     }
 
-    pub(crate) fn ensure_live(&self) -> Result<(), RotateError> {
+    pub(crate) fn ensure_live(&self) -> Result<(), StoreError> {
         if self.deletion_date.is_some() {
-            return Err(RotateError::invalid(format!(
+            return Err(StoreError::invalid(format!(
                 "secret `{}` is scheduled for deletion (restore it first)",
                 self.id
             )));
@@ -100,7 +100,7 @@ impl<V> Record<V> {
             .map(|(id, _)| id)
     }
 
-    pub(crate) fn find(&self, which: &VersionRef) -> Result<(&VersionId, &VersionRec<V>), RotateError> {
+    pub(crate) fn find(&self, which: &VersionRef) -> Result<(&VersionId, &VersionRec<V>), StoreError> {
         match which {
             VersionRef::Id(v) => self
                 .versions
@@ -110,7 +110,7 @@ impl<V> Record<V> {
                 .versions
                 .iter()
                 .find(|(_, rec)| rec.stages.contains(s))
-                .ok_or_else(|| RotateError::not_found(format!("stage `{s}` on secret `{}`", self.id))),
+                .ok_or_else(|| StoreError::not_found(format!("stage `{s}` on secret `{}`", self.id))),
         }
     }
 
@@ -145,10 +145,10 @@ impl<V> Record<V> {
         }
     }
 
-    fn check_stage_room(&self, v: &VersionId, adding: usize) -> Result<(), RotateError> {
+    fn check_stage_room(&self, v: &VersionId, adding: usize) -> Result<(), StoreError> {
         let have = self.versions.get(v).map_or(0, |r| r.stages.len());
         if have + adding > MAX_STAGES_PER_VERSION {
-            return Err(RotateError::invalid(format!(
+            return Err(StoreError::invalid(format!(
                 "version `{v}` would hold more than {MAX_STAGES_PER_VERSION} stages"
             )));
         }
@@ -162,9 +162,9 @@ impl<V> Record<V> {
         token: &Token,
         stages: Option<&[Stage]>,
         now: DateTime<Utc>,
-        same: impl FnOnce(&V) -> Result<bool, RotateError>,
-        make: impl FnOnce() -> Result<V, RotateError>,
-    ) -> Result<PutOutcome, RotateError> {
+        same: impl FnOnce(&V) -> Result<bool, StoreError>,
+        make: impl FnOnce() -> Result<V, StoreError>,
+    ) -> Result<PutOutcome, StoreError> {
         self.ensure_live()?;
         let version = VersionId::from(token);
         if let Some(existing) = self.versions.get(&version) {
@@ -174,7 +174,7 @@ impl<V> Record<V> {
                     created: false,
                 })
             } else {
-                Err(RotateError::already_exists(format!(
+                Err(StoreError::already_exists(format!(
                     "version `{version}` of secret `{}` with a different value \
                      (a client request token can be used for one value only)",
                     self.id
@@ -186,7 +186,7 @@ impl<V> Record<V> {
             Some(s) => s.iter().cloned().collect(),
         };
         if stages.len() > MAX_STAGES_PER_VERSION {
-            return Err(RotateError::invalid(format!(
+            return Err(StoreError::invalid(format!(
                 "a version holds at most {MAX_STAGES_PER_VERSION} stages"
             )));
         }
@@ -195,7 +195,7 @@ impl<V> Record<V> {
             if let Some(holder) = self.holder(&pending) {
                 let on_current = self.versions[holder].stages.contains(&Stage::current());
                 if !on_current {
-                    return Err(RotateError::rotation_in_progress(self.id.as_str(), holder.as_str()));
+                    return Err(StoreError::rotation_in_progress(self.id.as_str(), holder.as_str()));
                 }
             }
         }
@@ -228,7 +228,7 @@ impl<V> Record<V> {
         version: &VersionId,
         at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), StoreError> {
         self.ensure_live()?;
         let created = self
             .versions
@@ -257,7 +257,7 @@ impl<V> Record<V> {
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
         now: DateTime<Utc>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), StoreError> {
         self.ensure_live()?;
         for v in move_to.into_iter().chain(remove_from) {
             if !self.versions.contains_key(v) {
@@ -266,17 +266,17 @@ impl<V> Record<V> {
         }
         let holder = self.holder(stage).cloned();
         match (move_to, remove_from) {
-            (None, None) => Err(RotateError::invalid(
+            (None, None) => Err(StoreError::invalid(
                 "name a version to move the stage to or to remove it from",
             )),
             (None, Some(from)) => {
                 if holder.as_ref() != Some(from) {
-                    return Err(RotateError::invalid(format!(
+                    return Err(StoreError::invalid(format!(
                         "stage `{stage}` is not on version `{from}`"
                     )));
                 }
                 if stage.is_current() {
-                    return Err(RotateError::invalid(
+                    return Err(StoreError::invalid(
                         "AWSCURRENT can only be moved to another version, not removed",
                     ));
                 }
@@ -291,25 +291,25 @@ impl<V> Record<V> {
                         // Already there. Naming another version to remove it
                         // from is still a mistake.
                         if let Some(from) = from.filter(|f| *f != to) {
-                            return Err(RotateError::invalid(format!(
+                            return Err(StoreError::invalid(format!(
                                 "stage `{stage}` is not on version `{from}`"
                             )));
                         }
                         return Ok(());
                     }
                     (Some(h), None) => {
-                        return Err(RotateError::invalid(format!(
+                        return Err(StoreError::invalid(format!(
                             "stage `{stage}` is attached to version `{h}`: \
                              name it as the version to remove it from"
                         )));
                     }
                     (Some(h), Some(f)) if h != f => {
-                        return Err(RotateError::invalid(format!(
+                        return Err(StoreError::invalid(format!(
                             "stage `{stage}` is on version `{h}`, not on `{f}`"
                         )));
                     }
                     (None, Some(f)) => {
-                        return Err(RotateError::invalid(format!("stage `{stage}` is not on version `{f}`")));
+                        return Err(StoreError::invalid(format!("stage `{stage}` is not on version `{f}`")));
                     }
                     _ => {}
                 }
@@ -324,12 +324,12 @@ impl<V> Record<V> {
         }
     }
 
-    pub(crate) fn delete(&mut self, how: Deletion, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, RotateError> {
+    pub(crate) fn delete(&mut self, how: Deletion, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
         match how {
             Deletion::Force => Ok(None),
             Deletion::RecoveryWindow { days } => {
                 if !(7..=30).contains(&days) {
-                    return Err(RotateError::invalid(format!(
+                    return Err(StoreError::invalid(format!(
                         "recovery window must be 7 to 30 days (found {days})"
                     )));
                 }

@@ -7,7 +7,7 @@
 //!   apply the same rules as [`MemoryStore`](super::MemoryStore), write the
 //!   difference back. Two processes on one file serialize on SQLite's lock;
 //!   the busy time-out bounds the wait, after which the loser gets
-//!   [`RotateError::is_busy`].
+//!   [`StoreError::is_busy`].
 //! - Values are encrypted with XChaCha20-Poly1305 under a [`MasterKey`],
 //!   each with a random 24-byte nonce and the secret id + version id as
 //!   associated data, so a ciphertext moved to another row fails to decrypt.
@@ -27,11 +27,11 @@ use zeroize::Zeroizing;
 
 use super::claim::{decide, expiry, lease_lost, Decision};
 use super::rules::{secret_not_found, Record, VersionRec};
+use super::StoreError;
 use super::{
     Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
     SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
-use crate::rotate::RotateError;
 
 /// The environment variable [`MasterKey::from_env`] reads (64 hex digits).
 pub const MASTER_KEY_ENV: &str = "ROTAPLAN_MASTER_KEY";
@@ -43,7 +43,7 @@ pub const MASTER_KEY_ENV: &str = "ROTAPLAN_MASTER_KEY";
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::MasterKey;
+/// use rotaplan::store::MasterKey;
 /// let key = MasterKey::from_hex(&"ab".repeat(32))?;
 /// assert_eq!(format!("{key:?}"), "MasterKey(<redacted>)");
 /// assert!(MasterKey::from_hex("abcd").is_err());
@@ -64,7 +64,7 @@ impl MasterKey {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::MasterKey;
+    /// # use rotaplan::store::MasterKey;
     /// let key = MasterKey::from_bytes([7; 32]);
     /// # let _ = key;
     /// ```
@@ -81,14 +81,14 @@ impl MasterKey {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::MasterKey;
+    /// # use rotaplan::store::MasterKey;
     /// let key = MasterKey::generate()?;
     /// # let _ = key;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn generate() -> Result<MasterKey, RotateError> {
+    pub fn generate() -> Result<MasterKey, StoreError> {
         let mut key = Zeroizing::new([0u8; 32]);
-        getrandom::fill(&mut key[..]).map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut key[..]).map_err(|e| StoreError::key(format!("OS random source failed: {e}")))?;
         Ok(MasterKey(key))
     }
 
@@ -101,14 +101,14 @@ impl MasterKey {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::MasterKey;
+    /// # use rotaplan::store::MasterKey;
     /// assert!(MasterKey::from_hex(&"0F".repeat(32)).is_ok());
     /// assert!(MasterKey::from_hex(&"zz".repeat(32)).unwrap_err().is_key());
     /// ```
-    pub fn from_hex(hex: &str) -> Result<MasterKey, RotateError> {
+    pub fn from_hex(hex: &str) -> Result<MasterKey, StoreError> {
         let hex = hex.trim().as_bytes();
         if hex.len() != 64 {
-            return Err(RotateError::key(format!(
+            return Err(StoreError::key(format!(
                 "expected 64 hex digits (found {} characters)",
                 hex.len()
             )));
@@ -124,7 +124,7 @@ impl MasterKey {
             match (digit(pair[0]), digit(pair[1])) {
                 (Some(h), Some(l)) => key[i] = h << 4 | l,
                 _ => {
-                    return Err(RotateError::key(format!(
+                    return Err(StoreError::key(format!(
                         "not a hex digit at position {}",
                         2 * i + usize::from(digit(pair[0]).is_some())
                     )))
@@ -143,14 +143,14 @@ impl MasterKey {
     /// # Examples
     ///
     /// ```no_run
-    /// # use rotaplan::rotate::MasterKey;
+    /// # use rotaplan::store::MasterKey;
     /// let key = MasterKey::from_env()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_env() -> Result<MasterKey, RotateError> {
+    pub fn from_env() -> Result<MasterKey, StoreError> {
         let value = Zeroizing::new(
             std::env::var(MASTER_KEY_ENV)
-                .map_err(|_| RotateError::key(format!("environment variable {MASTER_KEY_ENV} is not set")))?,
+                .map_err(|_| StoreError::key(format!("environment variable {MASTER_KEY_ENV} is not set")))?,
         );
         MasterKey::from_hex(&value).map_err(|e| e.context(format!("environment variable {MASTER_KEY_ENV}")))
     }
@@ -166,7 +166,7 @@ impl MasterKey {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::MasterKey;
+    /// # use rotaplan::store::MasterKey;
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("master.key");
     /// MasterKey::generate()?.write_new_file(&path)?;
@@ -174,15 +174,15 @@ impl MasterKey {
     /// # let _ = key;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_file(path: impl AsRef<Path>) -> Result<MasterKey, RotateError> {
+    pub fn from_file(path: impl AsRef<Path>) -> Result<MasterKey, StoreError> {
         let path = path.as_ref();
         check_private(path, "key file").map_err(|e| match e {
             Some(e) => e,
-            None => RotateError::key(format!("cannot read key file `{}`: no such file", path.display())),
+            None => StoreError::key(format!("cannot read key file `{}`: no such file", path.display())),
         })?;
         let bytes = Zeroizing::new(
             std::fs::read(path)
-                .map_err(|e| RotateError::key(format!("cannot read key file `{}`: {e}", path.display())))?,
+                .map_err(|e| StoreError::key(format!("cannot read key file `{}`: {e}", path.display())))?,
         );
         if bytes.len() == 32 {
             let mut key = Zeroizing::new([0u8; 32]);
@@ -190,7 +190,7 @@ impl MasterKey {
             return Ok(MasterKey(key));
         }
         let text = std::str::from_utf8(&bytes).map_err(|_| {
-            RotateError::key(format!(
+            StoreError::key(format!(
                 "key file `{}` holds neither 32 raw bytes nor hex",
                 path.display()
             ))
@@ -209,23 +209,20 @@ impl MasterKey {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::MasterKey;
+    /// # use rotaplan::store::MasterKey;
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("k");
     /// MasterKey::generate()?.write_new_file(&path)?;
     /// assert!(MasterKey::generate()?.write_new_file(&path).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn write_new_file(&self, path: impl AsRef<Path>) -> Result<(), RotateError> {
+    pub fn write_new_file(&self, path: impl AsRef<Path>) -> Result<(), StoreError> {
         use std::io::Write;
         let path = path.as_ref();
         let fail =
-            |what: &str, e: std::io::Error| RotateError::key(format!("{what} key file `{}`: {e}", path.display()));
+            |what: &str, e: std::io::Error| StoreError::key(format!("{what} key file `{}`: {e}", path.display()));
         if path.exists() {
-            return Err(RotateError::key(format!(
-                "key file `{}` already exists",
-                path.display()
-            )));
+            return Err(StoreError::key(format!("key file `{}` already exists", path.display())));
         }
         let dir = path
             .parent()
@@ -233,9 +230,9 @@ impl MasterKey {
             .unwrap_or(Path::new("."));
         let name = path
             .file_name()
-            .ok_or_else(|| RotateError::key(format!("key file `{}` has no file name", path.display())))?;
+            .ok_or_else(|| StoreError::key(format!("key file `{}` has no file name", path.display())))?;
         let mut suffix = [0u8; 8];
-        getrandom::fill(&mut suffix).map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut suffix).map_err(|e| StoreError::key(format!("OS random source failed: {e}")))?;
         let tmp = dir.join(format!(
             ".{}.{}.tmp",
             name.to_string_lossy(),
@@ -266,12 +263,12 @@ impl MasterKey {
 
 /// Refuses a file that group or others may access. `Err(None)`: no such
 /// file.
-fn check_private(path: &Path, what: &str) -> Result<(), Option<RotateError>> {
+fn check_private(path: &Path, what: &str) -> Result<(), Option<StoreError>> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(None),
         Err(e) => {
-            return Err(Some(RotateError::key(format!(
+            return Err(Some(StoreError::key(format!(
                 "cannot read {what} `{}`: {e}",
                 path.display()
             ))))
@@ -282,7 +279,7 @@ fn check_private(path: &Path, what: &str) -> Result<(), Option<RotateError>> {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(Some(RotateError::key(format!(
+            return Err(Some(StoreError::key(format!(
                 "{what} `{p}` is accessible to group or others (mode {mode:03o}); \
                  run `chmod 600 {p}`",
                 p = path.display()
@@ -355,7 +352,7 @@ const KEY_CHECK: &[u8] = b"rotaplan key check v1";
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MasterKey, SecretId, SecretStore, SecretValue, SqliteStore, Token, VersionRef};
+/// use rotaplan::store::{MasterKey, SecretId, SecretStore, SecretValue, SqliteStore, Token, VersionRef};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let dir = tempfile::tempdir()?;
 /// let store = SqliteStore::open(dir.path().join("secrets.db"), MasterKey::generate()?)?;
@@ -394,13 +391,13 @@ impl SqliteStore {
     /// - a store error if the file cannot be created or opened;
     /// - a key error if group or others may access the file (the message
     ///   says `chmod 600 PATH`);
-    /// - a key error ([`RotateError::is_key`]) if the file was created with
+    /// - a key error ([`StoreError::is_key`]) if the file was created with
     ///   another master key.
     ///
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// # use rotaplan::store::{MasterKey, SqliteStore};
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("s.db");
     /// SqliteStore::open(&path, MasterKey::from_bytes([1; 32]))?;
@@ -408,13 +405,13 @@ impl SqliteStore {
     /// assert!(err.is_key());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn open(path: impl AsRef<Path>, key: MasterKey) -> Result<SqliteStore, RotateError> {
+    pub fn open(path: impl AsRef<Path>, key: MasterKey) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
         match create_private(&path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(RotateError::store("open", e).context(format!("store `{shown}`"))),
+            Err(e) => return Err(StoreError::store("open", e).context(format!("store `{shown}`"))),
         }
         SqliteStore::open_existing(path, key)
     }
@@ -425,7 +422,7 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// - not-found ([`RotateError::is_not_found`]) naming the path if there
+    /// - not-found ([`StoreError::is_not_found`]) naming the path if there
     ///   is no file;
     /// - a key error if group or others may access the file (the message
     ///   says `chmod 600 PATH`), or it was created with another key;
@@ -434,7 +431,7 @@ impl SqliteStore {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// # use rotaplan::store::{MasterKey, SqliteStore};
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("s.db");
     /// let err = SqliteStore::open_existing(&path, MasterKey::generate()?).unwrap_err();
@@ -442,10 +439,10 @@ impl SqliteStore {
     /// assert!(!path.exists());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn open_existing(path: impl AsRef<Path>, key: MasterKey) -> Result<SqliteStore, RotateError> {
+    pub fn open_existing(path: impl AsRef<Path>, key: MasterKey) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         check_private(&path, "secret store").map_err(|e| {
-            e.unwrap_or_else(|| RotateError::not_found(format!("secret store `{}` (no such file)", path.display())))
+            e.unwrap_or_else(|| StoreError::not_found(format!("secret store `{}` (no such file)", path.display())))
         })?;
         let conn = Connection::open_with_flags(
             &path,
@@ -468,7 +465,7 @@ impl SqliteStore {
     }
 
     /// How long a call waits for another connection's lock before failing
-    /// with [`RotateError::is_busy`] (default 5 s).
+    /// with [`StoreError::is_busy`] (default 5 s).
     ///
     /// # Errors
     ///
@@ -478,13 +475,13 @@ impl SqliteStore {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// # use rotaplan::store::{MasterKey, SqliteStore};
     /// let dir = tempfile::tempdir()?;
     /// let store = SqliteStore::open(dir.path().join("s.db"), MasterKey::generate()?)?;
     /// store.set_busy_timeout(Duration::from_millis(200))?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), RotateError> {
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
         let conn = self.inner.lock();
         conn.busy_timeout(timeout)
             .map_err(|e| sql_err(&self.inner.path, "configure", e))
@@ -495,7 +492,7 @@ impl SqliteStore {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::{MasterKey, SqliteStore};
+    /// # use rotaplan::store::{MasterKey, SqliteStore};
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("s.db");
     /// assert_eq!(SqliteStore::open(&path, MasterKey::generate()?)?.path(), path);
@@ -508,15 +505,15 @@ impl SqliteStore {
     /// Runs `f` on the connection off the async runtime's threads.
     async fn run<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&Inner, &mut Connection) -> Result<R, RotateError> + Send + 'static,
-    ) -> Result<R, RotateError> {
+        f: impl FnOnce(&Inner, &mut Connection) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.lock();
             f(&inner, &mut conn)
         })
         .await
-        .map_err(|e| RotateError::store("task", std::io::Error::other(e.to_string())))?
+        .map_err(|e| StoreError::store("task", std::io::Error::other(e.to_string())))?
     }
 
     /// Loads `id` in a write transaction, applies `f`, writes the changes
@@ -525,8 +522,8 @@ impl SqliteStore {
     async fn write<R: Send + 'static>(
         &self,
         id: &SecretId,
-        f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, RotateError> + Send + 'static,
-    ) -> Result<R, RotateError> {
+        f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
         let id = id.clone();
         self.run(move |inner, conn| {
             let tx = conn
@@ -557,8 +554,8 @@ impl SqliteStore {
     async fn read<R: Send + 'static>(
         &self,
         id: &SecretId,
-        f: impl FnOnce(&Inner, &Record<Vec<u8>>) -> Result<R, RotateError> + Send + 'static,
-    ) -> Result<R, RotateError> {
+        f: impl FnOnce(&Inner, &Record<Vec<u8>>) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
         let id = id.clone();
         self.run(move |inner, conn| {
             let tx = conn.transaction().map_err(|e| sql_err(&inner.path, "begin", e))?;
@@ -577,7 +574,7 @@ impl Inner {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn init(&self) -> Result<(), RotateError> {
+    fn init(&self) -> Result<(), StoreError> {
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -591,13 +588,13 @@ impl Inner {
         match check {
             Some(blob) => {
                 let plain = self.decrypt(&blob, b"key_check").map_err(|_| {
-                    RotateError::key(format!(
+                    StoreError::key(format!(
                         "store `{}` was created with another master key",
                         self.path.display()
                     ))
                 })?;
                 if plain.as_slice() != KEY_CHECK {
-                    return Err(RotateError::key(format!(
+                    return Err(StoreError::key(format!(
                         "store `{}` has a bad key check",
                         self.path.display()
                     )));
@@ -612,13 +609,13 @@ impl Inner {
         tx.commit().map_err(|e| sql_err(&self.path, "initialize", e))
     }
 
-    fn encrypt(&self, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, RotateError> {
+    fn encrypt(&self, plain: &[u8], aad: &[u8]) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; 24];
-        getrandom::fill(&mut nonce).map_err(|e| RotateError::key(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut nonce).map_err(|e| StoreError::key(format!("OS random source failed: {e}")))?;
         let ct = self
             .cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
-            .map_err(|_| RotateError::key("encryption failed"))?;
+            .map_err(|_| StoreError::key("encryption failed"))?;
         let mut out = Vec::with_capacity(24 + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
@@ -636,15 +633,15 @@ impl Inner {
             .map_err(|_| ())
     }
 
-    fn seal(&self, id: &SecretId, v: &VersionId, value: &SecretValue) -> Result<Vec<u8>, RotateError> {
+    fn seal(&self, id: &SecretId, v: &VersionId, value: &SecretValue) -> Result<Vec<u8>, StoreError> {
         let mut plain = Zeroizing::new(Vec::with_capacity(value.expose_bytes().len() + 1));
         plain.push(u8::from(!value.is_text()));
         plain.extend_from_slice(value.expose_bytes());
         self.encrypt(&plain, &aad(id, v))
     }
 
-    fn open_value(&self, id: &SecretId, v: &VersionId, blob: &[u8]) -> Result<SecretValue, RotateError> {
-        let undecryptable = || RotateError::decrypt(format!("version `{v}` of secret `{id}`"));
+    fn open_value(&self, id: &SecretId, v: &VersionId, blob: &[u8]) -> Result<SecretValue, StoreError> {
+        let undecryptable = || StoreError::decrypt(format!("version `{v}` of secret `{id}`"));
         let plain = self.decrypt(blob, &aad(id, v)).map_err(|_| undecryptable())?;
         match plain.split_first() {
             Some((0, text)) => {
@@ -665,26 +662,26 @@ fn aad(id: &SecretId, v: &VersionId) -> Vec<u8> {
     aad
 }
 
-fn sql_err(path: &Path, op: &str, e: rusqlite::Error) -> RotateError {
+fn sql_err(path: &Path, op: &str, e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-            RotateError::busy(format!("store `{}`", path.display()))
+            StoreError::busy(format!("store `{}`", path.display()))
         }
-        _ => RotateError::store(op, e).context(format!("store `{}`", path.display())),
+        _ => StoreError::store(op, e).context(format!("store `{}`", path.display())),
     }
 }
 
-fn to_nanos(t: DateTime<Utc>) -> Result<i64, RotateError> {
+fn to_nanos(t: DateTime<Utc>) -> Result<i64, StoreError> {
     t.timestamp_nanos_opt()
-        .ok_or_else(|| RotateError::invalid(format!("date {t} is outside 1677–2262")))
+        .ok_or_else(|| StoreError::invalid(format!("date {t} is outside 1677–2262")))
 }
 
 fn from_nanos(n: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_nanos(n)
 }
 
-type Loaded = Result<Option<Record<Vec<u8>>>, RotateError>;
+type Loaded = Result<Option<Record<Vec<u8>>>, StoreError>;
 
 fn load(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<Loaded> {
     #[allow(clippy::type_complexity)]
@@ -768,7 +765,7 @@ fn load(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<Loade
     for row in rows {
         let (stage, v) = row?;
         let (Ok(stage), Ok(v)) = (Stage::new(stage), VersionId::new(v)) else {
-            return Ok(Err(RotateError::invalid("corrupt stage row")));
+            return Ok(Err(StoreError::invalid("corrupt stage row")));
         };
         if let Some(rec) = rec.versions.get_mut(&v) {
             rec.stages.insert(stage);
@@ -777,7 +774,7 @@ fn load(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<Loade
     Ok(Ok(Some(rec)))
 }
 
-fn save_secret_row(tx: &rusqlite::Transaction<'_>, rec: &Record<Vec<u8>>) -> Result<(), RotateError> {
+fn save_secret_row(tx: &rusqlite::Transaction<'_>, rec: &Record<Vec<u8>>) -> Result<(), StoreError> {
     let r = rec.rotation.as_ref();
     tx.execute(
         "INSERT INTO secrets (name, created, last_changed, last_rotated, deletion_date,
@@ -800,7 +797,7 @@ fn save_secret_row(tx: &rusqlite::Transaction<'_>, rec: &Record<Vec<u8>>) -> Res
             r.map(|r| r.target.to_string()),
         ],
     )
-    .map_err(|e| RotateError::store("write", e))?;
+    .map_err(|e| StoreError::store("write", e))?;
     Ok(())
 }
 
@@ -809,7 +806,7 @@ fn save(
     before: &Record<Vec<u8>>,
     after: &Record<Vec<u8>>,
 ) -> Result<(), rusqlite::Error> {
-    // Errors here are all SQLite's; wrap the RotateError ones (dates) too.
+    // Errors here are all SQLite's; wrap the StoreError ones (dates) too.
     save_secret_row(tx, after).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let id = after.id.as_str();
     tx.execute("DELETE FROM stages WHERE secret = ?1", params![id])?;
@@ -855,7 +852,7 @@ impl SecretStore for SqliteStore {
         id: &SecretId,
         initial: Option<(&Token, &SecretValue)>,
         rotation: Option<&RotationConfig>,
-    ) -> Result<Description, RotateError> {
+    ) -> Result<Description, StoreError> {
         let id = id.clone();
         let initial = initial.map(|(t, v)| (t.clone(), v.clone()));
         let rotation = rotation.cloned();
@@ -867,7 +864,7 @@ impl SecretStore for SqliteStore {
             let now = Utc::now();
             if let Some(old) = load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? {
                 if !old.is_expired(now) {
-                    return Err(RotateError::already_exists(format!("secret `{id}`")));
+                    return Err(StoreError::already_exists(format!("secret `{id}`")));
                 }
                 delete_rows(&tx, &id).map_err(|e| sql_err(path, "delete", e))?;
             }
@@ -884,11 +881,11 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
+    async fn describe(&self, id: &SecretId) -> Result<Description, StoreError> {
         self.read(id, |_, rec| Ok(rec.describe())).await
     }
 
-    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, StoreError> {
         let which = which.clone();
         self.read(id, move |inner, rec| {
             rec.ensure_live()?;
@@ -909,7 +906,7 @@ impl SecretStore for SqliteStore {
         token: &Token,
         value: &SecretValue,
         stages: Option<&[Stage]>,
-    ) -> Result<PutOutcome, RotateError> {
+    ) -> Result<PutOutcome, StoreError> {
         let token = token.clone();
         let value = value.clone();
         let stages = stages.map(<[Stage]>::to_vec);
@@ -933,7 +930,7 @@ impl SecretStore for SqliteStore {
         stage: &Stage,
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), StoreError> {
         let stage = stage.clone();
         let move_to = move_to.cloned();
         let remove_from = remove_from.cloned();
@@ -943,7 +940,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), StoreError> {
         let rotation = rotation.cloned();
         self.write(id, move |_, rec, now| {
             rec.ensure_live()?;
@@ -954,7 +951,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
+    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), StoreError> {
         to_nanos(at)?;
         self.write(id, move |_, rec, _| {
             rec.ensure_live()?;
@@ -964,7 +961,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
+    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, StoreError> {
         let id = id.clone();
         self.run(move |inner, conn| {
             let path = &inner.path;
@@ -991,7 +988,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
+    async fn restore(&self, id: &SecretId) -> Result<(), StoreError> {
         self.write(id, |_, rec, _| {
             rec.deletion_date = None;
             Ok(())
@@ -999,13 +996,13 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), RotateError> {
+    async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         to_nanos(at)?;
         let version = version.clone();
         self.write(id, move |_, rec, now| rec.finish(&version, at, now)).await
     }
 
-    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
         let id = id.clone();
         let claim = claim.clone();
         // One IMMEDIATE transaction: the snapshot check, the pending put and
@@ -1058,7 +1055,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: Duration) -> Result<(), RotateError> {
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: Duration) -> Result<(), StoreError> {
         let id = id.clone();
         let owner = owner.clone();
         self.run(move |inner, conn| {
@@ -1077,7 +1074,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), StoreError> {
         let id = id.clone();
         let owner = owner.clone();
         self.run(move |inner, conn| {
@@ -1091,7 +1088,7 @@ impl SecretStore for SqliteStore {
         .await
     }
 
-    async fn list(&self) -> Result<Vec<Description>, RotateError> {
+    async fn list(&self) -> Result<Vec<Description>, StoreError> {
         self.run(|inner, conn| {
             let path = &inner.path;
             let tx = conn.transaction().map_err(|e| sql_err(path, "begin", e))?;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use zeroize::Zeroizing;
 
+use super::TargetError;
 use super::{StepContext, Target};
-use crate::rotate::RotateError;
 use crate::store::SecretValue;
 
 /// Runs a user's program for setSecret and testSecret: the contract of a
@@ -35,7 +35,7 @@ use crate::store::SecretValue;
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use rotaplan::rotate::CommandTarget;
+/// use rotaplan::target::CommandTarget;
 /// let target = CommandTarget::new("/usr/local/bin/rotate-db")
 ///     .arg("--host=db.internal")
 ///     .timeout(Duration::from_secs(10));
@@ -55,7 +55,7 @@ impl CommandTarget {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::CommandTarget;
+    /// # use rotaplan::target::CommandTarget;
     /// let t = CommandTarget::new("true");
     /// # let _ = t;
     /// ```
@@ -74,7 +74,7 @@ impl CommandTarget {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::CommandTarget;
+    /// # use rotaplan::target::CommandTarget;
     /// let t = CommandTarget::new("sh").arg("-c").arg("exit 0");
     /// # let _ = t;
     /// ```
@@ -89,7 +89,7 @@ impl CommandTarget {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use rotaplan::rotate::CommandTarget;
+    /// # use rotaplan::target::CommandTarget;
     /// let t = CommandTarget::new("true").timeout(Duration::from_secs(5));
     /// # let _ = t;
     /// ```
@@ -104,7 +104,7 @@ impl CommandTarget {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::CommandTarget;
+    /// # use rotaplan::target::CommandTarget;
     /// let t = CommandTarget::new("true").inherit_stderr(true);
     /// # let _ = t;
     /// ```
@@ -119,7 +119,7 @@ impl CommandTarget {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::CommandTarget;
+    /// # use rotaplan::target::CommandTarget;
     /// let t = CommandTarget::new("rotate-db").pass_env("PGHOST").pass_env("HOME");
     /// # let _ = t;
     /// ```
@@ -133,7 +133,7 @@ impl CommandTarget {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: Option<&SecretValue>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         let input = Zeroizing::new(
             serde_json::to_vec(&serde_json::json!({
                 "Step": ctx.step.as_str(),
@@ -170,27 +170,27 @@ impl CommandTarget {
             .kill_on_drop(true);
         let mut child = cmd
             .spawn()
-            .map_err(|e| RotateError::target(format!("cannot start command `{prog}`: {e}")))?;
+            .map_err(|e| TargetError::target(format!("cannot start command `{prog}`: {e}")))?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let work = async {
             // A program that exits without reading its input is fine.
             match stdin.write_all(&input).await {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(RotateError::target(format!("cannot write to command `{prog}`: {e}"))),
+                Err(e) => return Err(TargetError::target(format!("cannot write to command `{prog}`: {e}"))),
             }
             drop(stdin);
             child
                 .wait()
                 .await
-                .map_err(|e| RotateError::target(format!("waiting for command `{prog}`: {e}")))
+                .map_err(|e| TargetError::target(format!("waiting for command `{prog}`: {e}")))
         };
         let status = match tokio::time::timeout(self.timeout, work).await {
             Ok(status) => status?,
             Err(_) => {
                 let _ = child.start_kill();
                 let _ = child.wait().await;
-                return Err(RotateError::timeout(
+                return Err(TargetError::timeout(
                     format!("command `{prog}` at {}", ctx.step),
                     self.timeout,
                 ));
@@ -199,7 +199,7 @@ impl CommandTarget {
         if status.success() {
             Ok(())
         } else {
-            Err(RotateError::target(match status.code() {
+            Err(TargetError::target(match status.code() {
                 Some(code) => format!("command `{prog}` exited with status {code} at {}", ctx.step),
                 None => format!("command `{prog}` was killed by a signal at {}", ctx.step),
             }))
@@ -223,11 +223,11 @@ impl Target for CommandTarget {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         self.run(ctx, pending, Some(current)).await
     }
 
-    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), TargetError> {
         self.run(ctx, pending, None).await
     }
 }

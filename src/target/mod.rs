@@ -12,6 +12,7 @@
 //! their SQL.
 
 mod command;
+mod error;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod noop;
@@ -25,6 +26,8 @@ use std::fmt;
 use std::future::Future;
 
 pub use command::CommandTarget;
+pub(crate) use error::fmt_duration;
+pub use error::TargetError;
 #[cfg(feature = "mysql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
 pub use mysql::{MysqlSecret, MysqlUser};
@@ -43,7 +46,6 @@ pub use rds::PostgresEngine;
 pub use rds::{DbSecret, DbTarget, Engine};
 pub use spec::SpecTarget;
 
-use crate::rotate::RotateError;
 use crate::store::{RotationConfig, SecretId, SecretValue, Strategy, Token};
 
 /// One of the four rotation steps, named as AWS rotation functions name them.
@@ -51,7 +53,7 @@ use crate::store::{RotationConfig, SecretId, SecretValue, Strategy, Token};
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::Step;
+/// use rotaplan::target::Step;
 /// assert_eq!(Step::Set.to_string(), "setSecret");
 /// assert_eq!(Step::ALL.len(), 4);
 /// ```
@@ -77,7 +79,7 @@ impl Step {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::Step;
+    /// # use rotaplan::target::Step;
     /// assert_eq!(Step::Finish.as_str(), "finishSecret");
     /// ```
     pub fn as_str(self) -> &'static str {
@@ -118,7 +120,8 @@ impl<'a> StepContext<'a> {
     /// # Examples
     ///
     /// ```
-    /// use rotaplan::rotate::{SecretId, Step, StepContext, Strategy, Token};
+    /// use rotaplan::store::{SecretId, Strategy, Token};
+    /// use rotaplan::target::{Step, StepContext};
     /// let id = SecretId::new("db/main")?;
     /// let token = Token::generate();
     /// let ctx = StepContext::new(&id, &token, Step::Test, Strategy::SingleUser, None);
@@ -156,14 +159,14 @@ pub trait Target: Send + Sync {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+    ) -> impl Future<Output = Result<(), TargetError>> + Send;
 
     /// testSecret: log in with `pending`; an error fails the rotation.
     fn test_secret(
         &self,
         ctx: &StepContext<'_>,
         pending: &SecretValue,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send;
+    ) -> impl Future<Output = Result<(), TargetError>> + Send;
 }
 
 impl<T: Target + ?Sized> Target for &T {
@@ -172,7 +175,7 @@ impl<T: Target + ?Sized> Target for &T {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send {
+    ) -> impl Future<Output = Result<(), TargetError>> + Send {
         (**self).set_secret(ctx, pending, current)
     }
 
@@ -180,7 +183,7 @@ impl<T: Target + ?Sized> Target for &T {
         &self,
         ctx: &StepContext<'_>,
         pending: &SecretValue,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send {
+    ) -> impl Future<Output = Result<(), TargetError>> + Send {
         (**self).test_secret(ctx, pending)
     }
 }
@@ -191,7 +194,7 @@ impl<T: Target + ?Sized> Target for std::sync::Arc<T> {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send {
+    ) -> impl Future<Output = Result<(), TargetError>> + Send {
         (**self).set_secret(ctx, pending, current)
     }
 
@@ -199,7 +202,7 @@ impl<T: Target + ?Sized> Target for std::sync::Arc<T> {
         &self,
         ctx: &StepContext<'_>,
         pending: &SecretValue,
-    ) -> impl Future<Output = Result<(), RotateError>> + Send {
+    ) -> impl Future<Output = Result<(), TargetError>> + Send {
         (**self).test_secret(ctx, pending)
     }
 }

@@ -50,7 +50,9 @@
 //! # Example
 //!
 //! ```no_run
-//! use rotaplan::rotate::{MemoryStore, MysqlUser, Rotator, SecretId, Token};
+//! use rotaplan::rotate::Rotator;
+//! use rotaplan::store::{MemoryStore, SecretId, Token};
+//! use rotaplan::target::MysqlUser;
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let store = MemoryStore::new();
 //! // … a secret `db/app` holding {"engine":"mysql","host":…,"username":"app","password":…}
@@ -67,8 +69,8 @@ use mysql_async::{Conn, OptsBuilder};
 use zeroize::Zeroizing;
 
 use super::rds::{self, ConnectError, DbSecret, DbTarget, MysqlEngine};
+use super::TargetError;
 use super::{StepContext, Target};
-use crate::rotate::RotateError;
 use crate::store::{SecretValue, Strategy};
 
 /// A MySQL/MariaDB secret in AWS's RDS JSON shape, parsed and checked (the
@@ -83,7 +85,8 @@ use crate::store::{SecretValue, Strategy};
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MysqlSecret, SecretValue};
+/// use rotaplan::store::SecretValue;
+/// use rotaplan::target::MysqlSecret;
 /// let v = SecretValue::from(r#"{"engine":"mariadb","host":"db","username":"app","password":"pw"}"#);
 /// let s = MysqlSecret::from_value(&v)?;
 /// assert_eq!((s.host.as_str(), s.port, s.dbname.as_deref()), ("db", 3306, None));
@@ -118,7 +121,8 @@ impl DbSecret<MysqlEngine> {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MemoryStore, MysqlSecret, MysqlUser, SecretValue};
+/// use rotaplan::store::{MemoryStore, SecretValue};
+/// use rotaplan::target::{MysqlSecret, MysqlUser};
 /// let master = MysqlSecret::from_value(&SecretValue::from(
 ///     r#"{"engine":"mysql","host":"db","username":"admin","password":"m"}"#,
 /// ))?;
@@ -135,7 +139,7 @@ impl DbTarget<MysqlEngine> {
         ctx: &StepContext<'_>,
         pending: &MysqlSecret,
         current: &MysqlSecret,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         rds::check_single_user(ctx, pending, current)?;
         let user = &pending.username;
         let mut conn = self
@@ -171,7 +175,7 @@ impl DbTarget<MysqlEngine> {
         ctx: &StepContext<'_>,
         pending: &MysqlSecret,
         current: &MysqlSecret,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         let master = self.master_for(ctx, current).await?;
         let user = &pending.username;
         let mut conn = connect(current, &master.username, master.expose_password())
@@ -196,7 +200,7 @@ impl DbTarget<MysqlEngine> {
                 .await
                 .map_err(|e| sql_error(ctx, "SELECT mysql.user", from, &e))?;
             if from_hosts.is_empty() {
-                return Err(RotateError::target(format!(
+                return Err(TargetError::target(format!(
                     "{} of secret `{}`: user `{from}` does not exist at `{}`",
                     ctx.step, ctx.secret, current.host
                 )));
@@ -254,7 +258,7 @@ impl Target for DbTarget<MysqlEngine> {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         let (pending, current) = rds::parse_set::<MysqlEngine>(pending, current)?;
         // Already set (a resumed rotation): nothing to do.
         let login = async {
@@ -270,7 +274,7 @@ impl Target for DbTarget<MysqlEngine> {
         }
     }
 
-    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), TargetError> {
         let pending = MysqlSecret::from_value(pending).map_err(|e| e.context("AWSPENDING"))?;
         let mut conn = connect(&pending, &pending.username, pending.expose_password())
             .await
@@ -281,7 +285,7 @@ impl Target for DbTarget<MysqlEngine> {
             .map_err(|e| sql_error(ctx, "SELECT 1", &pending.username, &e))?;
         disconnect(conn).await;
         if one != Some(1) {
-            return Err(RotateError::target(format!(
+            return Err(TargetError::target(format!(
                 "{} of secret `{}`: `SELECT 1` as `{}` returned {one:?}",
                 ctx.step, ctx.secret, pending.username
             )));
@@ -319,9 +323,9 @@ async fn disconnect(conn: Conn) {
     }
 }
 
-fn sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: &mysql_async::Error) -> RotateError {
+fn sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: &mysql_async::Error) -> TargetError {
     // Statements reported this way hold no password.
-    RotateError::target(format!(
+    TargetError::target(format!(
         "{} of secret `{}`: {what} for `{user}` failed: {e}",
         ctx.step, ctx.secret
     ))
@@ -329,13 +333,13 @@ fn sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: &mysql_async::Err
 
 /// For statements holding a password: the server's message may quote the
 /// statement (a syntax error does), so only its code is shown.
-fn secret_sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: &mysql_async::Error) -> RotateError {
+fn secret_sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: &mysql_async::Error) -> TargetError {
     let why = match e {
         mysql_async::Error::Server(s) => format!("server error {} (SQLSTATE {})", s.code, s.state),
         mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => e.to_string(),
         _ => "client error".to_owned(),
     };
-    RotateError::target(format!(
+    TargetError::target(format!(
         "{} of secret `{}`: {what} for `{user}` failed: {why}",
         ctx.step, ctx.secret
     ))
@@ -349,7 +353,7 @@ struct Quoter {
 }
 
 impl Quoter {
-    async fn for_session(conn: &mut Conn, ctx: &StepContext<'_>, user: &str) -> Result<Quoter, RotateError> {
+    async fn for_session(conn: &mut Conn, ctx: &StepContext<'_>, user: &str) -> Result<Quoter, TargetError> {
         let row: Option<(String, String)> = conn
             .query_first("SELECT @@SESSION.sql_mode, VERSION()")
             .await
@@ -366,9 +370,9 @@ impl Quoter {
     /// # Errors
     ///
     /// Invalid request for a value with a NUL character (never quoting it).
-    fn literal(&self, value: &str) -> Result<Zeroizing<String>, RotateError> {
+    fn literal(&self, value: &str) -> Result<Zeroizing<String>, TargetError> {
         if value.contains('\0') {
-            return Err(RotateError::invalid("a password may not contain NUL"));
+            return Err(TargetError::invalid("a password may not contain NUL"));
         }
         Ok(Zeroizing::new(quote_literal(value, self.backslash_escapes)))
     }

@@ -1,7 +1,7 @@
 //! [`NoopTarget`]: nothing to tell.
 
+use super::TargetError;
 use super::{StepContext, Target};
-use crate::rotate::RotateError;
 use crate::store::SecretValue;
 
 /// A target with nothing to tell: an API key whose users read the store.
@@ -10,7 +10,9 @@ use crate::store::SecretValue;
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MemoryStore, NoopTarget, Rotator, SecretId, SecretStore, SecretValue, Token};
+/// use rotaplan::rotate::Rotator;
+/// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token};
+/// use rotaplan::target::NoopTarget;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
 /// let id = SecretId::new("api/key")?;
@@ -29,11 +31,11 @@ impl Target for NoopTarget {
         _ctx: &StepContext<'_>,
         _pending: &SecretValue,
         _current: &SecretValue,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         Ok(())
     }
 
-    async fn test_secret(&self, _ctx: &StepContext<'_>, _pending: &SecretValue) -> Result<(), RotateError> {
+    async fn test_secret(&self, _ctx: &StepContext<'_>, _pending: &SecretValue) -> Result<(), TargetError> {
         Ok(())
     }
 }

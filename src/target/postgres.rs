@@ -44,7 +44,9 @@
 //! # Example
 //!
 //! ```no_run
-//! use rotaplan::rotate::{MemoryStore, PostgresRole, Rotator, SecretId, Token};
+//! use rotaplan::rotate::Rotator;
+//! use rotaplan::store::{MemoryStore, SecretId, Token};
+//! use rotaplan::target::PostgresRole;
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let store = MemoryStore::new();
 //! // … a secret `db/app` holding {"engine":"postgres","host":…,"username":"app","password":…}
@@ -61,8 +63,8 @@ use tokio_postgres::NoTls;
 use zeroize::Zeroizing;
 
 use super::rds::{self, ConnectError, DbSecret, DbTarget, PostgresEngine};
+use super::TargetError;
 use super::{StepContext, Target};
-use crate::rotate::RotateError;
 use crate::store::{SecretValue, Strategy};
 
 /// A PostgreSQL secret in AWS's RDS JSON shape, parsed and checked (the
@@ -77,7 +79,8 @@ use crate::store::{SecretValue, Strategy};
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{RdsSecret, SecretValue};
+/// use rotaplan::store::SecretValue;
+/// use rotaplan::target::RdsSecret;
 /// let v = SecretValue::from(r#"{"engine":"postgres","host":"db","port":"6432","username":"app","password":"pw"}"#);
 /// let s = RdsSecret::from_value(&v)?;
 /// assert_eq!((s.host.as_str(), s.port, s.dbname.as_str()), ("db", 6432, "postgres"));
@@ -114,7 +117,8 @@ impl DbSecret<PostgresEngine> {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MemoryStore, PostgresRole, RdsSecret, SecretValue};
+/// use rotaplan::store::{MemoryStore, SecretValue};
+/// use rotaplan::target::{PostgresRole, RdsSecret};
 /// let master = RdsSecret::from_value(&SecretValue::from(
 ///     r#"{"engine":"postgres","host":"db","username":"postgres","password":"m"}"#,
 /// ))?;
@@ -131,7 +135,7 @@ impl DbTarget<PostgresEngine> {
         ctx: &StepContext<'_>,
         pending: &RdsSecret,
         current: &RdsSecret,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         rds::check_single_user(ctx, pending, current)?;
         let user = &pending.username;
         let client = self
@@ -156,7 +160,7 @@ impl DbTarget<PostgresEngine> {
         ctx: &StepContext<'_>,
         pending: &RdsSecret,
         current: &RdsSecret,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         let master = self.master_for(ctx, current).await?;
         let user = &pending.username;
         let mut client = connect(current, &master.username, master.expose_password())
@@ -208,7 +212,7 @@ impl Target for DbTarget<PostgresEngine> {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         let (pending, current) = rds::parse_set::<PostgresEngine>(pending, current)?;
         // Already set (a resumed rotation): nothing to do.
         let login = async {
@@ -225,7 +229,7 @@ impl Target for DbTarget<PostgresEngine> {
         }
     }
 
-    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), TargetError> {
         let pending = RdsSecret::from_value(pending).map_err(|e| e.context("AWSPENDING"))?;
         let client = connect(&pending, &pending.username, pending.expose_password())
             .await
@@ -263,9 +267,9 @@ fn is_auth_error(e: &tokio_postgres::Error) -> bool {
     )
 }
 
-fn sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: tokio_postgres::Error) -> RotateError {
+fn sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: tokio_postgres::Error) -> TargetError {
     // Server errors quote no statement text, so no password.
-    RotateError::target(format!(
+    TargetError::target(format!(
         "{} of secret `{}`: {what} for `{user}` failed: {e}",
         ctx.step, ctx.secret
     ))
@@ -276,9 +280,9 @@ fn sql_error(ctx: &StepContext<'_>, what: &str, user: &str, e: tokio_postgres::E
 /// # Errors
 ///
 /// Invalid request for a name with a NUL character.
-pub(crate) fn quote_ident(name: &str) -> Result<String, RotateError> {
+pub(crate) fn quote_ident(name: &str) -> Result<String, TargetError> {
     if name.contains('\0') {
-        return Err(RotateError::invalid("a role name may not contain NUL"));
+        return Err(TargetError::invalid("a role name may not contain NUL"));
     }
     Ok(format!("\"{}\"", name.replace('"', "\"\"")))
 }
@@ -289,9 +293,9 @@ pub(crate) fn quote_ident(name: &str) -> Result<String, RotateError> {
 /// # Errors
 ///
 /// Invalid request for a value with a NUL character (never quoting it).
-pub(crate) fn quote_literal(value: &str) -> Result<Zeroizing<String>, RotateError> {
+pub(crate) fn quote_literal(value: &str) -> Result<Zeroizing<String>, TargetError> {
     if value.contains('\0') {
-        return Err(RotateError::invalid("a password may not contain NUL"));
+        return Err(TargetError::invalid("a password may not contain NUL"));
     }
     let mut out = Zeroizing::new(String::with_capacity(value.len() + 4));
     out.push_str("E'");

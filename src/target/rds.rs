@@ -13,7 +13,8 @@
 //!
 //! ```
 //! # #[cfg(feature = "postgres")] {
-//! use rotaplan::rotate::{RdsSecret, SecretValue};
+//! use rotaplan::store::SecretValue;
+//! use rotaplan::target::RdsSecret;
 //! let v = SecretValue::from(r#"{"engine":"postgres","host":"db","username":"app","password":"pw"}"#);
 //! assert_eq!(RdsSecret::from_value(&v)?.port, 5432);
 //! # }
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::StepContext;
-use crate::rotate::RotateError;
+use super::TargetError;
 use crate::store::{SecretId, SecretStore, SecretValue, Stage, VersionRef};
 
 /// The engine family of a [`DbSecret`]: `PostgresEngine` or
@@ -39,7 +40,8 @@ use crate::store::{SecretId, SecretStore, SecretValue, Stage, VersionRef};
 ///
 /// ```
 /// # #[cfg(feature = "mysql")] {
-/// use rotaplan::rotate::{DbSecret, MysqlEngine, SecretValue};
+/// use rotaplan::store::SecretValue;
+/// use rotaplan::target::{DbSecret, MysqlEngine};
 /// let v = SecretValue::from(r#"{"engine":"mysql","host":"db","username":"app","password":"pw"}"#);
 /// let s: DbSecret<MysqlEngine> = DbSecret::from_value(&v)?;
 /// assert_eq!(s.dbname, None);
@@ -78,7 +80,7 @@ mod sealed {
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{DbSecret, PostgresEngine, RdsSecret};
+/// use rotaplan::target::{DbSecret, PostgresEngine, RdsSecret};
 /// fn same(s: RdsSecret) -> DbSecret<PostgresEngine> { s }
 /// # let _ = same;
 /// ```
@@ -114,7 +116,7 @@ pub(crate) const POSTGRES_ENGINES: &[&str] = &["postgres", "postgresql", "aurora
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{DbSecret, MysqlEngine, MysqlSecret};
+/// use rotaplan::target::{DbSecret, MysqlEngine, MysqlSecret};
 /// fn same(s: MysqlSecret) -> DbSecret<MysqlEngine> { s }
 /// # let _ = same;
 /// ```
@@ -152,7 +154,8 @@ pub(crate) const MYSQL_ENGINES: &[&str] = &["mysql", "mariadb", "aurora-mysql", 
 ///
 /// ```
 /// # #[cfg(feature = "postgres")] {
-/// use rotaplan::rotate::{DbSecret, PostgresEngine, SecretValue};
+/// use rotaplan::store::SecretValue;
+/// use rotaplan::target::{DbSecret, PostgresEngine};
 /// let v = SecretValue::from(r#"{"engine":"aurora-postgresql","host":"db","username":"app","password":"pw"}"#);
 /// let s = DbSecret::<PostgresEngine>::from_value(&v)?;
 /// assert_eq!((s.port, s.dbname.as_str()), (5432, "postgres"));
@@ -221,7 +224,8 @@ impl<E: Engine> DbSecret<E> {
     ///
     /// ```
     /// # #[cfg(feature = "postgres")] {
-    /// use rotaplan::rotate::{RdsSecret, SecretValue};
+    /// use rotaplan::store::SecretValue;
+    /// use rotaplan::target::RdsSecret;
     /// let err = RdsSecret::from_value(&SecretValue::from("hunter2")).unwrap_err();
     /// assert!(err.is_invalid_request());
     /// assert!(!err.to_string().contains("hunter2"));
@@ -230,38 +234,39 @@ impl<E: Engine> DbSecret<E> {
     ///
     /// ```
     /// # #[cfg(feature = "mysql")] {
-    /// use rotaplan::rotate::{MysqlSecret, SecretValue};
+    /// use rotaplan::store::SecretValue;
+    /// use rotaplan::target::MysqlSecret;
     /// let err = MysqlSecret::from_value(&SecretValue::from("hunter2")).unwrap_err();
     /// assert!(err.is_invalid_request());
     /// assert!(!err.to_string().contains("hunter2"));
     /// # }
     /// ```
-    pub fn from_value(value: &SecretValue) -> Result<DbSecret<E>, RotateError> {
+    pub fn from_value(value: &SecretValue) -> Result<DbSecret<E>, TargetError> {
         let text = value
             .expose_str()
-            .ok_or_else(|| RotateError::invalid("database secret must be text (JSON), not binary"))?;
+            .ok_or_else(|| TargetError::invalid("database secret must be text (JSON), not binary"))?;
         // Parse into a tree that is dropped right after; serde_json's own
         // error messages never quote the input.
         let json: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| RotateError::invalid(format!("database secret is not valid JSON: {e}")))?;
+            .map_err(|e| TargetError::invalid(format!("database secret is not valid JSON: {e}")))?;
         let obj = json
             .as_object()
-            .ok_or_else(|| RotateError::invalid("database secret must be a JSON object"))?;
-        let string = |key: &str| -> Result<Option<String>, RotateError> {
+            .ok_or_else(|| TargetError::invalid("database secret must be a JSON object"))?;
+        let string = |key: &str| -> Result<Option<String>, TargetError> {
             match obj.get(key) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(RotateError::invalid(format!(
+                Some(_) => Err(TargetError::invalid(format!(
                     "database secret: key `{key}` must be a string"
                 ))),
             }
         };
-        let required = |key: &str| -> Result<String, RotateError> {
-            string(key)?.ok_or_else(|| RotateError::invalid(format!("database secret: missing key `{key}`")))
+        let required = |key: &str| -> Result<String, TargetError> {
+            string(key)?.ok_or_else(|| TargetError::invalid(format!("database secret: missing key `{key}`")))
         };
         let engine = required("engine")?;
         if !E::ENGINES.contains(&engine.as_str()) {
-            return Err(RotateError::invalid(format!(
+            return Err(TargetError::invalid(format!(
                 "database secret: engine `{engine}` {}",
                 E::NOT_ENGINE
             )));
@@ -269,7 +274,7 @@ impl<E: Engine> DbSecret<E> {
         let host = required("host")?;
         let username = required("username")?;
         if username.is_empty() || username.contains('\0') {
-            return Err(RotateError::invalid(
+            return Err(TargetError::invalid(
                 "database secret: `username` must be non-empty, without NUL",
             ));
         }
@@ -281,7 +286,7 @@ impl<E: Engine> DbSecret<E> {
             Some(_) => 0,
         };
         if port == 0 {
-            return Err(RotateError::invalid(
+            return Err(TargetError::invalid(
                 "database secret: `port` must be a number from 1 to 65535",
             ));
         }
@@ -303,7 +308,8 @@ impl<E: Engine> DbSecret<E> {
     ///
     /// ```
     /// # #[cfg(feature = "postgres")] {
-    /// # use rotaplan::rotate::{RdsSecret, SecretValue};
+    /// # use rotaplan::store::SecretValue;
+    /// # use rotaplan::target::RdsSecret;
     /// let v = SecretValue::from(r#"{"engine":"postgres","host":"h","username":"u","password":"p"}"#);
     /// assert_eq!(RdsSecret::from_value(&v)?.expose_password(), "p");
     /// # }
@@ -312,7 +318,8 @@ impl<E: Engine> DbSecret<E> {
     ///
     /// ```
     /// # #[cfg(feature = "mysql")] {
-    /// # use rotaplan::rotate::{MysqlSecret, SecretValue};
+    /// # use rotaplan::store::SecretValue;
+    /// # use rotaplan::target::MysqlSecret;
     /// let v = SecretValue::from(r#"{"engine":"mysql","host":"h","username":"u","password":"p"}"#);
     /// assert_eq!(MysqlSecret::from_value(&v)?.expose_password(), "p");
     /// # }
@@ -352,7 +359,7 @@ fn stage_reader<S: SecretStore + Clone + 'static>(store: S, stage: Stage) -> Sta
 ///
 /// ```
 /// # #[cfg(feature = "postgres")] {
-/// use rotaplan::rotate::{DbTarget, PostgresEngine, PostgresRole};
+/// use rotaplan::target::{DbTarget, PostgresEngine, PostgresRole};
 /// let t: DbTarget<PostgresEngine> = PostgresRole::new();
 /// assert!(format!("{t:?}").starts_with("PostgresRole"));
 /// # }
@@ -401,7 +408,7 @@ impl<E: Engine> DbTarget<E> {
     ///
     /// ```
     /// # #[cfg(feature = "postgres")] {
-    /// # use rotaplan::rotate::PostgresRole;
+    /// # use rotaplan::target::PostgresRole;
     /// let t = PostgresRole::new();
     /// # let _ = t;
     /// # }
@@ -409,7 +416,7 @@ impl<E: Engine> DbTarget<E> {
     ///
     /// ```
     /// # #[cfg(feature = "mysql")] {
-    /// # use rotaplan::rotate::MysqlUser;
+    /// # use rotaplan::target::MysqlUser;
     /// let t = MysqlUser::new();
     /// # let _ = t;
     /// # }
@@ -428,7 +435,8 @@ impl<E: Engine> DbTarget<E> {
     ///
     /// ```
     /// # #[cfg(feature = "postgres")] {
-    /// # use rotaplan::rotate::{PostgresRole, RdsSecret, SecretValue};
+    /// # use rotaplan::store::SecretValue;
+    /// # use rotaplan::target::{PostgresRole, RdsSecret};
     /// let m = RdsSecret::from_value(&SecretValue::from(r#"{"engine":"postgres","host":"h","username":"root","password":"p"}"#))?;
     /// let t = PostgresRole::new().master(m);
     /// # let _ = t;
@@ -438,7 +446,8 @@ impl<E: Engine> DbTarget<E> {
     ///
     /// ```
     /// # #[cfg(feature = "mysql")] {
-    /// # use rotaplan::rotate::{MysqlUser, MysqlSecret, SecretValue};
+    /// # use rotaplan::store::SecretValue;
+    /// # use rotaplan::target::{MysqlUser, MysqlSecret};
     /// let m = MysqlSecret::from_value(&SecretValue::from(r#"{"engine":"mysql","host":"h","username":"admin","password":"p"}"#))?;
     /// let t = MysqlUser::new().master(m);
     /// # let _ = t;
@@ -459,7 +468,8 @@ impl<E: Engine> DbTarget<E> {
     /// ```
     /// # #[cfg(feature = "postgres")] {
     /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::PostgresRole;
     /// let store = Arc::new(MemoryStore::new());
     /// let t = PostgresRole::new().previous_from(Arc::clone(&store));
     /// # let _ = t;
@@ -469,7 +479,8 @@ impl<E: Engine> DbTarget<E> {
     /// ```
     /// # #[cfg(feature = "mysql")] {
     /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::MysqlUser;
     /// let store = Arc::new(MemoryStore::new());
     /// let t = MysqlUser::new().previous_from(Arc::clone(&store));
     /// # let _ = t;
@@ -489,7 +500,8 @@ impl<E: Engine> DbTarget<E> {
     /// ```
     /// # #[cfg(feature = "postgres")] {
     /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, PostgresRole};
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::PostgresRole;
     /// let store = Arc::new(MemoryStore::new());
     /// let t = PostgresRole::new().previous_from(Arc::clone(&store)).master_from(store);
     /// # let _ = t;
@@ -499,7 +511,8 @@ impl<E: Engine> DbTarget<E> {
     /// ```
     /// # #[cfg(feature = "mysql")] {
     /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, MysqlUser};
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::MysqlUser;
     /// let store = Arc::new(MemoryStore::new());
     /// let t = MysqlUser::new().previous_from(Arc::clone(&store)).master_from(store);
     /// # let _ = t;
@@ -529,7 +542,7 @@ impl<E: Engine> DbTarget<E> {
         current: &DbSecret<E>,
         user: &str,
         connect: impl Fn(Zeroizing<String>) -> Fut,
-    ) -> Result<C, RotateError>
+    ) -> Result<C, TargetError>
     where
         Fut: Future<Output = Result<C, ConnectError>>,
     {
@@ -556,12 +569,12 @@ impl<E: Engine> DbTarget<E> {
         &self,
         ctx: &StepContext<'_>,
         current: &DbSecret<E>,
-    ) -> Result<DbSecret<E>, RotateError> {
+    ) -> Result<DbSecret<E>, TargetError> {
         if let Some(m) = &self.master {
             return Ok(m.clone());
         }
         let missing = || {
-            RotateError::invalid(format!(
+            TargetError::invalid(format!(
                 "alternating-users rotation of secret `{}` needs the master secret{} ({}::master or master_from)",
                 ctx.secret,
                 current
@@ -585,7 +598,7 @@ impl<E: Engine> DbTarget<E> {
 pub(crate) fn parse_set<E: Engine>(
     pending: &SecretValue,
     current: &SecretValue,
-) -> Result<(DbSecret<E>, DbSecret<E>), RotateError> {
+) -> Result<(DbSecret<E>, DbSecret<E>), TargetError> {
     let pending = DbSecret::from_value(pending).map_err(|e| e.context("AWSPENDING"))?;
     let current = DbSecret::from_value(current).map_err(|e| e.context("AWSCURRENT"))?;
     Ok((pending, current))
@@ -597,9 +610,9 @@ pub(crate) fn check_single_user<E: Engine>(
     ctx: &StepContext<'_>,
     pending: &DbSecret<E>,
     current: &DbSecret<E>,
-) -> Result<(), RotateError> {
+) -> Result<(), TargetError> {
     if pending.username != current.username {
-        return Err(RotateError::invalid(format!(
+        return Err(TargetError::invalid(format!(
             "single-user rotation of secret `{}`: the pending username `{}` differs from the current `{}`",
             ctx.secret, pending.username, current.username
         )));
@@ -615,9 +628,9 @@ pub(crate) struct ConnectError {
 }
 
 impl ConnectError {
-    pub(crate) fn into_error(self, ctx: &StepContext<'_>, user: &str, host: &str) -> RotateError {
+    pub(crate) fn into_error(self, ctx: &StepContext<'_>, user: &str, host: &str) -> TargetError {
         let what = if self.auth { "login refused" } else { "cannot connect" };
-        RotateError::target(format!(
+        TargetError::target(format!(
             "{} of secret `{}`: {what} as `{user}` at `{host}`: {}",
             ctx.step, ctx.secret, self.message
         ))
@@ -634,7 +647,7 @@ pub(crate) async fn pending_logs_in<E: Engine>(
     ctx: &StepContext<'_>,
     pending: &DbSecret<E>,
     login: impl Future<Output = Result<(), ConnectError>>,
-) -> Result<bool, RotateError> {
+) -> Result<bool, TargetError> {
     match login.await {
         Ok(()) => {
             tracing::info!(user = %pending.username, "AWSPENDING already logs in");

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use super::TargetError;
 use super::{CommandTarget, StepContext, Target};
-use crate::rotate::RotateError;
 use crate::store::{SecretValue, TargetSpec};
 
 /// The target each secret's own rotation config names ([`TargetSpec`]):
@@ -14,7 +14,9 @@ use crate::store::{SecretValue, TargetSpec};
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::{MemoryStore, RotationConfig, Rotator, SecretId, SecretStore, SecretValue, SpecTarget, Token};
+/// use rotaplan::rotate::Rotator;
+/// use rotaplan::store::{MemoryStore, RotationConfig, SecretId, SecretStore, SecretValue, Token};
+/// use rotaplan::target::SpecTarget;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
 /// let id = SecretId::new("api/key")?;
@@ -64,7 +66,7 @@ impl SpecTarget {
     ///
     /// ```
     /// # use std::time::Duration;
-    /// # use rotaplan::rotate::SpecTarget;
+    /// # use rotaplan::target::SpecTarget;
     /// let t = SpecTarget::default().command_timeout(Duration::from_secs(5));
     /// # let _ = t;
     /// ```
@@ -79,7 +81,7 @@ impl SpecTarget {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::SpecTarget;
+    /// # use rotaplan::target::SpecTarget;
     /// let t = SpecTarget::default().pass_env("PGHOST");
     /// # let _ = t;
     /// ```
@@ -94,7 +96,8 @@ impl SpecTarget {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, PostgresRole, SpecTarget};
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::{PostgresRole, SpecTarget};
     /// let store = Arc::new(MemoryStore::new());
     /// let t = SpecTarget::default().postgres(PostgresRole::new().master_from(store));
     /// # let _ = t;
@@ -112,7 +115,8 @@ impl SpecTarget {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use rotaplan::rotate::{MemoryStore, MysqlUser, SpecTarget};
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::{MysqlUser, SpecTarget};
     /// let store = Arc::new(MemoryStore::new());
     /// let t = SpecTarget::default().mysql(MysqlUser::new().master_from(store));
     /// # let _ = t;
@@ -124,7 +128,7 @@ impl SpecTarget {
         self
     }
 
-    fn resolve(&self, ctx: &StepContext<'_>) -> Result<Resolved, RotateError> {
+    fn resolve(&self, ctx: &StepContext<'_>) -> Result<Resolved, TargetError> {
         match ctx.rotation.map(|r| &r.target) {
             None | Some(TargetSpec::Noop) => Ok(Resolved::Noop),
             Some(TargetSpec::Command(prog)) => {
@@ -137,7 +141,7 @@ impl SpecTarget {
             Some(TargetSpec::Postgres) if self.postgres.is_some() => {
                 Ok(Resolved::Postgres(self.postgres.clone().expect("checked above")))
             }
-            Some(TargetSpec::Postgres) => Err(RotateError::target(if cfg!(feature = "postgres") {
+            Some(TargetSpec::Postgres) => Err(TargetError::target(if cfg!(feature = "postgres") {
                 "no postgres target configured (SpecTarget::postgres)"
             } else {
                 "the postgres target is not available in this build (feature `postgres`)"
@@ -146,7 +150,7 @@ impl SpecTarget {
             Some(TargetSpec::Mysql) if self.mysql.is_some() => {
                 Ok(Resolved::Mysql(self.mysql.clone().expect("checked above")))
             }
-            Some(TargetSpec::Mysql) => Err(RotateError::target(if cfg!(feature = "mysql") {
+            Some(TargetSpec::Mysql) => Err(TargetError::target(if cfg!(feature = "mysql") {
                 "no mysql target configured (SpecTarget::mysql)"
             } else {
                 "the mysql target is not available in this build (feature `mysql`)"
@@ -161,7 +165,7 @@ impl Target for SpecTarget {
         ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         match self.resolve(ctx)? {
             Resolved::Noop => Ok(()),
             Resolved::Command(cmd) => cmd.set_secret(ctx, pending, current).await,
@@ -172,7 +176,7 @@ impl Target for SpecTarget {
         }
     }
 
-    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
+    async fn test_secret(&self, ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), TargetError> {
         match self.resolve(ctx)? {
             Resolved::Noop => Ok(()),
             Resolved::Command(cmd) => cmd.test_secret(ctx, pending).await,

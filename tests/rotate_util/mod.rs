@@ -8,10 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rotaplan::rotate::{
-    Claim, Claimed, Deletion, Description, Owner, PutOutcome, RotateError, RotationConfig, SecretId, SecretStore,
-    SecretValue, SecretVersion, Stage, StepContext, Target, Token, VersionId, VersionRef,
+use rotaplan::store::StoreError;
+use rotaplan::store::{
+    Claim, Claimed, Deletion, Description, Owner, PutOutcome, RotationConfig, SecretId, SecretStore, SecretValue,
+    SecretVersion, Stage, Token, VersionId, VersionRef,
 };
+use rotaplan::target::TargetError;
+use rotaplan::target::{StepContext, Target};
 
 /// What happens at the chosen call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,8 +71,8 @@ impl<S: SecretStore> FaultyStore<S> {
     async fn gate<R>(
         &self,
         op: &'static str,
-        fut: impl Future<Output = Result<R, RotateError>>,
-    ) -> Result<R, RotateError> {
+        fut: impl Future<Output = Result<R, StoreError>>,
+    ) -> Result<R, StoreError> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         self.log.lock().unwrap().push(op);
         let fault = match *self.plan.lock().unwrap() {
@@ -79,7 +82,7 @@ impl<S: SecretStore> FaultyStore<S> {
         if fault.is_some() {
             self.fired.store(true, Ordering::SeqCst);
         }
-        let injected = || RotateError::backend(op, std::io::Error::other("injected fault"));
+        let injected = || StoreError::backend(op, std::io::Error::other("injected fault"));
         match fault {
             None => fut.await,
             Some(Fault::ErrBefore) => Err(injected()),
@@ -102,13 +105,13 @@ impl<S: SecretStore> SecretStore for FaultyStore<S> {
         id: &SecretId,
         initial: Option<(&Token, &SecretValue)>,
         rotation: Option<&RotationConfig>,
-    ) -> Result<Description, RotateError> {
+    ) -> Result<Description, StoreError> {
         self.gate("create", self.inner.create(id, initial, rotation)).await
     }
-    async fn describe(&self, id: &SecretId) -> Result<Description, RotateError> {
+    async fn describe(&self, id: &SecretId) -> Result<Description, StoreError> {
         self.gate("describe", self.inner.describe(id)).await
     }
-    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, RotateError> {
+    async fn get_value(&self, id: &SecretId, which: &VersionRef) -> Result<SecretVersion, StoreError> {
         self.gate("get_value", self.inner.get_value(id, which)).await
     }
     async fn put_value(
@@ -117,7 +120,7 @@ impl<S: SecretStore> SecretStore for FaultyStore<S> {
         token: &Token,
         value: &SecretValue,
         stages: Option<&[Stage]>,
-    ) -> Result<PutOutcome, RotateError> {
+    ) -> Result<PutOutcome, StoreError> {
         self.gate("put_value", self.inner.put_value(id, token, value, stages))
             .await
     }
@@ -127,32 +130,32 @@ impl<S: SecretStore> SecretStore for FaultyStore<S> {
         stage: &Stage,
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), StoreError> {
         self.gate("update_stage", self.inner.update_stage(id, stage, move_to, remove_from))
             .await
     }
-    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), RotateError> {
+    async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), StoreError> {
         self.gate("set_rotation", self.inner.set_rotation(id, rotation)).await
     }
-    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), RotateError> {
+    async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.gate("mark_rotated", self.inner.mark_rotated(id, at)).await
     }
-    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, RotateError> {
+    async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, StoreError> {
         self.gate("delete", self.inner.delete(id, how)).await
     }
-    async fn restore(&self, id: &SecretId) -> Result<(), RotateError> {
+    async fn restore(&self, id: &SecretId) -> Result<(), StoreError> {
         self.gate("restore", self.inner.restore(id)).await
     }
-    async fn list(&self) -> Result<Vec<Description>, RotateError> {
+    async fn list(&self) -> Result<Vec<Description>, StoreError> {
         self.gate("list", self.inner.list()).await
     }
-    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, RotateError> {
+    async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
         self.gate("claim", self.inner.claim(id, claim)).await
     }
-    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), RotateError> {
+    async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), StoreError> {
         self.gate("renew", self.inner.renew(id, owner, ttl)).await
     }
-    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), RotateError> {
+    async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), StoreError> {
         self.gate("release", self.inner.release(id, owner)).await
     }
 }
@@ -225,37 +228,37 @@ impl Target for LoginTarget {
         _ctx: &StepContext<'_>,
         pending: &SecretValue,
         current: &SecretValue,
-    ) -> Result<(), RotateError> {
+    ) -> Result<(), TargetError> {
         let fault = self.take(&[TargetFault::SetErr, TargetFault::SetErrAfter, TargetFault::SetHang]);
         match fault {
-            Some(TargetFault::SetErr) => return Err(RotateError::target_failed("injected")),
+            Some(TargetFault::SetErr) => return Err(TargetError::failed("injected")),
             Some(TargetFault::SetHang) => std::future::pending::<()>().await,
             _ => {}
         }
         // Like a real database: changing a password needs a working login
         // (the current credential, or the pending one on a rerun).
         if !self.logs_in(current) && !self.logs_in(pending) {
-            return Err(RotateError::target_failed("current credential refused"));
+            return Err(TargetError::failed("current credential refused"));
         }
         let (u, p) = creds(pending);
         self.users.lock().unwrap().insert(u, p);
         self.sets.fetch_add(1, Ordering::SeqCst);
         if fault == Some(TargetFault::SetErrAfter) {
-            return Err(RotateError::target_failed("injected after change"));
+            return Err(TargetError::failed("injected after change"));
         }
         Ok(())
     }
 
-    async fn test_secret(&self, _ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), RotateError> {
+    async fn test_secret(&self, _ctx: &StepContext<'_>, pending: &SecretValue) -> Result<(), TargetError> {
         match self.take(&[TargetFault::TestErr, TargetFault::TestHang]) {
-            Some(TargetFault::TestErr) => return Err(RotateError::target_failed("injected")),
+            Some(TargetFault::TestErr) => return Err(TargetError::failed("injected")),
             Some(TargetFault::TestHang) => std::future::pending::<()>().await,
             _ => {}
         }
         if self.logs_in(pending) {
             Ok(())
         } else {
-            Err(RotateError::target_failed("login refused"))
+            Err(TargetError::failed("login refused"))
         }
     }
 }

@@ -1,10 +1,9 @@
 //! Scenarios both database targets (`PostgresRole`, `MysqlUser`) must pass,
 //! run by `rotate_postgres` and `rotate_mysql` against their server.
 
-use rotaplan::rotate::{
-    MemoryStore, Rotator, SecretId, SecretStore, SecretValue, Stage, Step, StepContext, Strategy, Target, Token,
-    VersionRef,
-};
+use rotaplan::rotate::Rotator;
+use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Stage, Strategy, Token, VersionRef};
+use rotaplan::target::{Step, StepContext, Target};
 
 use super::{current, field};
 

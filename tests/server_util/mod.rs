@@ -24,7 +24,7 @@ pub fn server(var: &str, what: &str) -> Option<String> {
 
 /// A short random suffix for names, so tests can share one server.
 pub fn unique() -> String {
-    let token = rotaplan::rotate::Token::generate();
+    let token = rotaplan::store::Token::generate();
     token
         .as_str()
         .chars()
@@ -35,16 +35,16 @@ pub fn unique() -> String {
 
 /// The string at `key` of a JSON secret value (an RDS secret's `password`).
 #[track_caller]
-pub fn field(v: &rotaplan::rotate::SecretValue, key: &str) -> String {
+pub fn field(v: &rotaplan::store::SecretValue, key: &str) -> String {
     let json: serde_json::Value = serde_json::from_str(v.expose_str().unwrap()).unwrap();
     json[key].as_str().unwrap().to_owned()
 }
 
 /// The AWSCURRENT value of `id` in `store`.
 pub async fn current(
-    store: &rotaplan::rotate::MemoryStore,
-    id: &rotaplan::rotate::SecretId,
-) -> rotaplan::rotate::SecretValue {
-    use rotaplan::rotate::{SecretStore, VersionRef};
+    store: &rotaplan::store::MemoryStore,
+    id: &rotaplan::store::SecretId,
+) -> rotaplan::store::SecretValue {
+    use rotaplan::store::{SecretStore, VersionRef};
     store.get_value(id, &VersionRef::current()).await.unwrap().value
 }

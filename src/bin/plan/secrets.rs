@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rotaplan::plan::{Event, IcsWriter};
-use rotaplan::rotate::{
-    Attempt, Deletion, Description, MasterKey, PasswordPolicy, RotateError, RotationConfig, RotationOutcome, Rotator,
-    RunSummary, SecretId, SecretStore, SecretValue, SpecTarget, SqliteStore, Stage, Strategy, TargetSpec, Token,
-    VersionId, VersionRef,
+use rotaplan::rotate::{Attempt, RotationOutcome, Rotator, RunSummary};
+use rotaplan::store::{
+    Deletion, Description, MasterKey, PasswordPolicy, RotationConfig, SecretId, SecretStore, SecretValue, SqliteStore,
+    Stage, Strategy, TargetSpec, Token, VersionId, VersionRef,
 };
+use rotaplan::target::SpecTarget;
 use rotaplan::{RotationRules, Schedule, WindowDuration};
 
 /// Where secrets live, shared by every rotation command.
@@ -255,9 +256,9 @@ pub fn key(cmd: KeyCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `RotateError` prints its whole cause chain already; keep anyhow from
+/// Our errors print their whole cause chain already; keep anyhow from
 /// printing it twice.
-fn plain(e: RotateError) -> anyhow::Error {
+fn plain(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
@@ -294,7 +295,7 @@ pub fn run(args: StoreArgs, cmd: Command) -> anyhow::Result<ExitCode> {
             #[cfg(feature = "aws")]
             ("aws", region) => {
                 let region = (!region.is_empty()).then(|| region.to_string());
-                let store = rotaplan::rotate::AwsSecretsManager::connect(region, args.endpoint_url.clone()).await;
+                let store = rotaplan::store::AwsSecretsManager::connect(region, args.endpoint_url.clone()).await;
                 execute(&store, cmd, args.format).await
             }
             #[cfg(not(feature = "aws"))]
@@ -358,13 +359,13 @@ fn target<S: SecretStore + Clone + 'static>(store: &S, exec: Option<&ExecArgs>) 
     }
     #[cfg(feature = "postgres")]
     let target = target.postgres(
-        rotaplan::rotate::PostgresRole::new()
+        rotaplan::target::PostgresRole::new()
             .previous_from(store.clone())
             .master_from(store.clone()),
     );
     #[cfg(feature = "mysql")]
     let target = target.mysql(
-        rotaplan::rotate::MysqlUser::new()
+        rotaplan::target::MysqlUser::new()
             .previous_from(store.clone())
             .master_from(store.clone()),
     );
@@ -529,7 +530,7 @@ async fn execute<S: SecretStore + Clone + 'static>(
 
 /// One pass of the scheduler: everything due at `now`, one secret at a
 /// time; stops between secrets once `stop` is set.
-pub async fn run_once<S: SecretStore, T: rotaplan::rotate::Target>(
+pub async fn run_once<S: SecretStore, T: rotaplan::target::Target>(
     rotator: &Rotator<S, T>,
     now: DateTime<Utc>,
     stop: Option<&std::sync::atomic::AtomicBool>,

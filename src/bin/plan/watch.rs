@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use rotaplan::rotate::{Rotator, SecretStore, Target};
+use rotaplan::rotate::Rotator;
+use rotaplan::store::SecretStore;
+use rotaplan::target::Target;
 use rotaplan::RotationRules;
 
 use crate::secrets::{print_summary, run_once, Format};

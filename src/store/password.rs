@@ -3,7 +3,7 @@
 
 use zeroize::Zeroizing;
 
-use super::error::RotateError;
+use super::StoreError;
 use crate::store::SecretValue;
 
 const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
@@ -20,7 +20,7 @@ const PUNCTUATION: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 /// # Examples
 ///
 /// ```
-/// use rotaplan::rotate::PasswordPolicy;
+/// use rotaplan::store::PasswordPolicy;
 /// let p = PasswordPolicy::default()
 ///     .length(20)
 ///     .exclude_punctuation(true)
@@ -64,7 +64,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// assert_eq!(PasswordPolicy::default().length(8).generate()?.expose_bytes().len(), 8);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -78,7 +78,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// let pw = PasswordPolicy::default().exclude_characters("abc").generate()?;
     /// assert!(!pw.expose_str().unwrap().contains(['a', 'b', 'c']));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -93,7 +93,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// let pw = PasswordPolicy::default().exclude_numbers(true).generate()?;
     /// assert!(!pw.expose_str().unwrap().contains(|c: char| c.is_ascii_digit()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -108,7 +108,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// let pw = PasswordPolicy::default().exclude_punctuation(true).generate()?;
     /// assert!(pw.expose_str().unwrap().chars().all(|c| c.is_ascii_alphanumeric()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -123,7 +123,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// let pw = PasswordPolicy::default().exclude_uppercase(true).generate()?;
     /// assert!(!pw.expose_str().unwrap().contains(|c: char| c.is_ascii_uppercase()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -138,7 +138,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// let pw = PasswordPolicy::default().exclude_lowercase(true).generate()?;
     /// assert!(!pw.expose_str().unwrap().contains(|c: char| c.is_ascii_lowercase()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -153,7 +153,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// let p = PasswordPolicy::default().include_space(true).require_each_included_type(true);
     /// assert!(p.length(64).generate()?.expose_str().unwrap().contains(' '));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -168,7 +168,7 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// let pw = PasswordPolicy::default().length(4).generate()?;
     /// let s = pw.expose_str().unwrap();
     /// assert!(s.contains(|c: char| c.is_ascii_digit()));
@@ -212,14 +212,14 @@ impl PasswordPolicy {
     /// # Examples
     ///
     /// ```
-    /// # use rotaplan::rotate::PasswordPolicy;
+    /// # use rotaplan::store::PasswordPolicy;
     /// assert_eq!(PasswordPolicy::default().generate()?.expose_bytes().len(), 32);
     /// assert!(PasswordPolicy::default().length(0).generate().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn generate(&self) -> Result<SecretValue, RotateError> {
+    pub fn generate(&self) -> Result<SecretValue, StoreError> {
         if !(1..=4096).contains(&self.length) {
-            return Err(RotateError::password(format!(
+            return Err(StoreError::password(format!(
                 "length must be 1 to 4096 (found {})",
                 self.length
             )));
@@ -227,17 +227,17 @@ impl PasswordPolicy {
         let classes = self.classes();
         let all: Vec<char> = classes.iter().flatten().copied().collect();
         if all.is_empty() {
-            return Err(RotateError::password("every character is excluded"));
+            return Err(StoreError::password("every character is excluded"));
         }
         let mut out: Zeroizing<Vec<char>> = Zeroizing::new(Vec::with_capacity(self.length));
         if self.require_each_included_type {
             if classes.iter().any(Vec::is_empty) {
-                return Err(RotateError::password(
+                return Err(StoreError::password(
                     "an included character type has all its characters excluded",
                 ));
             }
             if self.length < classes.len() {
-                return Err(RotateError::password(format!(
+                return Err(StoreError::password(format!(
                     "length {} is shorter than the {} required character types",
                     self.length,
                     classes.len()
@@ -260,13 +260,13 @@ impl PasswordPolicy {
 }
 
 /// A uniform index below `n` (n ≥ 1) from the OS CSPRNG, by rejection.
-fn uniform(n: usize) -> Result<usize, RotateError> {
+fn uniform(n: usize) -> Result<usize, StoreError> {
     debug_assert!(n >= 1);
     let n = n as u64;
     let zone = u64::MAX - (u64::MAX % n);
     loop {
         let mut buf = [0u8; 8];
-        getrandom::fill(&mut buf).map_err(|e| RotateError::password(format!("OS random source failed: {e}")))?;
+        getrandom::fill(&mut buf).map_err(|e| StoreError::password(format!("OS random source failed: {e}")))?;
         let x = u64::from_le_bytes(buf);
         if x < zone {
             return Ok((x % n) as usize);
