@@ -1,0 +1,178 @@
+//! `plan run`: rotate every secret that is due, once or (`--watch`) as a
+//! long-running scheduler.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rotaplan::rotate::{Attempt, Rotator, RunSummary};
+use rotaplan::store::SecretStore;
+use rotaplan::target::Target;
+use rotaplan::RotationRules;
+
+use crate::store::{self, outcome_json, plain, print_json, rotator, ExecArgs, Format, StoreArgs, StoreCommand};
+
+/// Arguments of `plan run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The instant to judge at, RFC 3339 (default: now).
+    #[arg(long, conflicts_with = "watch")]
+    now: Option<DateTime<Utc>>,
+    /// Keep running: sleep until the next window opens, rotate what is
+    /// due, repeat. SIGTERM or SIGINT lets the rotation in progress
+    /// finish, then exits 0.
+    #[arg(long)]
+    watch: bool,
+    #[command(flatten)]
+    exec: ExecArgs,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    store::run(args.store.clone(), args)
+}
+
+impl StoreCommand for Args {
+    async fn execute<S: SecretStore + Clone + 'static>(self, store: &S, format: Format) -> anyhow::Result<ExitCode> {
+        let rotator = rotator(store, &self.exec);
+        if self.watch {
+            return watch(&rotator, format).await;
+        }
+        let summary = run_once(&rotator, self.now.unwrap_or_else(Utc::now), None).await?;
+        print_summary(&summary, format)?;
+        Ok(if summary.failed.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
+}
+
+/// One pass of the scheduler: everything due at `now`, one secret at a
+/// time; stops between secrets once `stop` is set.
+async fn run_once<S: SecretStore, T: Target>(
+    rotator: &Rotator<S, T>,
+    now: DateTime<Utc>,
+    stop: Option<&AtomicBool>,
+) -> anyhow::Result<RunSummary> {
+    let report = rotator.due(now).await.map_err(plain)?;
+    let mut summary = RunSummary::default();
+    summary.failed = report.errors;
+    for due in &report.due {
+        if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+            break;
+        }
+        match rotator.rotate_due(due).await {
+            Ok(Attempt::Rotated(o)) => summary.rotated.push(o),
+            Ok(Attempt::Skipped(skip)) => summary.skipped.push((due.id.clone(), skip)),
+            Err(e) => summary.failed.push((due.id.clone(), e)),
+            Ok(_) => {}
+        }
+    }
+    Ok(summary)
+}
+
+/// The run summary: text lines, or `{"rotated", "skipped", "failed"}`.
+fn print_summary(summary: &RunSummary, format: Format) -> anyhow::Result<()> {
+    if format == Format::Json {
+        let rotated: Vec<_> = summary.rotated.iter().map(outcome_json).collect();
+        let skipped: Vec<_> = summary
+            .skipped
+            .iter()
+            .map(|(id, s)| serde_json::json!({"secret": id.as_str(), "reason": s.to_string()}))
+            .collect();
+        let failed: Vec<_> = summary
+            .failed
+            .iter()
+            .map(|(id, e)| serde_json::json!({"secret": id.as_str(), "error": e.to_string()}))
+            .collect();
+        return print_json(&serde_json::json!({"rotated": rotated, "skipped": skipped, "failed": failed}));
+    }
+    for o in &summary.rotated {
+        println!("rotated {}: AWSCURRENT is now version {}", o.secret, o.version);
+    }
+    for (id, s) in &summary.skipped {
+        println!("skipped {id}: {s}");
+    }
+    for (id, e) in &summary.failed {
+        eprintln!("error: {id}: {e}");
+    }
+    println!("{summary}");
+    Ok(())
+}
+
+/// The longest sleep between passes, so rules changed by `plan secret
+/// update` while we sleep are picked up within the hour.
+const MAX_SLEEP: Duration = Duration::from_secs(3600);
+
+/// Rotates what is due, sleeps until the next window opens, repeats. On
+/// SIGTERM or SIGINT the rotation in progress finishes (its remaining steps
+/// bounded by the step time-out), then it exits 0.
+async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Format) -> anyhow::Result<ExitCode> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    {
+        let (stop, wake) = (Arc::clone(&stop), Arc::clone(&wake));
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            stop.store(true, Ordering::SeqCst);
+            wake.notify_one();
+        });
+    }
+    let mut failed = false;
+    while !stop.load(Ordering::SeqCst) {
+        let summary = run_once(rotator, Utc::now(), Some(&stop)).await?;
+        failed |= !summary.failed.is_empty();
+        if !(summary.rotated.is_empty() && summary.skipped.is_empty() && summary.failed.is_empty()) {
+            print_summary(&summary, format)?;
+        }
+        let sleep = next_opening(rotator).await.unwrap_or(MAX_SLEEP).min(MAX_SLEEP);
+        eprintln!("plan run --watch: next pass in {}s", sleep.as_secs());
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            _ = wake.notified() => {}
+        }
+    }
+    eprintln!("plan run --watch: stopped by signal");
+    let _ = failed; // failures were reported as they happened
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How long until the earliest next window of any secret opens (at least
+/// one second). A failed secret stays due; it is retried after a minute
+/// rather than in a tight loop.
+async fn next_opening<S: SecretStore, T: Target>(rotator: &Rotator<S, T>) -> Option<Duration> {
+    let now = Utc::now();
+    let mut earliest: Option<chrono::DateTime<Utc>> = None;
+    for d in rotator.store().list().await.ok()? {
+        let Some(r) = &d.rotation else { continue };
+        if d.is_deleted() {
+            continue;
+        }
+        let Ok(schedule) = rotaplan::Schedule::parse(&r.schedule) else {
+            continue;
+        };
+        let window = r.duration.as_deref().and_then(|w| w.parse().ok());
+        let Ok(rules) = RotationRules::new(schedule, window) else {
+            continue;
+        };
+        let start = match d.last_rotated {
+            Some(last) => rules.next_window(Some(&last), &last).map(|w| w.start),
+            None => Some(now),
+        };
+        let Some(mut start) = start else { continue };
+        if start <= now {
+            start = now + chrono::Duration::seconds(60); // still due: failed, retry later
+        }
+        earliest = Some(earliest.map_or(start, |e| e.min(start)));
+    }
+    let wait = earliest?.signed_duration_since(now).to_std().ok()?;
+    Some(wait.max(Duration::from_secs(1)))
+}
