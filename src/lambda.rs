@@ -21,7 +21,7 @@
 //!   no version at all (an invocation by hand rather than by RotateSecret)
 //!   is accepted here, unless another rotation holds AWSPENDING.
 //! - **setSecret** / **testSecret**: the target changes or checks the
-//!   password ([`Target::set_secret`](crate::target::Target::set_secret),
+//!   password ([`Target::set_secret`],
 //!   idempotent).
 //! - **finishSecret**: AWSCURRENT moves to the token's version
 //!   (UpdateSecretVersionStage; Secrets Manager moves AWSPREVIOUS), then

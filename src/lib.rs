@@ -21,7 +21,8 @@
 //! and windows, in UTC or any IANA time zone. With the `rotate` feature,
 //! [`rotate`] holds the rotation driver and scheduler, [`store`] the secret
 //! stores (where versions and stages live) and [`target`] the systems whose
-//! credentials change; `rotate` re-exports both so one path serves.
+//! credentials change. Each item has one path: `rotaplan::store::MemoryStore`,
+//! `rotaplan::target::NoopTarget`, `rotaplan::rotate::Rotator`.
 //!
 //! # Crate features
 //!

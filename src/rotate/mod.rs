@@ -72,7 +72,7 @@ parameters, the OS random source).
 
 # Stores
 
-- [`MemoryStore`]: in process memory, for tests and embedding.
+- [`MemoryStore`](crate::store::MemoryStore): in process memory, for tests and embedding.
 - `SqliteStore` (feature `sqlite`, on by default): a SQLite file, values
   encrypted with XChaCha20-Poly1305 under a master key, safe to share
   between processes.

@@ -33,6 +33,7 @@ pub struct TargetError {
 
 enum Inner {
     /// A layer of context ("AWSPENDING") over another target error.
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     Context(String, TargetError),
     Failed(String),
     Timeout {
@@ -75,6 +76,7 @@ impl TargetError {
     /// Wraps `self` in a layer of context; the questions still see through it.
     #[cold]
     #[inline(never)]
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     pub(crate) fn context(self, message: impl Into<String>) -> TargetError {
         TargetError::new(Inner::Context(message.into(), self))
     }

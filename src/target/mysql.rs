@@ -112,7 +112,7 @@ impl DbSecret<MysqlEngine> {
 }
 
 /// A [`Target`] that rotates a MySQL or MariaDB user's password (feature
-/// `mysql`). See the [module docs](self) for the strategies and how
+/// `mysql`). See `src/target/mysql.rs`'s module docs for the strategies and how
 /// setSecret stays idempotent.
 ///
 /// The strategy comes from the secret's rotation rules
