@@ -397,6 +397,9 @@ pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
         _ => return 0,
     };
     let (from, to) = (from - min, to - min);
+    if from > to {
+        return wrapped_bits(from, to, step, max - min + 1);
+    }
     if step == 1 {
         return span(from, to);
     }
@@ -404,6 +407,23 @@ pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
     let mut i = from;
     while i <= to {
         set |= 1 << i;
+        i += step;
+    }
+    set
+}
+
+/// A wrap-around range `from-to` (`from > to`, both counted from the
+/// field's minimum) in a field of `size` values, every `step`: the walk runs
+/// from `from` past the field's end and on from its start to `to`, as Quartz
+/// reads it (`22-2/2` in hours: 22, 0, 2). Day-of-month walks all 31 days;
+/// a month without the day just skips it.
+#[cold]
+#[inline(never)]
+fn wrapped_bits(from: u16, to: u16, step: u16, size: u16) -> u64 {
+    let mut set = 0;
+    let mut i = from;
+    while i <= to + size {
+        set |= 1 << (i % size);
         i += step;
     }
     set

@@ -208,15 +208,20 @@ fn items(field: CronField<'_>, value: &dyn Fn(u32) -> String, unit: &str, min: u
         .iter()
         .map(|item| match *item {
             Item::Value(v) => value(v.get().into()),
+            // A wrap-around range (`NOV-FEB`, `25-5`) reads "through".
+            Item::Range(a, b) if a.get() > b.get() => {
+                format!("{} through {}", value(a.get().into()), value(b.get().into()))
+            }
             Item::Range(a, b) => format!("{} to {}", value(a.get().into()), value(b.get().into())),
             Item::Step(StepStart::All, s) => format!("every {} from {}", plural(s.into(), unit), value(min)),
             Item::Step(StepStart::From(a), s) => {
                 format!("every {} from {}", plural(s.into(), unit), value(a.get().into()))
             }
             Item::Step(StepStart::Range(a, b), s) => format!(
-                "every {} from {} to {}",
+                "every {} from {} {} {}",
                 plural(s.into(), unit),
                 value(a.get().into()),
+                if a.get() > b.get() { "through" } else { "to" },
                 value(b.get().into())
             ),
             _ => String::new(),
@@ -299,6 +304,10 @@ fn days(f: &mut fmt::Formatter<'_>, c: &Cron) -> fmt::Result {
                 return Ok(());
             };
             let set = bits(mask as u64, 7);
+            if let Some((first, last)) = week_wrap(mask) {
+                let (first, last) = (weekday_name(first + 1), weekday_name(last + 1));
+                return write!(f, "every day from {first} through {last}{}", in_months(c));
+            }
             let names: Vec<String> = set.iter().map(|&w| weekday_name(w + 1)).collect();
             let text = match progression(&set) {
                 Some(1) if set.len() < 7 => format!("{} to {}", names[0], names[names.len() - 1]),
@@ -308,6 +317,20 @@ fn days(f: &mut fmt::Formatter<'_>, c: &Cron) -> fmt::Result {
             write!(f, "every {text}{}", in_months(c))
         }
     }
+}
+
+/// The first and last day of a run of weekdays (bit 0 Sunday) that runs
+/// over the end of the week, Saturday into Sunday (`FRI-MON`); `None` for
+/// any other set.
+fn week_wrap(mask: u8) -> Option<(u32, u32)> {
+    let mask = u32::from(mask & 0x7f);
+    if mask & 0b100_0001 != 0b100_0001 || mask == 0x7f {
+        return None;
+    }
+    // Days from Sunday on, and days up to Saturday, both unbroken.
+    let head = mask.trailing_ones();
+    let tail = (mask << 25).leading_ones();
+    (head + tail == mask.count_ones()).then(|| (7 - tail, head - 1))
 }
 
 fn cron(f: &mut fmt::Formatter<'_>, c: &Cron, zone: &str) -> fmt::Result {

@@ -84,6 +84,17 @@ fn bounds(i: usize) -> (&'static str, &'static str, u16, u16) {
     }
 }
 
+/// Where a wrap-around range in field `i` crosses over.
+fn field_end(i: usize) -> &'static str {
+    match i {
+        0 => "end of the hour",
+        1 => "end of the day",
+        2 => "end of the month",
+        3 => "end of the year",
+        _ => "end of the week",
+    }
+}
+
 /// A value as people read it in field `i`.
 fn name(i: usize, v: u16) -> String {
     match i {
@@ -97,8 +108,14 @@ fn name(i: usize, v: u16) -> String {
 }
 
 /// "a, b and c", or the first few and a count when long.
+/// A wrap-around range (`from > to`) walks past the field's end and on from
+/// its start.
 fn values(i: usize, from: u16, to: u16, step: u16) -> String {
-    let all: Vec<u16> = (from..=to).step_by(step.max(1) as usize).collect();
+    let (_, _, min, max) = bounds(i);
+    let size = max - min + 1;
+    let end = if from > to { to + size } else { to };
+    let wrap = |v: u16| if v > max { v - size } else { v };
+    let all: Vec<u16> = (from..=end).step_by(step.max(1) as usize).map(wrap).collect();
     let shown: Vec<String> = all.iter().take(8).map(|v| name(i, *v)).collect();
     match all.len() {
         0 => "nothing".into(),
@@ -126,6 +143,13 @@ fn item_meaning(i: usize, item: Item) -> String {
             4 => format!("{} (day-of-week {}; 1 is Sunday)", v(x), x.get()),
             _ => v(x),
         },
+        Item::Range(a, b) if a.get() > b.get() => format!(
+            "from {} through {}, wrapping past the {}: {}",
+            v(a),
+            v(b),
+            field_end(i),
+            values(i, a.get(), b.get(), 1)
+        ),
         Item::Range(a, b) => format!("{} to {}, inclusive", v(a), v(b)),
         Item::Step(start, step) => {
             let (a, b) = match start {
@@ -144,10 +168,14 @@ fn item_meaning(i: usize, item: Item) -> String {
                 2 => ", restarting each month",
                 _ => "",
             };
+            let through = if a > b {
+                format!(" through {}, wrapping past the {}", name(i, b), field_end(i))
+            } else {
+                format!(" to {}", name(i, b))
+            };
             format!(
-                "every {every} from {} to {}{restart}: {}",
+                "every {every} from {}{through}{restart}: {}",
                 name(i, a),
-                name(i, b),
                 values(i, a, b, step)
             )
         }

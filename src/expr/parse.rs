@@ -247,6 +247,12 @@ fn item(ctx: FieldCtx) -> impl Fn(&str) -> PResult<'_, Item> {
             if word == "L" || word == "LW" {
                 return last(ctx, i, rest, word);
             }
+            // `FRIL`: a day name then `L`, read as `6L` (Quartz does).
+            if let Some(name) = word.strip_suffix('L').filter(|_| ctx.is_dow()) {
+                if let Some(p) = WEEKDAYS.iter().position(|n| n.eq_ignore_ascii_case(name)) {
+                    return Ok((rest, Item::LastDayOfWeek(Value::named(p as u16 + 1))));
+                }
+            }
         }
         let (rest, a) = value(ctx)(i)?;
         if ctx.is_dom() && !a.is_named() {
@@ -267,7 +273,8 @@ fn item(ctx: FieldCtx) -> impl Fn(&str) -> PResult<'_, Item> {
         }
         if let Ok((after_dash, _)) = char::<_, PErr>('-')(rest) {
             let (rest, c) = value(ctx)(after_dash)?;
-            if a.get() > c.get() {
+            // Other fields wrap around (`22-2`, `SAT-SUN`); years do not.
+            if a.get() > c.get() && ctx.index == 5 {
                 return fail(i, i.offset(rest), ErrorKind::RangeReversed { field: ctx.field });
             }
             if let Ok((rest, _)) = char::<_, PErr>('/')(rest) {
@@ -533,8 +540,9 @@ fn cron_body<'a>(full: &'a str, body: &'a str, quick: bool) -> Result<CronSpans,
 }
 
 /// The body of `rate(...)`: value, spaces, unit, `)`.
-/// `either_for_one`: the Scheduler profile takes `rate(1 minutes)` too.
-fn rate<'a>(body: &'a str, either_for_one: bool) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
+/// `either`: the Scheduler profile takes either unit form for any value
+/// (`rate(5 minute)`, `rate(1 minutes)`); [`parse`] warns about it.
+fn rate<'a>(body: &'a str, either: bool) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
     let go = |i: &'a str| -> PResult<'a, (Rate, (&'a str, &'a str))> {
         let (rest, d) = require("a positive integer rate value", digits)(i)?;
         let value = match d.parse::<u32>() {
@@ -552,7 +560,7 @@ fn rate<'a>(body: &'a str, either_for_one: bool) -> Result<(Rate, (&'a str, &'a 
             _ => return fail(unit_at, word.len(), ErrorKind::RateUnknownUnit),
         };
         let right = unit.spelling(value.get());
-        if word != right && !(either_for_one && value.get() == 1) {
+        if word != right && !either {
             return fail(unit_at, word.len(), ErrorKind::RatePlural { expected: right });
         }
         let (rest, _) = require("`)`", char(')'))(rest)?;
@@ -614,7 +622,7 @@ pub(crate) fn parse(
                 }
             }
         } else if let Some(body) = input.strip_prefix(b"rate(") {
-            if let Some((rate, value, unit)) = super::fast::rate_body(body, 5, profile == Profile::Scheduler) {
+            if let Some((rate, value, unit)) = super::fast::rate_body(body, 5) {
                 validate::rate(&rate, profile, value, unit)
                     .map_err(|(kind, span, field)| ParseError::new(kind, span, Some(field), input))?;
                 return Ok(Schedule::Rate(rate));
@@ -658,6 +666,14 @@ pub(crate) fn parse(
         let span = |t: &str| s.offset(t)..s.offset(t) + t.len();
         validate::rate(&rate, profile, span(value), span(unit))
             .map_err(|(kind, span, field)| err(kind, span, Some(field)))?;
+        let right = rate.unit().spelling(rate.value().get());
+        if let Some(w) = warnings.filter(|_| unit != right) {
+            w.push(Warning::new(
+                format!("an EventBridge rule would reject `{unit}` with {value}; it expects `{right}`"),
+                span(unit),
+                s,
+            ));
+        }
         return Ok(Schedule::Rate(rate));
     }
     if let Ok((body, _)) = tag::<_, _, PErr>("cron(")(s) {
@@ -833,14 +849,21 @@ mod tests {
             either in any::<bool>(),
         ) {
             let text = format!("rate({})", tokens.concat());
-            let fast = super::super::fast::rate_body(&text.as_bytes()[5..], 5, either);
+            let fast = super::super::fast::rate_body(&text.as_bytes()[5..], 5);
             let grammar = rate_grammar(&text, either);
             if fast.is_some() {
                 prop_assert_eq!(&fast, &grammar, "{}", text);
             }
+            // The usual forms, with a unit that agrees with the value (a
+            // mismatch the Scheduler takes comes with a warning, so it is
+            // the grammar's).
             let usual = matches!(tokens.as_slice(), [v, " ", _, ")"] if v.len() <= 10);
-            if usual && grammar.is_some() {
+            let agrees = rate_grammar(&text, false).is_some();
+            if usual && agrees {
                 prop_assert!(fast.is_some(), "{}", text);
+            }
+            if fast.is_some() {
+                prop_assert!(agrees, "{}", text);
             }
         }
     }
