@@ -562,6 +562,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn wrap_around_sets_match_a_naive_enumeration() {
+        use crate::expr::{Profile, Schedule};
+        let s = Schedule::parse_with("cron(50-10/7,30 22-2 25-5/3 NOV-FEB ? *)", Profile::EventBridge);
+        let Ok(Schedule::Cron(c)) = s else { panic!("{s:?}") };
+        let c = c.compiled();
+        // 50, 57, then 64 - 60 = 4: minutes 50, 57 and 4; and 30.
+        for m in 0..60 {
+            assert_eq!(c.minutes & (1 << m) != 0, [4, 30, 50, 57].contains(&m), "minute {m}");
+        }
+        for h in 0..24 {
+            assert_eq!(c.hours & (1 << h) != 0, h >= 22 || h <= 2, "hour {h}");
+        }
+        for mo in 1..=12 {
+            assert_eq!(c.has_month(mo), mo >= 11 || mo <= 2, "month {mo}");
+        }
+        // 25, 28, 31, then 34 - 31 = 3.
+        assert_eq!(c.days, DaySpec::MonthDays(1 << 25 | 1 << 28 | 1 << 31 | 1 << 3));
+        let s = Schedule::parse_with("cron(0 0 ? * SAT-MON/2 *)", Profile::SecretsManager);
+        let Ok(Schedule::Cron(c)) = s else { panic!("{s:?}") };
+        // Saturday, then Monday (bit 0 is Sunday).
+        assert_eq!(c.compiled().days, DaySpec::WeekDays(1 << 6 | 1 << 1));
+    }
+
     /// The checks the slow way: every month of 1970–2199.
     fn naive(c: &Compiled) -> (bool, bool) {
         let mut fires = false;
@@ -584,9 +608,12 @@ mod tests {
         let days = [
             "L ? ", "LW ?", "L-2 ?", "15W ?", "1W ?", "31W ?", "1,31 ?", "30,31 ?", "29 ?", "31 ?", "1 ?", "? 1L",
             "? 7L", "? 6#5", "? 1#1", "? 7", "? 1,7", "? 2#5", "L-30 ?", "28 ?", "? 2,4,6", "? 3,4", "? 1-7", "30W ?",
+            // Wrap-around ranges: 31 then 1, Saturday then Sunday, and steps across.
+            "31-1 ?", "25-5 ?", "30-2/3 ?", "? 7-1", "? 6-2/2", "? 5-3",
         ];
         let months = [
-            "*", "2", "12", "1", "1,12", "2,3", "FEB", "DEC", "JAN-FEB", "11", "4,6,9,11", "3-12/3",
+            "*", "2", "12", "1", "1,12", "2,3", "FEB", "DEC", "JAN-FEB", "11", "4,6,9,11", "3-12/3", "DEC-JAN",
+            "11-2/2",
         ];
         let years = [
             "*",

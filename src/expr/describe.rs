@@ -392,6 +392,47 @@ mod tests {
             ("cron(0/15 10 * * ? *)", "every 15 minutes of hour 10 UTC every day"),
             ("cron(* * * * ? *)", "every minute every day"),
             ("cron(21,22 * ? * 2 *)", "at minutes 21 and 22 every Monday"),
+            // Wrap-around ranges.
+            (
+                "cron(0 10 ? * SAT-SUN *)",
+                "at 10:00 UTC every day from Saturday through Sunday",
+            ),
+            (
+                "cron(0 10 ? * FRI-MON *)",
+                "at 10:00 UTC every day from Friday through Monday",
+            ),
+            (
+                "cron(0 10 ? * 1,7 *)",
+                "at 10:00 UTC every day from Saturday through Sunday",
+            ),
+            (
+                "cron(0 10 ? * 1,3,7 *)",
+                "at 10:00 UTC every Sunday, Tuesday and Saturday",
+            ),
+            (
+                "cron(0 10 ? NOV-FEB SAT-SUN *)",
+                "at 10:00 UTC every day from Saturday through Sunday in November through February",
+            ),
+            (
+                "cron(0 22-2 ? * MON *)",
+                "at 00:00, 01:00, 02:00, 22:00 and 23:00 UTC every Monday",
+            ),
+            (
+                "cron(0 10 1 NOV-FEB ? *)",
+                "at 10:00 UTC on the 1st of November through February",
+            ),
+            (
+                "cron(0 10 1 NOV-FEB/2 ? *)",
+                "at 10:00 UTC on the 1st of every 2 months from November through February",
+            ),
+            (
+                "cron(0 10 25-5 * ? *)",
+                "at 10:00 UTC on the 25th through the 5th of every month",
+            ),
+            (
+                "cron(0 10 ? * FRIL *)",
+                "at 10:00 UTC on the last Friday of every month",
+            ),
             ("rate(1 day)", "every day, in a window starting at 00:00 UTC"),
             ("rate(4 hours)", "every 4 hours from 00:00 UTC, restarting each day"),
             ("rate(1 hour)", "every hour from 00:00 UTC, restarting each day"),

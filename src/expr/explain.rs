@@ -201,3 +201,72 @@ fn item_meaning(i: usize, item: Item) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::expr::{Profile, Schedule};
+
+    /// The line of `explain` for the item written `token`.
+    fn line(expr: &str, token: &str) -> String {
+        let Ok(Schedule::Cron(c)) = Schedule::parse_with(expr, Profile::EventBridge) else {
+            panic!("{expr}")
+        };
+        let text = c.explain().to_string();
+        let key = format!("`{token}`: ");
+        let found = text
+            .lines()
+            .find_map(|l| l.split_once(&key).map(|(_, m)| m.to_string()));
+        found.unwrap_or_else(|| panic!("{token} in {text}"))
+    }
+
+    #[test]
+    fn wrap_around_items_list_their_values_in_walk_order() {
+        let table = [
+            (
+                "cron(0 10 ? * SAT-SUN *)",
+                "SAT-SUN",
+                "from Saturday through Sunday, wrapping past the end of the week: Saturday and Sunday",
+            ),
+            (
+                "cron(0 10 ? * FRI-MON *)",
+                "FRI-MON",
+                "from Friday through Monday, wrapping past the end of the week: Friday, Saturday, Sunday and Monday",
+            ),
+            (
+                "cron(0 22-2 * * ? *)",
+                "22-2",
+                "from 22:xx through 02:xx, wrapping past the end of the day: 22:xx, 23:xx, 00:xx, 01:xx and 02:xx",
+            ),
+            (
+                "cron(0 22-2/2 * * ? *)",
+                "22-2/2",
+                "every 2 hours from 22:xx through 02:xx, wrapping past the end of the day, restarting each day: \
+                 22:xx, 00:xx and 02:xx",
+            ),
+            (
+                "cron(0 10 1 NOV-FEB ? *)",
+                "NOV-FEB",
+                "from November through February, wrapping past the end of the year: \
+                 November, December, January and February",
+            ),
+            (
+                "cron(0 10 25-5/2 * ? *)",
+                "25-5/2",
+                "every 2 days from day 25 through day 5, wrapping past the end of the month, restarting each month: \
+                 day 25, day 27, day 29, day 31, day 2 and day 4",
+            ),
+            (
+                "cron(50-10/5 10 * * ? *)",
+                "50-10/5",
+                "every 5 minutes from :50 through :10, wrapping past the end of the hour, restarting each hour: \
+                 :50, :55, :00, :05 and :10",
+            ),
+            ("cron(0 10 ? * FRIL *)", "FRIL", "the last Friday of the month"),
+            // Ascending ranges read as before.
+            ("cron(0 10 ? * MON-FRI *)", "MON-FRI", "Monday to Friday, inclusive"),
+        ];
+        for (expr, token, want) in table {
+            assert_eq!(line(expr, token), want, "{expr}");
+        }
+    }
+}

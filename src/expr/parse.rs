@@ -761,7 +761,7 @@ mod tests {
         prop::sample::select(vec![
             "0", "5", "7", "59", "60", "1", "23", "24", "31", "32", "12", "13", "1970", "2199", "2200", "05", "65536",
             "99999", "*", "?", "/", "-", ",", "L", "W", "#", "LW", "L-", "JAN", "dec", "Mon", "FRI", "SUNL", "MONL",
-            "X", " ", "  ", "(", ")", "3", "2", "6",
+            "X", " ", "  ", "(", ")", "3", "2", "6", "FRIL", "satL", "SAT-SUN", "22-2", "NOV-FEB",
         ])
     }
 
@@ -803,7 +803,8 @@ mod tests {
         fn fast_path_agrees_on_near_misses(
             fields in prop::collection::vec(prop::sample::select(vec![
                 "*", "0", "0/5", "*/10", "/8", "1-5", "1-5/2", "JAN-MAR", "MON#2", "6L", "L", "LW", "L-3", "15W",
-                "?", "1,2,3", "2026-2030", "SUN", "2#1", "7",
+                "?", "1,2,3", "2026-2030", "SUN", "2#1", "7", "5-1", "22-2/2", "NOV-FEB", "SAT-SUN", "FRIL",
+                "2030-2020", "50-10", "25-5",
             ]), 6),
             at in any::<prop::sample::Index>(),
             insert in prop::option::of(token()),
@@ -822,6 +823,50 @@ mod tests {
                 }
             }
             prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// Wrap-around ranges and `FRIL` among well-formed fields: the fast
+        /// path gives up on them (or agrees), the grammar reads them alike
+        /// with and without fast items, and the public entry points (fast
+        /// path first, or the grammar for warnings) give the same schedule.
+        #[test]
+        fn wraps_leave_the_fast_path(fields in prop::collection::vec(prop::sample::select(vec![
+            "*", "0", "0/5", "1-5", "1-5/2", "JAN-MAR", "MON#2", "6L", "L", "?", "2026-2030", "SUN", "7",
+            "5-1", "5-1/2", "22-2", "22-2/2", "NOV-FEB", "DEC-JAN/2", "SAT-SUN", "FRI-MON", "7-1", "FRIL", "sunL",
+            "50-10", "59-0", "25-5", "31-1/3", "1,22-2", "2030-2020",
+        ]), 6)) {
+            let text = format!("cron({})", fields.join(" "));
+            for p in PROFILES {
+                let f = fast(&text, p);
+                if f.is_some() {
+                    prop_assert_eq!(f, checked(&text, p), "{} {:?}", text, p);
+                }
+                let plain = Schedule::parse_with(&text, p).ok();
+                let warned = Schedule::check(text.as_bytes(), p).ok().map(|c| c.schedule);
+                prop_assert_eq!(plain, warned, "{} {:?}", text, p);
+            }
+            prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
+        }
+    }
+
+    #[test]
+    fn fast_path_gives_up_on_wraps_and_day_names_with_l() {
+        for text in [
+            "cron(0 10 ? * SAT-SUN *)",
+            "cron(0 22-2 * * ? *)",
+            "cron(0 22-2/2 * * ? *)",
+            "cron(0 10 1 NOV-FEB ? *)",
+            "cron(50-10 10 * * ? *)",
+            "cron(0 10 25-5 * ? *)",
+            "cron(0 10 ? * FRIL *)",
+        ] {
+            let p = Profile::EventBridge;
+            assert_eq!(fast(text, p), None, "{text}");
+            assert!(checked(text, p).is_some(), "{text}");
         }
     }
 
