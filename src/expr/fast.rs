@@ -239,6 +239,9 @@ fn item_at(index: usize, s: &[u8], i: &mut usize) -> Option<Item> {
                 b'-' => {
                     *i += 1;
                     let c = value_at(index, s, i, min, max)?;
+                    // A wrap-around range (`22-2`) comes with a warning, and
+                    // a backwards year range is an error: both are the
+                    // grammar's, so ascending ranges keep this path lean.
                     if a.get() > c.get() {
                         return None;
                     }
