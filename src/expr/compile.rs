@@ -382,7 +382,9 @@ fn span(from: u16, to: u16) -> u64 {
 /// The plain values an item of a list field of up to 64 values selects
 /// (minutes, hours, day-of-month, month, day-of-week), as bit
 /// `value - min`; none for day rules (`L`, `W`, `#`, ...) but day-of-week's
-/// `L`, which is Saturday.
+/// `L`, which is Saturday. None either for a wrap-around range (`22-2`),
+/// which the fast path that calls this never reads: [`any_item_bits`]
+/// takes those too.
 #[inline(always)]
 pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
     let (min, max) = bounds(index);
@@ -397,9 +399,6 @@ pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
         _ => return 0,
     };
     let (from, to) = (from - min, to - min);
-    if from > to {
-        return wrapped_bits(from, to, step, max - min + 1);
-    }
     if step == 1 {
         return span(from, to);
     }
@@ -412,14 +411,27 @@ pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
     set
 }
 
-/// A wrap-around range `from-to` (`from > to`, both counted from the
-/// field's minimum) in a field of `size` values, every `step`: the walk runs
-/// from `from` past the field's end and on from its start to `to`, as Quartz
-/// reads it (`22-2/2` in hours: 22, 0, 2). Day-of-month walks all 31 days;
-/// a month without the day just skips it.
+/// [`item_bits`], and the wrap-around ranges it leaves out (`a-c` with
+/// `a > c`, for which it selects nothing): the fast path never reads one,
+/// so only the grammar's compile step pays for the check.
+fn any_item_bits(item: &Item, index: usize) -> u64 {
+    match *item {
+        Item::Range(a, c) if a.get() > c.get() => wrapped_bits(index, a.get(), c.get(), 1),
+        Item::Step(StepStart::Range(a, c), s) if a.get() > c.get() => wrapped_bits(index, a.get(), c.get(), s),
+        _ => item_bits(item, index),
+    }
+}
+
+/// A wrap-around range `from-to` (`from > to`) of field `index`, every
+/// `step`: the walk runs from `from` past the field's end and on from its
+/// start to `to`, as Quartz reads it (`22-2/2` in hours: 22, 0, 2).
+/// Day-of-month walks all 31 days; a month without the day just skips it.
 #[cold]
 #[inline(never)]
-fn wrapped_bits(from: u16, to: u16, step: u16, size: u16) -> u64 {
+fn wrapped_bits(index: usize, from: u16, to: u16, step: u16) -> u64 {
+    let (min, max) = bounds(index);
+    let size = max - min + 1;
+    let (from, to) = (from - min, to - min);
     let mut set = 0;
     let mut i = from;
     while i <= to + size {
@@ -429,9 +441,9 @@ fn wrapped_bits(from: u16, to: u16, step: u16, size: u16) -> u64 {
     set
 }
 
-/// The union of [`item_bits`] over a field's items.
+/// The union of [`any_item_bits`] over a field's items.
 fn small_set(items: &[Item], index: usize) -> u64 {
-    items.iter().fold(0, |set, item| set | item_bits(item, index))
+    items.iter().fold(0, |set, item| set | any_item_bits(item, index))
 }
 
 /// The year field as a 256-bit set over `year - 1970`.
