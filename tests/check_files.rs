@@ -215,10 +215,26 @@ fn sam_schedule_and_schedule_v2_events() {
         skipped(&found),
         [s(31, 33, "Nightly", "`!Sub`, resolved at deploy time")]
     );
-    // The Scheduler takes `rate(1 minutes)` (line 23).
+    // The Scheduler takes `rate(1 minutes)` (line 23), with a warning that
+    // an EventBridge rule would not (spec: either unit form, warned about);
+    // `minutes` starts at column 33 + 7.
     let v2 = found.iter().find(|e| e.pos.line == 23).unwrap();
     assert!(v2.is_valid() && v2.is_expression, "{v2:?}");
-    no_warnings(&found);
+    let warned: Vec<_> = v2
+        .warnings
+        .iter()
+        .map(|d| (d.pos.line, d.pos.column, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        warned,
+        [(
+            23,
+            40,
+            "an EventBridge rule would reject `minutes` with 1; it expects `minute`"
+        )]
+    );
+    let others: Vec<_> = found.into_iter().filter(|e| e.pos.line != 23).collect();
+    no_warnings(&others);
 }
 
 #[test]

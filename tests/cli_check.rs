@@ -261,3 +261,57 @@ fn non_utf8_input_is_an_invalid_expression_not_a_crash() {
         .contains(r#""message":"expression is not valid UTF-8","line":1,"column":8"#));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn wrap_around_range_warns_and_exits_zero() {
+    assert_run(
+        &["check", "--expr", "cron(0 10 ? * SAT-SUN *)"],
+        None,
+        0,
+        "--expr:1:15: warning: wrap-around range; AWS documents ascending ranges only\n  \
+         | cron(0 10 ? * SAT-SUN *)\n  \
+         |               ^^^^^^^\n\
+         checked 1 expression against secrets-manager: 0 invalid\n",
+        "",
+    );
+    // Years never wrap.
+    assert_eq!(
+        plan(
+            &[
+                "check",
+                "--profile",
+                "eventbridge",
+                "--expr",
+                "cron(0 0 1 1 ? 2030-2020)"
+            ],
+            None
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn scheduler_rate_unit_mismatch_warns_where_eventbridge_refuses() {
+    assert_run(
+        &["check", "--profile", "scheduler", "--expr", "rate(5 minute)"],
+        None,
+        0,
+        "--expr:1:8: warning: an EventBridge rule would reject `minute` with 5; it expects `minutes`\n  \
+         | rate(5 minute)\n  \
+         |        ^^^^^^\n\
+         checked 1 expression against scheduler: 0 invalid\n",
+        "",
+    );
+    assert_run(
+        &["check", "--profile", "eventbridge", "--expr", "rate(5 minute)"],
+        None,
+        1,
+        "--expr:1:8: error: wrong unit for this rate value; expected `minutes`\n  \
+         | rate(5 minute)\n  \
+         |        ^^^^^^\n\
+         checked 1 expression against eventbridge: 1 invalid\n",
+        "",
+    );
+}

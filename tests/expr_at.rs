@@ -47,15 +47,21 @@ fn display_round_trips_and_describes() {
 }
 
 #[test]
-fn rate_of_one_takes_either_unit_only_for_scheduler() {
-    for e in ["rate(1 minutes)", "rate(1 minute)", "rate(1 hours)", "rate(1 days)"] {
+fn either_unit_form_only_for_scheduler() {
+    // Any value takes either form under the Scheduler (with a warning, see
+    // expr_rate.rs); EventBridge rules want singular for 1, plural otherwise.
+    for (e, agrees) in [
+        ("rate(1 minutes)", false),
+        ("rate(1 minute)", true),
+        ("rate(1 hours)", false),
+        ("rate(1 days)", false),
+        ("rate(5 minute)", false),
+        ("rate(5 minutes)", true),
+        ("rate(24 hour)", false),
+    ] {
         assert!(Schedule::parse_with(e, Profile::Scheduler).is_ok(), "{e}");
-        assert!(
-            Schedule::parse_with(e, Profile::EventBridge).is_err() == e.ends_with("s)"),
-            "{e}"
-        );
+        assert_eq!(Schedule::parse_with(e, Profile::EventBridge).is_ok(), agrees, "{e}");
     }
-    assert!(Schedule::parse_with("rate(5 minute)", Profile::Scheduler).is_err());
     // EventBridge rules below cron are shared.
     assert!(Schedule::parse_with("cron(0/5 * * * ? *)", Profile::Scheduler).is_ok());
     assert!(Schedule::parse_with("cron(0 0 ? * 1/2 *)", Profile::Scheduler).is_err());

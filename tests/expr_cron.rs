@@ -133,10 +133,10 @@ fn rejected_by_grammar() {
         ("cron(0 10 ? * MONDAY *)", EB, "unknown day-of-week; expected SUN-SAT or 1-7 (found \"MONDAY\" at column 15)", Some(Field::DayOfWeek)),
         ("cron(0 TEN * * ? *)", EB, "names are not allowed in hours; expected a number (found \"TEN\" at column 8)", Some(Field::Hours)),
         ("cron(0 10 JAN * ? *)", EB, "names are not allowed in day-of-month; expected a number (found \"JAN\" at column 11)", Some(Field::DayOfMonth)),
-        // Ranges a-c with a > c, steps.
-        ("cron(0 5-2 * * ? *)", EB, "hours range runs backwards; the start must not be after the end (found \"5-2\" at column 8)", Some(Field::Hours)),
-        ("cron(0 10 ? * FRI-MON *)", EB, "day-of-week range runs backwards; the start must not be after the end (found \"FRI-MON\" at column 15)", Some(Field::DayOfWeek)),
-        ("cron(0 10 ? DEC-JAN * *)", EB, "month range runs backwards; the start must not be after the end (found \"DEC-JAN\" at column 13)", Some(Field::Month)),
+        // Ranges a-c with a > c wrap around (see `wrap_around_ranges`), but years never do; steps.
+        ("cron(0 0 1 1 ? 2030-2020)", EB, "year range runs backwards; the start must not be after the end (found \"2030-2020\" at column 16)", Some(Field::Year)),
+        ("cron(0 0 1 1 ? 2030-2020/2)", EB, "year range runs backwards; the start must not be after the end (found \"2030-2020\" at column 16)", Some(Field::Year)),
+        ("cron(0 0 1 1 ? 2021,2199-1970)", EB, "year range runs backwards; the start must not be after the end (found \"2199-1970\" at column 21)", Some(Field::Year)),
         ("cron(0 0/0 * * ? *)", EB, "hours step out of range; expected 1-24 (found \"0\" at column 10)", Some(Field::Hours)),
         ("cron(0/61 0 * * ? *)", EB, "minutes step out of range; expected 1-60 (found \"61\" at column 8)", Some(Field::Minutes)),
         ("cron(0 0/ * * ? *)", EB, "expected a step number after `/` (at column 10)", Some(Field::Hours)),
@@ -168,6 +168,11 @@ fn rejected_by_grammar() {
         ("cron(0 10 ? * 3#0 *)", EB, "`#k` out of range; expected `#1` to `#5` (found \"0\" at column 17)", Some(Field::DayOfWeek)),
         ("cron(0 10 ? * 8#1 *)", EB, "day-of-week value out of range; expected 1-7 (found \"8\" at column 15)", Some(Field::DayOfWeek)),
         ("cron(0 10 ? * 6L,2 *)", EB, "`nL` must be the only item in day-of-week (found \"6L\" at column 15)", Some(Field::DayOfWeek)),
+        // A day name then `L` is day-of-week's alone; `L` is upper-case.
+        ("cron(0 10 ? * FRIl *)", EB, "unknown day-of-week; expected SUN-SAT or 1-7 (found \"FRIl\" at column 15)", Some(Field::DayOfWeek)),
+        ("cron(0 10 ? * FRIL,MON *)", EB, "`nL` must be the only item in day-of-week (found \"FRIL\" at column 15)", Some(Field::DayOfWeek)),
+        ("cron(0 10 ? JANL * *)", EB, "unknown month; expected JAN-DEC or 1-12 (found \"JANL\" at column 13)", Some(Field::Month)),
+        ("cron(0 10 ? * FRIL#2 *)", EB, "expected `,`, `-`, `/`, `L`, `#` or a space (found \"#\" at column 19)", Some(Field::DayOfWeek)),
         ("cron(0 10 1#2 * ? *)", EB, "expected `,`, `-`, `/`, `W` or a space (found \"#\" at column 12)", Some(Field::DayOfMonth)),
     ];
     check_rejected(table);
@@ -188,6 +193,12 @@ fn rejected_by_profile() {
         ("cron(0 0/7 * * ? *)", SM, "rotations must be at least 4 hours apart for Secrets Manager, but 21:00 and 00:00 the next day are 3 hours apart (found \"0/7\" at column 8)", Some(Field::Hours)),
         // Consecutive days through a month boundary: the 31st and the 1st.
         ("cron(0 1,23 1,31 * ? *)", SM, "rotations must be at least 4 hours apart for Secrets Manager, but 23:00 and 01:00 the next day are 2 hours apart (found \"1,23\" at column 8)", Some(Field::Hours)),
+        // Wrap-around hours count as the hours they name: 22-2 is 22, 23, 0, 1, 2.
+        ("cron(0 22-2 ? * MON *)", SM, "rotations must be at least 4 hours apart for Secrets Manager, but 00:00 and 01:00 are 1 hour apart (found \"22-2\" at column 8)", Some(Field::Hours)),
+        // 21-3/3 is 21, 0, 3.
+        ("cron(0 21-3/3 * * ? *)", SM, "rotations must be at least 4 hours apart for Secrets Manager, but 00:00 and 03:00 are 3 hours apart (found \"21-3/3\" at column 8)", Some(Field::Hours)),
+        // 1,23 on Saturday then Sunday, written as a wrap.
+        ("cron(0 1,23 ? * SAT-SUN *)", SM, "rotations must be at least 4 hours apart for Secrets Manager, but 23:00 and 01:00 the next day are 2 hours apart (found \"1,23\" at column 8)", Some(Field::Hours)),
         ("cron(0 1,23 ? * SAT,SUN *)", SM, "rotations must be at least 4 hours apart for Secrets Manager, but 23:00 and 01:00 the next day are 2 hours apart (found \"1,23\" at column 8)", Some(Field::Hours)),
     ];
     check_rejected(table);
@@ -233,6 +244,135 @@ fn warnings_for_undocumented_secrets_manager_constructs() {
         assert!(eb.warnings.is_empty(), "{input} under EventBridge");
     }
     assert!(Schedule::check(b"cron(0 10 L * ? *)", SM).unwrap().warnings.is_empty());
+}
+
+/// (input, profile, canonical Display, warnings as (message, span))
+type Warned = (
+    &'static str,
+    Profile,
+    &'static str,
+    &'static [(&'static str, std::ops::Range<usize>)],
+);
+
+const WRAP: &str = "wrap-around range; AWS documents ascending ranges only";
+
+#[test]
+fn wrap_around_ranges_and_day_names_with_l_are_accepted_with_a_warning() {
+    let table: &[Warned] = &[
+        (
+            "cron(0 10 ? * SAT-SUN *)",
+            SM,
+            "cron(0 10 ? * SAT-SUN *)",
+            &[(WRAP, 14..21)],
+        ),
+        (
+            "cron(0 10 ? * sat-Sun *)",
+            EB,
+            "cron(0 10 ? * SAT-SUN *)",
+            &[(WRAP, 14..21)],
+        ),
+        (
+            "cron(0 10 ? * FRI-MON *)",
+            EB,
+            "cron(0 10 ? * FRI-MON *)",
+            &[(WRAP, 14..21)],
+        ),
+        ("cron(0 10 ? * 7-1 *)", EB, "cron(0 10 ? * 7-1 *)", &[(WRAP, 14..17)]),
+        ("cron(0 22-2 ? * MON *)", EB, "cron(0 22-2 ? * MON *)", &[(WRAP, 7..11)]),
+        ("cron(0 22-2/2 * * ? *)", EB, "cron(0 22-2/2 * * ? *)", &[(WRAP, 7..13)]),
+        (
+            "cron(0 1,22-2 ? * MON *)",
+            EB,
+            "cron(0 1,22-2 ? * MON *)",
+            &[(WRAP, 9..13)],
+        ),
+        (
+            "cron(0 10 1 NOV-FEB ? *)",
+            SM,
+            "cron(0 10 1 NOV-FEB ? *)",
+            &[(WRAP, 12..19)],
+        ),
+        ("cron(0 10 1 11-2 ? *)", SM, "cron(0 10 1 11-2 ? *)", &[(WRAP, 12..16)]),
+        ("cron(50-10 10 * * ? *)", EB, "cron(50-10 10 * * ? *)", &[(WRAP, 5..10)]),
+        ("cron(0 10 25-5 * ? *)", SM, "cron(0 10 25-5 * ? *)", &[(WRAP, 10..14)]),
+        (
+            "cron(0 10 25-05/2 * ? *)",
+            SM,
+            "cron(0 10 25-5/2 * ? *)",
+            &[(WRAP, 10..17)],
+        ),
+        // Day-of-week steps are Secrets Manager's: SAT-MON/2 is Saturday, Monday.
+        (
+            "cron(0 10 ? * SAT-MON/2 *)",
+            SM,
+            "cron(0 10 ? * SAT-MON/2 *)",
+            &[(WRAP, 14..23)],
+        ),
+        // Exactly four hours apart, across midnight: 20, 0, 4 and 22, 2.
+        ("cron(0 20-4/4 * * ? *)", SM, "cron(0 20-4/4 * * ? *)", &[(WRAP, 7..13)]),
+        ("cron(0 22-2/4 * * ? *)", SM, "cron(0 22-2/4 * * ? *)", &[(WRAP, 7..13)]),
+        // One warning per wrap, in field order.
+        (
+            "cron(0 22-2 ? NOV-FEB SAT-SUN *)",
+            EB,
+            "cron(0 22-2 ? NOV-FEB SAT-SUN *)",
+            &[(WRAP, 7..11), (WRAP, 14..21), (WRAP, 22..29)],
+        ),
+        // Secrets Manager's own warning comes first.
+        (
+            "cron(0 10 15W NOV-FEB ? *)",
+            SM,
+            "cron(0 10 15W NOV-FEB ? *)",
+            &[
+                ("`W` in day-of-month is not documented for Secrets Manager", 10..13),
+                (WRAP, 14..21),
+            ],
+        ),
+        // A day name then `L`: the last such day of the month.
+        (
+            "cron(0 10 ? * FRIL *)",
+            SM,
+            "cron(0 10 ? * FRIL *)",
+            &[("`FRIL` is read as `6L` (Quartz); AWS documents `6L`", 14..18)],
+        ),
+        (
+            "cron(0 10 ? * sunL *)",
+            EB,
+            "cron(0 10 ? * SUNL *)",
+            &[("`SUNL` is read as `1L` (Quartz); AWS documents `1L`", 14..18)],
+        ),
+        // Not wraps: ascending, and a range of one value.
+        ("cron(0 10 ? * MON-FRI *)", EB, "cron(0 10 ? * MON-FRI *)", &[]),
+        ("cron(0 10 ? * MON-MON *)", EB, "cron(0 10 ? * MON-MON *)", &[]),
+        ("cron(0 10 ? * 6L *)", EB, "cron(0 10 ? * 6L *)", &[]),
+        ("cron(0 0 1 1 ? 2020-2030)", EB, "cron(0 0 1 1 ? 2020-2030)", &[]),
+    ];
+    for &(input, profile, canonical, want) in table {
+        let checked = Schedule::check(input.as_bytes(), profile).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let got: Vec<(&str, std::ops::Range<usize>)> =
+            checked.warnings.iter().map(|w| (w.message(), w.span())).collect();
+        assert_eq!(got, want.to_vec(), "{input} under {profile}");
+        // The same schedule with or without warnings asked for (the fast
+        // path takes no wraps), and Display prints it back as written.
+        assert_eq!(sched_with(input, profile), checked.schedule, "{input}");
+        assert_eq!(checked.schedule.to_string(), canonical, "{input}");
+        assert_eq!(sched_with(canonical, profile), checked.schedule, "{input} round trip");
+    }
+}
+
+#[test]
+fn wrap_around_items_keep_what_was_written() {
+    let Schedule::Cron(c) = sched_with("cron(50-10 22-2/2 25-5 NOV-FEB ? *)", EB) else {
+        panic!("not a cron")
+    };
+    assert!(matches!(c.minutes().items(), [Item::Range(a, b)] if (a.get(), b.get()) == (50, 10)));
+    assert!(matches!(c.hours().items(), [Item::Step(StepStart::Range(a, b), 2)] if (a.get(), b.get()) == (22, 2)));
+    assert!(matches!(c.day_of_month().items(), [Item::Range(a, b)] if (a.get(), b.get()) == (25, 5)));
+    assert!(matches!(c.month().items(), [Item::Range(a, b)] if (a.get(), b.get()) == (11, 2) && a.is_named()));
+    let Schedule::Cron(c) = sched_with("cron(0 0 ? * FRIL *)", EB) else {
+        panic!("not a cron")
+    };
+    assert!(matches!(c.day_of_week().items(), [Item::LastDayOfWeek(v)] if v.get() == 6 && v.is_named()));
 }
 
 #[test]

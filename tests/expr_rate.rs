@@ -84,3 +84,101 @@ fn error_kinds() {
     assert!(sched_err("rate(1 days)", SM).is_syntax());
     assert!(!sched_err("rate(1 days)", SM).is_profile_violation());
 }
+
+/// (input, value, unit, warning, its span, canonical Display)
+type Mismatch = (
+    &'static str,
+    u32,
+    RateUnit,
+    &'static str,
+    std::ops::Range<usize>,
+    &'static str,
+);
+
+#[test]
+fn scheduler_takes_either_unit_form_with_a_warning() {
+    let table: &[Mismatch] = &[
+        (
+            "rate(5 minute)",
+            5,
+            RateUnit::Minutes,
+            "an EventBridge rule would reject `minute` with 5; it expects `minutes`",
+            7..13,
+            "rate(5 minutes)",
+        ),
+        (
+            "rate(1 minutes)",
+            1,
+            RateUnit::Minutes,
+            "an EventBridge rule would reject `minutes` with 1; it expects `minute`",
+            7..14,
+            "rate(1 minute)",
+        ),
+        (
+            "rate(12 hour)",
+            12,
+            RateUnit::Hours,
+            "an EventBridge rule would reject `hour` with 12; it expects `hours`",
+            8..12,
+            "rate(12 hours)",
+        ),
+        (
+            "rate(1 hours)",
+            1,
+            RateUnit::Hours,
+            "an EventBridge rule would reject `hours` with 1; it expects `hour`",
+            7..12,
+            "rate(1 hour)",
+        ),
+        (
+            "rate(2  day)",
+            2,
+            RateUnit::Days,
+            "an EventBridge rule would reject `day` with 2; it expects `days`",
+            8..11,
+            "rate(2 days)",
+        ),
+        (
+            "rate(1 days)",
+            1,
+            RateUnit::Days,
+            "an EventBridge rule would reject `days` with 1; it expects `day`",
+            7..11,
+            "rate(1 day)",
+        ),
+    ];
+    for (input, value, unit, message, span, canonical) in table {
+        let checked = Schedule::check(input.as_bytes(), Profile::Scheduler).unwrap();
+        let Schedule::Rate(r) = &checked.schedule else {
+            panic!("{input}: not a rate")
+        };
+        assert_eq!((r.value().get(), r.unit()), (*value, *unit), "{input}");
+        let got: Vec<_> = checked.warnings.iter().map(|w| (w.message(), w.span())).collect();
+        assert_eq!(got, [(*message, span.clone())], "{input}");
+        // Without warnings asked for, the same schedule.
+        assert_eq!(sched_with(input, Profile::Scheduler), checked.schedule, "{input}");
+        // Display agrees with the value, so an EventBridge rule takes it back.
+        assert_to_string(&checked.schedule, canonical);
+        assert_eq!(sched_with(canonical, EB), checked.schedule, "{input}");
+        // EventBridge rules and Secrets Manager still refuse the mismatch.
+        let right = canonical.trim_end_matches(')').rsplit(' ').next().unwrap();
+        let col = span.start + 1;
+        let found = &input[span.clone()];
+        for p in [EB, SM] {
+            let err = sched_err(input, p);
+            assert_eq!(
+                err.to_string(),
+                format!("wrong unit for this rate value; expected `{right}` (found \"{found}\" at column {col})"),
+                "{input} under {p}"
+            );
+            assert_eq!(err.field(), Some(Field::RateUnit));
+        }
+    }
+    // Units that agree: no warning.
+    for input in ["rate(5 minutes)", "rate(1 minute)", "rate(1 hour)", "rate(7 days)"] {
+        let checked = Schedule::check(input.as_bytes(), Profile::Scheduler).unwrap();
+        assert!(checked.warnings.is_empty(), "{input}: {:?}", checked.warnings);
+    }
+    // Still one grammar: an unknown unit is an error everywhere.
+    assert!(Schedule::check(b"rate(5 minutez)", Profile::Scheduler).is_err());
+}

@@ -33,24 +33,28 @@ fn value(min: u16, max: u16, names: Option<&'static [&'static str]>) -> BoxedStr
         .boxed()
 }
 
+/// `a-b` as written, or (`ordered`) with the smaller end first. Years
+/// never wrap; other fields take `a > b` as a wrap-around range.
+fn range(a: (u16, String), b: (u16, String), ordered: bool) -> String {
+    let ((a, at), (b, bt)) = (a, b);
+    if a <= b || !ordered {
+        format!("{at}-{bt}")
+    } else {
+        format!("{bt}-{at}")
+    }
+}
+
 /// One list item: a value, a range, or a step.
 fn plain_item(min: u16, max: u16, names: Option<&'static [&'static str]>) -> BoxedStrategy<String> {
     let size = max - min + 1;
     let v = value(min, max, names);
+    let ordered = min >= 1970;
     prop_oneof![
         v.clone().prop_map(|(_, t)| t),
-        (v.clone(), v.clone()).prop_map(|((a, at), (b, bt))| if a <= b {
-            format!("{at}-{bt}")
-        } else {
-            format!("{bt}-{at}")
-        }),
+        (v.clone(), v.clone()).prop_map(move |(a, b)| range(a, b, ordered)),
         (v.clone(), 1..=size).prop_map(|((_, t), s)| format!("{t}/{s}")),
         (1..=size).prop_map(|s| format!("*/{s}")),
-        (v.clone(), v, 1..=size).prop_map(|((a, at), (b, bt), s)| if a <= b {
-            format!("{at}-{bt}/{s}")
-        } else {
-            format!("{bt}-{at}/{s}")
-        }),
+        (v.clone(), v, 1..=size).prop_map(move |(a, b, s)| format!("{}/{s}", range(a, b, ordered))),
     ]
     .boxed()
 }
@@ -83,13 +87,7 @@ fn day_of_week(steps: bool) -> BoxedStrategy<String> {
             prop::collection::vec(
                 prop_oneof![
                     value(1, 7, Some(&WEEKDAYS)).prop_map(|(_, t)| t),
-                    (value(1, 7, Some(&WEEKDAYS)), value(1, 7, Some(&WEEKDAYS))).prop_map(|((a, at), (b, bt))| {
-                        if a <= b {
-                            format!("{at}-{bt}")
-                        } else {
-                            format!("{bt}-{at}")
-                        }
-                    }),
+                    (value(1, 7, Some(&WEEKDAYS)), value(1, 7, Some(&WEEKDAYS))).prop_map(|(a, b)| range(a, b, false)),
                 ],
                 1..4
             )
@@ -100,7 +98,8 @@ fn day_of_week(steps: bool) -> BoxedStrategy<String> {
     prop_oneof![
         4 => plain,
         1 => Just("L".to_string()),
-        1 => (1u8..=7).prop_map(|n| format!("{n}L")),
+        // `nL`, or a name then `L` (`FRIL`, `friL`).
+        1 => value(1, 7, Some(&WEEKDAYS)).prop_map(|(_, t)| format!("{t}L")),
         1 => (value(1, 7, Some(&WEEKDAYS)), 1u8..=5).prop_map(|((_, t), k)| format!("{t}#{k}")),
     ]
     .boxed()
@@ -194,6 +193,16 @@ proptest! {
         assert_round_trip(&input, Profile::SecretsManager)?;
     }
 
+    /// The Scheduler takes either unit form; what it prints agrees with
+    /// the value, so an EventBridge rule reads it back the same.
+    #[test]
+    fn scheduler_rate_round_trip(n in 1u32..5000, unit in prop_oneof![Just("minute"), Just("hour"), Just("day")], plural in any::<bool>()) {
+        let input = format!("rate({n} {unit}{})", if plural { "s" } else { "" });
+        prop_assert!(assert_round_trip(&input, Profile::Scheduler)?);
+        let s = Schedule::parse_with(&input, Profile::Scheduler).unwrap();
+        prop_assert_eq!(Schedule::parse_with(&s.to_string(), Profile::EventBridge).ok(), Some(s));
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         check_total(&bytes)?;
@@ -229,6 +238,33 @@ fn check_total(bytes: &[u8]) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+/// Wrap-around ranges and `FRIL` print back as written (names upper-case,
+/// no leading zeros), so they parse back to the same value.
+#[test]
+fn wrap_around_ranges_print_as_written() {
+    for (input, printed) in [
+        ("cron(0 10 ? * sat-sun *)", "cron(0 10 ? * SAT-SUN *)"),
+        ("cron(0 10 ? * 7-1 *)", "cron(0 10 ? * 7-1 *)"),
+        ("cron(0 22-02/2 * * ? *)", "cron(0 22-2/2 * * ? *)"),
+        ("cron(50-10 9 1 Nov-Feb ? *)", "cron(50-10 9 1 NOV-FEB ? *)"),
+        ("cron(0 10 25-5,15 * ? *)", "cron(0 10 25-5,15 * ? *)"),
+        ("cron(0 10 ? * friL *)", "cron(0 10 ? * FRIL *)"),
+    ] {
+        let first = Schedule::parse_with(input, Profile::EventBridge).unwrap();
+        assert_eq!(first.to_string(), printed, "{input}");
+        assert_eq!(
+            Schedule::parse_with(printed, Profile::EventBridge).unwrap(),
+            first,
+            "{input}"
+        );
+    }
+    // `FRIL` and `6L` plan alike but print as written, so they differ as values.
+    let named = Schedule::parse_with("cron(0 10 ? * FRIL *)", Profile::EventBridge).unwrap();
+    let number = Schedule::parse_with("cron(0 10 ? * 6L *)", Profile::EventBridge).unwrap();
+    assert_ne!(named, number);
+    assert_eq!(number.to_string(), "cron(0 10 ? * 6L *)");
 }
 
 /// Most generated expressions must actually parse, or the round-trip

@@ -27,13 +27,32 @@ enum It {
 }
 
 impl It {
+    /// `a-b` with `a > b` wraps around the field (spec: Quartz's reading):
+    /// `a` to the field's end, then its start to `b`; with a step, the walk
+    /// from `a` goes on past the end and restarts at the start (`22-2/2`:
+    /// 22, 0, 2). Day-of-month walks all 31 days.
     fn matches(&self, v: u32, min: u32, max: u32) -> bool {
         match *self {
             It::All => true,
             It::Val(a) => v == a,
+            It::Range(a, b) if a > b => v >= a || v <= b,
             It::Range(a, b) => a <= v && v <= b,
             It::StepAll(s) => (v - min) % s == 0,
             It::StepFrom(a, s) => v >= a && v <= max && (v - a) % s == 0,
+            It::StepRange(a, b, s) if a > b => {
+                // Walk it literally: a, a + s, ... up to the end, then on
+                // from the start, counting the positions past the end.
+                let size = max - min + 1;
+                let mut k = a;
+                while k <= b + size {
+                    let at = if k > max { k - size } else { k };
+                    if at == v {
+                        return true;
+                    }
+                    k += s;
+                }
+                false
+            }
             It::StepRange(a, b, s) => v >= a && v <= b && (v - a) % s == 0,
         }
     }
@@ -66,7 +85,8 @@ enum Dow {
     /// Values 1–7 (1 = Sunday); ranges; `L` (Saturday) written as `L`.
     List(Vec<It>),
     Saturday,
-    LastOf(u32),
+    /// `nL`, or the day's name then `L` (`FRIL`) when the flag is set.
+    LastOf(u32, bool),
     Nth(u32, u32),
 }
 
@@ -98,7 +118,11 @@ impl Expr {
             Dow::Any => "?".into(),
             Dow::List(l) => list(l),
             Dow::Saturday => "L".into(),
-            Dow::LastOf(n) => format!("{n}L"),
+            Dow::LastOf(n, false) => format!("{n}L"),
+            Dow::LastOf(n, true) => format!(
+                "{}L",
+                ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"][*n as usize - 1]
+            ),
             Dow::Nth(n, k) => format!("{n}#{k}"),
         };
         format!(
@@ -162,7 +186,7 @@ impl Expr {
             Dow::Any => unreachable!("one day field is `?`"),
             Dow::List(l) => Expr::field(l, w, 1, 7),
             Dow::Saturday => w == 7,
-            Dow::LastOf(n) => w == *n && d + 7 > len,
+            Dow::LastOf(n, _) => w == *n && d + 7 > len,
             Dow::Nth(n, k) => w == *n && (d - 1) / 7 + 1 == *k,
         }
     }
@@ -300,6 +324,9 @@ fn item(min: u32, max: u32) -> impl Strategy<Value = It> {
         2 => (1..=span + 1).prop_map(It::StepAll),
         2 => (min..=max, 1..=span + 1).prop_map(|(a, s)| It::StepFrom(a, s)),
         2 => (min..=max, 0..=span, 1..=span + 1).prop_map(move |(a, w, s)| It::StepRange(a, (a + w).min(max), s)),
+        // Any two ends: about half are wrap-around ranges.
+        2 => (min..=max, min..=max).prop_map(|(a, b)| It::Range(a, b)),
+        2 => (min..=max, min..=max, 1..=span + 1).prop_map(|(a, b, s)| It::StepRange(a, b, s)),
     ]
 }
 
@@ -318,6 +345,8 @@ fn plain_dow_item() -> impl Strategy<Value = It> {
     prop_oneof![
         (1u32..=7).prop_map(It::Val),
         (1u32..=7, 0u32..=6).prop_map(|(a, w)| It::Range(a, (a + w).min(7))),
+        // Wrap-around ranges too (`SAT-SUN` is 7-1).
+        (1u32..=7, 1u32..=7).prop_map(|(a, b)| It::Range(a, b)),
     ]
 }
 
@@ -332,7 +361,7 @@ fn days() -> impl Strategy<Value = (Dom, Dow)> {
     let dow = prop_oneof![
         3 => prop::collection::vec(plain_dow_item(), 1..=3).prop_map(Dow::List),
         1 => Just(Dow::Saturday),
-        2 => (1u32..=7).prop_map(Dow::LastOf),
+        2 => (1u32..=7, any::<bool>()).prop_map(|(n, named)| Dow::LastOf(n, named)),
         2 => (1u32..=7, 1u32..=5).prop_map(|(n, k)| Dow::Nth(n, k)),
     ];
     prop_oneof![dom.prop_map(|d| (d, Dow::Any)), dow.prop_map(|w| (Dom::Any, w)),]
@@ -394,12 +423,46 @@ fn zone() -> impl Strategy<Value = Tz> {
     ])
 }
 
+/// How many warnings the spec asks for: one per wrap-around range and one
+/// per day name with `L`.
+fn quartz_readings(e: &Expr) -> usize {
+    let wraps = |l: &[It]| {
+        l.iter()
+            .filter(|i| matches!(**i, It::Range(a, b) | It::StepRange(a, b, _) if a > b))
+            .count()
+    };
+    let dom = match &e.dom {
+        Dom::List(l) => wraps(l),
+        _ => 0,
+    };
+    let dow = match &e.dow {
+        Dow::List(l) => wraps(l),
+        Dow::LastOf(_, named) => usize::from(*named),
+        _ => 0,
+    };
+    wraps(&e.minutes) + wraps(&e.hours) + dom + wraps(&e.months) + dow
+}
+
 fn parse(e: &Expr) -> Option<Schedule> {
-    match Schedule::parse_with(&e.render(), Profile::EventBridge) {
-        Ok(s) => Some(s),
-        Err(err) if err.is_never_fires() => None,
-        Err(err) => panic!("generated {} does not parse: {err}", e.render()),
-    }
+    let text = e.render();
+    let s = match Schedule::parse_with(&text, Profile::EventBridge) {
+        Ok(s) => s,
+        Err(err) if err.is_never_fires() => return None,
+        Err(err) => panic!("generated {text} does not parse: {err}"),
+    };
+    // The same schedule through the grammar with warnings asked for (the
+    // fast path gives up on those), one warning per wrap or `FRIL`, and
+    // Display prints back what was generated.
+    let checked = Schedule::check(text.as_bytes(), Profile::EventBridge).unwrap();
+    assert_eq!(checked.schedule, s, "{text}");
+    assert_eq!(
+        checked.warnings.len(),
+        quartz_readings(e),
+        "{text}: {:?}",
+        checked.warnings
+    );
+    assert_eq!(s.to_string(), text);
+    Some(s)
 }
 
 fn planner_after(s: &Schedule, t: DateTime<Tz>) -> Vec<(DateTime<Tz>, bool)> {

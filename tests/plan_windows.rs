@@ -89,6 +89,8 @@ fn accepted_durations() {
         // Fires at 20:00 on days that are never consecutive: no wrap gap.
         ("cron(0 8,20 ? * MON *)", "4h"),
         ("cron(30 10 * * ? *)", "13h"),
+        // Wrap-around hours 20-4/4 are 20, 0, 4: 4 hours apart, 20 + 4 = 24.
+        ("cron(0 20-4/4 * * ? *)", "4h"),
     ];
     for &(expr, d) in table {
         let r = rules(expr, Some(d)).unwrap_or_else(|e| panic!("{expr} {d}: {e}"));
@@ -129,6 +131,18 @@ fn refused_durations() {
             "cron(0 2,20 * * ? *)",
             Some("7h"),
             "a 7h window runs into the next window: occurrences at 20:00 and 02:00 are 6 hours apart",
+        ),
+        // Wrap-around hours 22-2/4 are 22 and 2.
+        (
+            "cron(0 22-2/4 * * ? *)",
+            Some("3h"),
+            "a 3h window starting at 22:00 runs into the next UTC day (start hour + duration must be at most 24)",
+        ),
+        // 10-8/22 walks 10, then 32 - 24 = 8: 08:00 and 10:00.
+        (
+            "cron(0 10-8/22 * * ? *)",
+            Some("3h"),
+            "a 3h window runs into the next window: occurrences at 08:00 and 10:00 are 2 hours apart",
         ),
         (
             "cron(0/15 10 * * ? *)",

@@ -382,7 +382,9 @@ fn span(from: u16, to: u16) -> u64 {
 /// The plain values an item of a list field of up to 64 values selects
 /// (minutes, hours, day-of-month, month, day-of-week), as bit
 /// `value - min`; none for day rules (`L`, `W`, `#`, ...) but day-of-week's
-/// `L`, which is Saturday.
+/// `L`, which is Saturday. None either for a wrap-around range (`22-2`),
+/// which the fast path that calls this never reads: [`any_item_bits`]
+/// takes those too.
 #[inline(always)]
 pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
     let (min, max) = bounds(index);
@@ -409,9 +411,39 @@ pub(crate) fn item_bits(item: &Item, index: usize) -> u64 {
     set
 }
 
-/// The union of [`item_bits`] over a field's items.
+/// [`item_bits`], and the wrap-around ranges it leaves out (`a-c` with
+/// `a > c`, for which it selects nothing): the fast path never reads one,
+/// so only the grammar's compile step pays for the check.
+fn any_item_bits(item: &Item, index: usize) -> u64 {
+    match *item {
+        Item::Range(a, c) if a.get() > c.get() => wrapped_bits(index, a.get(), c.get(), 1),
+        Item::Step(StepStart::Range(a, c), s) if a.get() > c.get() => wrapped_bits(index, a.get(), c.get(), s),
+        _ => item_bits(item, index),
+    }
+}
+
+/// A wrap-around range `from-to` (`from > to`) of field `index`, every
+/// `step`: the walk runs from `from` past the field's end and on from its
+/// start to `to`, as Quartz reads it (`22-2/2` in hours: 22, 0, 2).
+/// Day-of-month walks all 31 days; a month without the day just skips it.
+#[cold]
+#[inline(never)]
+fn wrapped_bits(index: usize, from: u16, to: u16, step: u16) -> u64 {
+    let (min, max) = bounds(index);
+    let size = max - min + 1;
+    let (from, to) = (from - min, to - min);
+    let mut set = 0;
+    let mut i = from;
+    while i <= to + size {
+        set |= 1 << (i % size);
+        i += step;
+    }
+    set
+}
+
+/// The union of [`any_item_bits`] over a field's items.
 fn small_set(items: &[Item], index: usize) -> u64 {
-    items.iter().fold(0, |set, item| set | item_bits(item, index))
+    items.iter().fold(0, |set, item| set | any_item_bits(item, index))
 }
 
 /// The year field as a 256-bit set over `year - 1970`.
@@ -542,6 +574,30 @@ mod tests {
         }
     }
 
+    #[test]
+    fn wrap_around_sets_match_a_naive_enumeration() {
+        use crate::expr::{Profile, Schedule};
+        let s = Schedule::parse_with("cron(50-10/7,30 22-2 25-5/3 NOV-FEB ? *)", Profile::EventBridge);
+        let Ok(Schedule::Cron(c)) = s else { panic!("{s:?}") };
+        let c = c.compiled();
+        // 50, 57, then 64 - 60 = 4: minutes 50, 57 and 4; and 30.
+        for m in 0..60 {
+            assert_eq!(c.minutes & (1 << m) != 0, [4, 30, 50, 57].contains(&m), "minute {m}");
+        }
+        for h in 0..24 {
+            assert_eq!(c.hours & (1 << h) != 0, h >= 22 || h <= 2, "hour {h}");
+        }
+        for mo in 1..=12 {
+            assert_eq!(c.has_month(mo), mo >= 11 || mo <= 2, "month {mo}");
+        }
+        // 25, 28, 31, then 34 - 31 = 3.
+        assert_eq!(c.days, DaySpec::MonthDays(1 << 25 | 1 << 28 | 1 << 31 | 1 << 3));
+        let s = Schedule::parse_with("cron(0 0 ? * SAT-MON/2 *)", Profile::SecretsManager);
+        let Ok(Schedule::Cron(c)) = s else { panic!("{s:?}") };
+        // Saturday, then Monday (bit 0 is Sunday).
+        assert_eq!(c.compiled().days, DaySpec::WeekDays(1 << 6 | 1 << 1));
+    }
+
     /// The checks the slow way: every month of 1970–2199.
     fn naive(c: &Compiled) -> (bool, bool) {
         let mut fires = false;
@@ -564,9 +620,12 @@ mod tests {
         let days = [
             "L ? ", "LW ?", "L-2 ?", "15W ?", "1W ?", "31W ?", "1,31 ?", "30,31 ?", "29 ?", "31 ?", "1 ?", "? 1L",
             "? 7L", "? 6#5", "? 1#1", "? 7", "? 1,7", "? 2#5", "L-30 ?", "28 ?", "? 2,4,6", "? 3,4", "? 1-7", "30W ?",
+            // Wrap-around ranges: 31 then 1, Saturday then Sunday, and steps across.
+            "31-1 ?", "25-5 ?", "30-2/3 ?", "? 7-1", "? 6-2/2", "? 5-3",
         ];
         let months = [
-            "*", "2", "12", "1", "1,12", "2,3", "FEB", "DEC", "JAN-FEB", "11", "4,6,9,11", "3-12/3",
+            "*", "2", "12", "1", "1,12", "2,3", "FEB", "DEC", "JAN-FEB", "11", "4,6,9,11", "3-12/3", "DEC-JAN",
+            "11-2/2",
         ];
         let years = [
             "*",

@@ -208,15 +208,20 @@ fn items(field: CronField<'_>, value: &dyn Fn(u32) -> String, unit: &str, min: u
         .iter()
         .map(|item| match *item {
             Item::Value(v) => value(v.get().into()),
+            // A wrap-around range (`NOV-FEB`, `25-5`) reads "through".
+            Item::Range(a, b) if a.get() > b.get() => {
+                format!("{} through {}", value(a.get().into()), value(b.get().into()))
+            }
             Item::Range(a, b) => format!("{} to {}", value(a.get().into()), value(b.get().into())),
             Item::Step(StepStart::All, s) => format!("every {} from {}", plural(s.into(), unit), value(min)),
             Item::Step(StepStart::From(a), s) => {
                 format!("every {} from {}", plural(s.into(), unit), value(a.get().into()))
             }
             Item::Step(StepStart::Range(a, b), s) => format!(
-                "every {} from {} to {}",
+                "every {} from {} {} {}",
                 plural(s.into(), unit),
                 value(a.get().into()),
+                if a.get() > b.get() { "through" } else { "to" },
                 value(b.get().into())
             ),
             _ => String::new(),
@@ -299,6 +304,10 @@ fn days(f: &mut fmt::Formatter<'_>, c: &Cron) -> fmt::Result {
                 return Ok(());
             };
             let set = bits(mask as u64, 7);
+            if let Some((first, last)) = week_wrap(mask) {
+                let (first, last) = (weekday_name(first + 1), weekday_name(last + 1));
+                return write!(f, "every day from {first} through {last}{}", in_months(c));
+            }
             let names: Vec<String> = set.iter().map(|&w| weekday_name(w + 1)).collect();
             let text = match progression(&set) {
                 Some(1) if set.len() < 7 => format!("{} to {}", names[0], names[names.len() - 1]),
@@ -308,6 +317,20 @@ fn days(f: &mut fmt::Formatter<'_>, c: &Cron) -> fmt::Result {
             write!(f, "every {text}{}", in_months(c))
         }
     }
+}
+
+/// The first and last day of a run of weekdays (bit 0 Sunday) that runs
+/// over the end of the week, Saturday into Sunday (`FRI-MON`); `None` for
+/// any other set.
+fn week_wrap(mask: u8) -> Option<(u32, u32)> {
+    let mask = u32::from(mask & 0x7f);
+    if mask & 0b100_0001 != 0b100_0001 || mask == 0x7f {
+        return None;
+    }
+    // Days from Sunday on, and days up to Saturday, both unbroken.
+    let head = mask.trailing_ones();
+    let tail = (mask << 25).leading_ones();
+    (head + tail == mask.count_ones()).then(|| (7 - tail, head - 1))
 }
 
 fn cron(f: &mut fmt::Formatter<'_>, c: &Cron, zone: &str) -> fmt::Result {
@@ -369,6 +392,47 @@ mod tests {
             ("cron(0/15 10 * * ? *)", "every 15 minutes of hour 10 UTC every day"),
             ("cron(* * * * ? *)", "every minute every day"),
             ("cron(21,22 * ? * 2 *)", "at minutes 21 and 22 every Monday"),
+            // Wrap-around ranges.
+            (
+                "cron(0 10 ? * SAT-SUN *)",
+                "at 10:00 UTC every day from Saturday through Sunday",
+            ),
+            (
+                "cron(0 10 ? * FRI-MON *)",
+                "at 10:00 UTC every day from Friday through Monday",
+            ),
+            (
+                "cron(0 10 ? * 1,7 *)",
+                "at 10:00 UTC every day from Saturday through Sunday",
+            ),
+            (
+                "cron(0 10 ? * 1,3,7 *)",
+                "at 10:00 UTC every Sunday, Tuesday and Saturday",
+            ),
+            (
+                "cron(0 10 ? NOV-FEB SAT-SUN *)",
+                "at 10:00 UTC every day from Saturday through Sunday in November through February",
+            ),
+            (
+                "cron(0 22-2 ? * MON *)",
+                "at 00:00, 01:00, 02:00, 22:00 and 23:00 UTC every Monday",
+            ),
+            (
+                "cron(0 10 1 NOV-FEB ? *)",
+                "at 10:00 UTC on the 1st of November through February",
+            ),
+            (
+                "cron(0 10 1 NOV-FEB/2 ? *)",
+                "at 10:00 UTC on the 1st of every 2 months from November through February",
+            ),
+            (
+                "cron(0 10 25-5 * ? *)",
+                "at 10:00 UTC on the 25th through the 5th of every month",
+            ),
+            (
+                "cron(0 10 ? * FRIL *)",
+                "at 10:00 UTC on the last Friday of every month",
+            ),
             ("rate(1 day)", "every day, in a window starting at 00:00 UTC"),
             ("rate(4 hours)", "every 4 hours from 00:00 UTC, restarting each day"),
             ("rate(1 hour)", "every hour from 00:00 UTC, restarting each day"),

@@ -79,7 +79,11 @@ fn write_field(f: &mut fmt::Formatter<'_>, field: CronField<'_>, index: usize) -
             Item::LastOffset(n) => write!(f, "L-{n}")?,
             Item::LastWeekday => f.write_str("LW")?,
             Item::NearestWeekday(n) => write!(f, "{n}W")?,
-            Item::LastDayOfWeek(v) => write!(f, "{}L", v.get())?,
+            Item::LastDayOfWeek(v) => {
+                // `FRIL` prints back as written (it parses with a warning).
+                write_value(f, v, index)?;
+                f.write_str("L")?;
+            }
             Item::Nth(v, k) => {
                 write_value(f, v, index)?;
                 write!(f, "#{k}")?;

@@ -288,7 +288,7 @@ impl ParseError {
     }
 
     /// Whether a number is outside what its place allows (a value, a step,
-    /// `#k`, `L-n`, a backwards range, a zero rate).
+    /// `#k`, `L-n`, a backwards year range, a zero rate).
     ///
     /// ```
     /// assert!(rotaplan::expr::Schedule::parse("cron(0 24 * * ? *)").unwrap_err().is_out_of_range());

@@ -84,6 +84,17 @@ fn bounds(i: usize) -> (&'static str, &'static str, u16, u16) {
     }
 }
 
+/// Where a wrap-around range in field `i` crosses over.
+fn field_end(i: usize) -> &'static str {
+    match i {
+        0 => "end of the hour",
+        1 => "end of the day",
+        2 => "end of the month",
+        3 => "end of the year",
+        _ => "end of the week",
+    }
+}
+
 /// A value as people read it in field `i`.
 fn name(i: usize, v: u16) -> String {
     match i {
@@ -97,8 +108,14 @@ fn name(i: usize, v: u16) -> String {
 }
 
 /// "a, b and c", or the first few and a count when long.
+/// A wrap-around range (`from > to`) walks past the field's end and on from
+/// its start.
 fn values(i: usize, from: u16, to: u16, step: u16) -> String {
-    let all: Vec<u16> = (from..=to).step_by(step.max(1) as usize).collect();
+    let (_, _, min, max) = bounds(i);
+    let size = max - min + 1;
+    let end = if from > to { to + size } else { to };
+    let wrap = |v: u16| if v > max { v - size } else { v };
+    let all: Vec<u16> = (from..=end).step_by(step.max(1) as usize).map(wrap).collect();
     let shown: Vec<String> = all.iter().take(8).map(|v| name(i, *v)).collect();
     match all.len() {
         0 => "nothing".into(),
@@ -126,6 +143,13 @@ fn item_meaning(i: usize, item: Item) -> String {
             4 => format!("{} (day-of-week {}; 1 is Sunday)", v(x), x.get()),
             _ => v(x),
         },
+        Item::Range(a, b) if a.get() > b.get() => format!(
+            "from {} through {}, wrapping past the {}: {}",
+            v(a),
+            v(b),
+            field_end(i),
+            values(i, a.get(), b.get(), 1)
+        ),
         Item::Range(a, b) => format!("{} to {}, inclusive", v(a), v(b)),
         Item::Step(start, step) => {
             let (a, b) = match start {
@@ -144,10 +168,14 @@ fn item_meaning(i: usize, item: Item) -> String {
                 2 => ", restarting each month",
                 _ => "",
             };
+            let through = if a > b {
+                format!(" through {}, wrapping past the {}", name(i, b), field_end(i))
+            } else {
+                format!(" to {}", name(i, b))
+            };
             format!(
-                "every {every} from {} to {}{restart}: {}",
+                "every {every} from {}{through}{restart}: {}",
                 name(i, a),
-                name(i, b),
                 values(i, a, b, step)
             )
         }
@@ -171,5 +199,74 @@ fn item_meaning(i: usize, item: Item) -> String {
             NTH[(k as usize).clamp(1, 5) - 1],
             v(x)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::expr::{Profile, Schedule};
+
+    /// The line of `explain` for the item written `token`.
+    fn line(expr: &str, token: &str) -> String {
+        let Ok(Schedule::Cron(c)) = Schedule::parse_with(expr, Profile::EventBridge) else {
+            panic!("{expr}")
+        };
+        let text = c.explain().to_string();
+        let key = format!("`{token}`: ");
+        let found = text
+            .lines()
+            .find_map(|l| l.split_once(&key).map(|(_, m)| m.to_string()));
+        found.unwrap_or_else(|| panic!("{token} in {text}"))
+    }
+
+    #[test]
+    fn wrap_around_items_list_their_values_in_walk_order() {
+        let table = [
+            (
+                "cron(0 10 ? * SAT-SUN *)",
+                "SAT-SUN",
+                "from Saturday through Sunday, wrapping past the end of the week: Saturday and Sunday",
+            ),
+            (
+                "cron(0 10 ? * FRI-MON *)",
+                "FRI-MON",
+                "from Friday through Monday, wrapping past the end of the week: Friday, Saturday, Sunday and Monday",
+            ),
+            (
+                "cron(0 22-2 * * ? *)",
+                "22-2",
+                "from 22:xx through 02:xx, wrapping past the end of the day: 22:xx, 23:xx, 00:xx, 01:xx and 02:xx",
+            ),
+            (
+                "cron(0 22-2/2 * * ? *)",
+                "22-2/2",
+                "every 2 hours from 22:xx through 02:xx, wrapping past the end of the day, restarting each day: \
+                 22:xx, 00:xx and 02:xx",
+            ),
+            (
+                "cron(0 10 1 NOV-FEB ? *)",
+                "NOV-FEB",
+                "from November through February, wrapping past the end of the year: \
+                 November, December, January and February",
+            ),
+            (
+                "cron(0 10 25-5/2 * ? *)",
+                "25-5/2",
+                "every 2 days from day 25 through day 5, wrapping past the end of the month, restarting each month: \
+                 day 25, day 27, day 29, day 31, day 2 and day 4",
+            ),
+            (
+                "cron(50-10/5 10 * * ? *)",
+                "50-10/5",
+                "every 5 minutes from :50 through :10, wrapping past the end of the hour, restarting each hour: \
+                 :50, :55, :00, :05 and :10",
+            ),
+            ("cron(0 10 ? * FRIL *)", "FRIL", "the last Friday of the month"),
+            // Ascending ranges read as before.
+            ("cron(0 10 ? * MON-FRI *)", "MON-FRI", "Monday to Friday, inclusive"),
+        ];
+        for (expr, token, want) in table {
+            assert_eq!(line(expr, token), want, "{expr}");
+        }
     }
 }

@@ -239,6 +239,9 @@ fn item_at(index: usize, s: &[u8], i: &mut usize) -> Option<Item> {
                 b'-' => {
                     *i += 1;
                     let c = value_at(index, s, i, min, max)?;
+                    // A wrap-around range (`22-2`) comes with a warning, and
+                    // a backwards year range is an error: both are the
+                    // grammar's, so ascending ranges keep this path lean.
                     if a.get() > c.get() {
                         return None;
                     }
@@ -328,10 +331,11 @@ const MONTH_KEYS: [u32; 12] = keys(MONTHS);
 const WEEKDAY_KEYS: [u32; 7] = keys(WEEKDAYS);
 
 /// Reads the body of `rate(...)`: a value, one or more spaces, the unit
-/// (singular for 1, plural otherwise; either for 1 when `either_for_one`),
-/// `)`. The rate and the spans of its value and unit, or `None` if
-/// anything is unusual.
-pub(crate) fn rate_body(body: &[u8], at: usize, either_for_one: bool) -> Option<(Rate, Range<usize>, Range<usize>)> {
+/// (singular for 1, plural otherwise), `)`. The rate and the spans of its
+/// value and unit, or `None` if anything is unusual. A unit that disagrees
+/// with the value is left to the grammar even where the profile takes it
+/// (Scheduler), as it comes with a warning.
+pub(crate) fn rate_body(body: &[u8], at: usize) -> Option<(Rate, Range<usize>, Range<usize>)> {
     let digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 || digits > 10 {
         return None;
@@ -359,7 +363,7 @@ pub(crate) fn rate_body(body: &[u8], at: usize, either_for_one: bool) -> Option<
         b"days" => (RateUnit::Days, true),
         _ => return None,
     };
-    if plural == (value.get() == 1) && !(either_for_one && value.get() == 1) {
+    if plural == (value.get() == 1) {
         return None;
     }
     Some((

@@ -85,15 +85,21 @@ pub enum Profile {
     /// The general cron/rate dialect of EventBridge rules.
     EventBridge,
     /// EventBridge Scheduler (`AWS::Scheduler::Schedule`): the EventBridge
-    /// dialect, plus one-time `at(yyyy-mm-ddThh:mm:ss)` schedules, and the
-    /// singular or the plural unit for a rate value of 1 (`rate(1 minutes)`
-    /// deploys there).
+    /// dialect, plus one-time `at(yyyy-mm-ddThh:mm:ss)` schedules, and
+    /// either unit form for any rate value (`rate(1 minutes)` and
+    /// `rate(5 minute)` deploy there), with a warning from
+    /// [`Schedule::check`] that an EventBridge rule would reject it.
     ///
     /// ```
     /// use rotaplan::expr::{Profile, Schedule};
     ///
     /// assert!(Schedule::parse_with("rate(1 minutes)", Profile::Scheduler).is_ok());
     /// assert!(Schedule::parse_with("rate(1 minutes)", Profile::EventBridge).is_err());
+    /// let checked = Schedule::check(b"rate(5 minute)", Profile::Scheduler).unwrap();
+    /// assert_eq!(
+    ///     checked.warnings[0].message(),
+    ///     "an EventBridge rule would reject `minute` with 5; it expects `minutes`",
+    /// );
     /// assert!(Schedule::parse_with("at(2027-01-01T00:00:00)", Profile::Scheduler).is_ok());
     /// ```
     Scheduler,
@@ -146,7 +152,8 @@ pub struct UnknownProfile(String);
 ///
 /// - `rate(Value Unit)`: `Value` is a positive decimal integer; `Unit` is
 ///   `minute`, `hour` or `day`, singular when `Value` is 1 and plural
-///   otherwise (`rate(1 day)`, `rate(12 hours)`).
+///   otherwise (`rate(1 day)`, `rate(12 hours)`). [`Profile::Scheduler`]
+///   takes either form, with a warning.
 /// - `cron(Minutes Hours Day-of-month Month Day-of-week Year)`: exactly six
 ///   fields separated by spaces. Each field is `*` or a comma-separated list
 ///   of items:
@@ -154,20 +161,32 @@ pub struct UnknownProfile(String);
 ///   | item | meaning | fields |
 ///   |---|---|---|
 ///   | `5`, `JAN`, `MON` | one value (names are case-insensitive) | all (names: month, day-of-week) |
-///   | `a-c` | `a` to `c`, `a ≤ c` | all |
+///   | `a-c` | `a` to `c`; with `a > c` it wraps around the field, as Quartz reads it (see below) | all (years: `a ≤ c` only) |
 ///   | `a/b`, `*/b`, `/b`, `a-c/b` | from `a` (or the minimum) every `b` | all but day-of-week (Secrets Manager allows it there too) |
 ///   | `?` | no specific value; exactly one day field is `?` | day-of-month, day-of-week |
 ///   | `L` | last day of the month; in day-of-week, Saturday | day-of-month, day-of-week |
 ///   | `L-n` | `n` days before the last day of the month | day-of-month |
 ///   | `LW` | last weekday (Monday to Friday) of the month | day-of-month |
 ///   | `nW` | the weekday nearest day `n`, within the month | day-of-month |
-///   | `nL` | the last day `n` of the month (`6L`: last Friday) | day-of-week |
+///   | `nL` | the last day `n` of the month (`6L`: last Friday); a name works too (`FRIL`, with a warning) | day-of-week |
 ///   | `n#k` | the `k`-th day `n` of the month (`2#1`: first Monday) | day-of-week |
 ///
 ///   Ranges: minutes 0–59, hours 0–23, day-of-month 1–31, month 1–12 or
 ///   `JAN`–`DEC`, day-of-week 1–7 or `SUN`–`SAT` (1 is Sunday), year
 ///   1970–2199. `?`, `L`, `L-n`, `LW`, `nW`, `nL` and `n#k` stand alone in
 ///   their field.
+///
+///   Wrap-around ranges: `a-c` with `a > c` runs from `a` to the field's
+///   end, then on from its start to `c`: `SAT-SUN` is Saturday and Sunday,
+///   `FRI-MON` Friday to Monday, hours `22-2` are 22, 23, 0, 1 and 2 of the
+///   same day, `NOV-FEB` is November to February, minutes `50-10` are 50–59
+///   and 0–10. A step walks on across the wrap (`22-2/2`: 22, 0, 2).
+///   Day-of-month `25-5` is the 25th to the month's last day, then the 1st
+///   to the 5th of the same month; with a step it walks all 31 days, as
+///   Quartz does (`25-5/2`: 25, 27, 29, 31, 2, 4), a day the month lacks
+///   being skipped. Years never wrap (`2030-2020` is an error). AWS
+///   documents ascending ranges only, so [`Schedule::check`] warns about
+///   each wrap; `Display` prints it as written.
 ///
 /// The spec `schedule-expressions.md` in the project's shared folder is the
 /// rulebook; every rule there is pinned by a test.

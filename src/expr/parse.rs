@@ -247,6 +247,12 @@ fn item(ctx: FieldCtx) -> impl Fn(&str) -> PResult<'_, Item> {
             if word == "L" || word == "LW" {
                 return last(ctx, i, rest, word);
             }
+            // `FRIL`: a day name then `L`, read as `6L` (Quartz does).
+            if let Some(name) = word.strip_suffix('L').filter(|_| ctx.is_dow()) {
+                if let Some(p) = WEEKDAYS.iter().position(|n| n.eq_ignore_ascii_case(name)) {
+                    return Ok((rest, Item::LastDayOfWeek(Value::named(p as u16 + 1))));
+                }
+            }
         }
         let (rest, a) = value(ctx)(i)?;
         if ctx.is_dom() && !a.is_named() {
@@ -267,7 +273,8 @@ fn item(ctx: FieldCtx) -> impl Fn(&str) -> PResult<'_, Item> {
         }
         if let Ok((after_dash, _)) = char::<_, PErr>('-')(rest) {
             let (rest, c) = value(ctx)(after_dash)?;
-            if a.get() > c.get() {
+            // Other fields wrap around (`22-2`, `SAT-SUN`); years do not.
+            if a.get() > c.get() && ctx.index == 5 {
                 return fail(i, i.offset(rest), ErrorKind::RangeReversed { field: ctx.field });
             }
             if let Ok((rest, _)) = char::<_, PErr>('/')(rest) {
@@ -533,8 +540,9 @@ fn cron_body<'a>(full: &'a str, body: &'a str, quick: bool) -> Result<CronSpans,
 }
 
 /// The body of `rate(...)`: value, spaces, unit, `)`.
-/// `either_for_one`: the Scheduler profile takes `rate(1 minutes)` too.
-fn rate<'a>(body: &'a str, either_for_one: bool) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
+/// `either`: the Scheduler profile takes either unit form for any value
+/// (`rate(5 minute)`, `rate(1 minutes)`); [`parse`] warns about it.
+fn rate<'a>(body: &'a str, either: bool) -> Result<(Rate, (&'a str, &'a str)), PErr<'a>> {
     let go = |i: &'a str| -> PResult<'a, (Rate, (&'a str, &'a str))> {
         let (rest, d) = require("a positive integer rate value", digits)(i)?;
         let value = match d.parse::<u32>() {
@@ -552,7 +560,7 @@ fn rate<'a>(body: &'a str, either_for_one: bool) -> Result<(Rate, (&'a str, &'a 
             _ => return fail(unit_at, word.len(), ErrorKind::RateUnknownUnit),
         };
         let right = unit.spelling(value.get());
-        if word != right && !(either_for_one && value.get() == 1) {
+        if word != right && !either {
             return fail(unit_at, word.len(), ErrorKind::RatePlural { expected: right });
         }
         let (rest, _) = require("`)`", char(')'))(rest)?;
@@ -614,7 +622,7 @@ pub(crate) fn parse(
                 }
             }
         } else if let Some(body) = input.strip_prefix(b"rate(") {
-            if let Some((rate, value, unit)) = super::fast::rate_body(body, 5, profile == Profile::Scheduler) {
+            if let Some((rate, value, unit)) = super::fast::rate_body(body, 5) {
                 validate::rate(&rate, profile, value, unit)
                     .map_err(|(kind, span, field)| ParseError::new(kind, span, Some(field), input))?;
                 return Ok(Schedule::Rate(rate));
@@ -658,6 +666,14 @@ pub(crate) fn parse(
         let span = |t: &str| s.offset(t)..s.offset(t) + t.len();
         validate::rate(&rate, profile, span(value), span(unit))
             .map_err(|(kind, span, field)| err(kind, span, Some(field)))?;
+        let right = rate.unit().spelling(rate.value().get());
+        if let Some(w) = warnings.filter(|_| unit != right) {
+            w.push(Warning::new(
+                format!("an EventBridge rule would reject `{unit}` with {value}; it expects `{right}`"),
+                span(unit),
+                s,
+            ));
+        }
         return Ok(Schedule::Rate(rate));
     }
     if let Ok((body, _)) = tag::<_, _, PErr>("cron(")(s) {
@@ -745,7 +761,7 @@ mod tests {
         prop::sample::select(vec![
             "0", "5", "7", "59", "60", "1", "23", "24", "31", "32", "12", "13", "1970", "2199", "2200", "05", "65536",
             "99999", "*", "?", "/", "-", ",", "L", "W", "#", "LW", "L-", "JAN", "dec", "Mon", "FRI", "SUNL", "MONL",
-            "X", " ", "  ", "(", ")", "3", "2", "6",
+            "X", " ", "  ", "(", ")", "3", "2", "6", "FRIL", "satL", "SAT-SUN", "22-2", "NOV-FEB",
         ])
     }
 
@@ -787,7 +803,8 @@ mod tests {
         fn fast_path_agrees_on_near_misses(
             fields in prop::collection::vec(prop::sample::select(vec![
                 "*", "0", "0/5", "*/10", "/8", "1-5", "1-5/2", "JAN-MAR", "MON#2", "6L", "L", "LW", "L-3", "15W",
-                "?", "1,2,3", "2026-2030", "SUN", "2#1", "7",
+                "?", "1,2,3", "2026-2030", "SUN", "2#1", "7", "5-1", "22-2/2", "NOV-FEB", "SAT-SUN", "FRIL",
+                "2030-2020", "50-10", "25-5",
             ]), 6),
             at in any::<prop::sample::Index>(),
             insert in prop::option::of(token()),
@@ -806,6 +823,50 @@ mod tests {
                 }
             }
             prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// Wrap-around ranges and `FRIL` among well-formed fields: the fast
+        /// path gives up on them (or agrees), the grammar reads them alike
+        /// with and without fast items, and the public entry points (fast
+        /// path first, or the grammar for warnings) give the same schedule.
+        #[test]
+        fn wraps_leave_the_fast_path(fields in prop::collection::vec(prop::sample::select(vec![
+            "*", "0", "0/5", "1-5", "1-5/2", "JAN-MAR", "MON#2", "6L", "L", "?", "2026-2030", "SUN", "7",
+            "5-1", "5-1/2", "22-2", "22-2/2", "NOV-FEB", "DEC-JAN/2", "SAT-SUN", "FRI-MON", "7-1", "FRIL", "sunL",
+            "50-10", "59-0", "25-5", "31-1/3", "1,22-2", "2030-2020",
+        ]), 6)) {
+            let text = format!("cron({})", fields.join(" "));
+            for p in PROFILES {
+                let f = fast(&text, p);
+                if f.is_some() {
+                    prop_assert_eq!(f, checked(&text, p), "{} {:?}", text, p);
+                }
+                let plain = Schedule::parse_with(&text, p).ok();
+                let warned = Schedule::check(text.as_bytes(), p).ok().map(|c| c.schedule);
+                prop_assert_eq!(plain, warned, "{} {:?}", text, p);
+            }
+            prop_assert_eq!(mixed(&text), grammar(&text), "{}", text);
+        }
+    }
+
+    #[test]
+    fn fast_path_gives_up_on_wraps_and_day_names_with_l() {
+        for text in [
+            "cron(0 10 ? * SAT-SUN *)",
+            "cron(0 22-2 * * ? *)",
+            "cron(0 22-2/2 * * ? *)",
+            "cron(0 10 1 NOV-FEB ? *)",
+            "cron(50-10 10 * * ? *)",
+            "cron(0 10 25-5 * ? *)",
+            "cron(0 10 ? * FRIL *)",
+        ] {
+            let p = Profile::EventBridge;
+            assert_eq!(fast(text, p), None, "{text}");
+            assert!(checked(text, p).is_some(), "{text}");
         }
     }
 
@@ -833,14 +894,21 @@ mod tests {
             either in any::<bool>(),
         ) {
             let text = format!("rate({})", tokens.concat());
-            let fast = super::super::fast::rate_body(&text.as_bytes()[5..], 5, either);
+            let fast = super::super::fast::rate_body(&text.as_bytes()[5..], 5);
             let grammar = rate_grammar(&text, either);
             if fast.is_some() {
                 prop_assert_eq!(&fast, &grammar, "{}", text);
             }
+            // The usual forms, with a unit that agrees with the value (a
+            // mismatch the Scheduler takes comes with a warning, so it is
+            // the grammar's).
             let usual = matches!(tokens.as_slice(), [v, " ", _, ")"] if v.len() <= 10);
-            if usual && grammar.is_some() {
+            let agrees = rate_grammar(&text, false).is_some();
+            if usual && agrees {
                 prop_assert!(fast.is_some(), "{}", text);
+            }
+            if fast.is_some() {
+                prop_assert!(agrees, "{}", text);
             }
         }
     }

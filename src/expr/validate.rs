@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::compile::Compiled;
 use super::error::{ErrorKind, Field, Warning};
 use super::parse::{item_span, CronSpans};
-use super::{Item, Profile, Rate, RateUnit};
+use super::{Item, Profile, Rate, RateUnit, StepStart};
 
 type RateError = (ErrorKind, Range<usize>, Field);
 type CronError = (ErrorKind, Vec<Range<usize>>, Option<Field>);
@@ -80,7 +80,36 @@ pub(crate) fn cron(p: &CronSpans, profile: Profile, input: &[u8], warn: bool) ->
             }
         }
     }
+    if warn {
+        quartz_readings(p, input, &mut warnings);
+    }
     Ok(warnings)
+}
+
+/// Warnings, in every profile, for what Quartz reads but AWS does not
+/// document: wrap-around ranges (`SAT-SUN`, `22-2`) and a day name with
+/// `L` (`FRIL`), one per item.
+fn quartz_readings(p: &CronSpans, input: &[u8], warnings: &mut Vec<Warning>) {
+    const WEEKDAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+    for index in 0..5 {
+        for (k, item) in p.field(index).iter().enumerate() {
+            let message = match *item {
+                Item::Range(a, c) | Item::Step(StepStart::Range(a, c), _) if a.get() > c.get() => {
+                    "wrap-around range; AWS documents ascending ranges only".to_string()
+                }
+                Item::LastDayOfWeek(v) if v.is_named() => {
+                    let n = v.get();
+                    format!(
+                        "`{}L` is read as `{n}L` (Quartz); AWS documents `{n}L`",
+                        WEEKDAYS[n as usize - 1]
+                    )
+                }
+                _ => continue,
+            };
+            let span = item_span(text(input), &p.field_spans[index], k);
+            warnings.push(Warning::new(message, span, text(input)));
+        }
+    }
 }
 
 /// The input as text: only ASCII gets past the grammar, and it is read
