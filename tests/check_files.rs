@@ -109,7 +109,14 @@ fn cloudformation_yaml() {
     );
     assert_eq!(
         skipped(&found),
-        [s(44, 29, "ParamRotation", "`!If`, resolved at deploy time")]
+        // The true branch is checked; the false one names `Days`, which the
+        // template does not declare: the whole `!If` waits for the deploy.
+        [s(
+            44,
+            29,
+            "ParamRotation",
+            "`${Days}` names no parameter of the template, resolved at deploy time"
+        )]
     );
     // Checked and valid: the `>-` rate, Duration 2h, AutomaticallyAfterDays 30, the
     // EventBridge `rate(5 minutes)`, the `|-` Scheduler cron and its Mode, Mode "OFF".
@@ -145,7 +152,12 @@ fn cloudformation_json_with_tabs_escapes_and_intrinsics() {
     );
     assert_eq!(
         skipped(&found),
-        [s(18, 45, "SubRotation", "`Fn::Sub`, resolved at deploy time")]
+        [s(
+            18,
+            45,
+            "SubRotation",
+            "`${Days}` names no parameter of the template, resolved at deploy time"
+        )]
     );
     // `\u002A` is `*`: valid once decoded; the Description's text is no value.
     let escaped = found.iter().find(|e| e.resource.as_deref() == Some("Escaped")).unwrap();
@@ -213,7 +225,12 @@ fn sam_schedule_and_schedule_v2_events() {
     );
     assert_eq!(
         skipped(&found),
-        [s(31, 33, "Nightly", "`!Sub`, resolved at deploy time")]
+        [s(
+            31,
+            33,
+            "Nightly",
+            "`${Minutes}` names no parameter of the template, resolved at deploy time"
+        )]
     );
     // The Scheduler takes `rate(1 minutes)` (line 23).
     let v2 = found.iter().find(|e| e.pos.line == 23).unwrap();
@@ -244,14 +261,17 @@ fn serverless_schedules() {
             ),
         ]
     );
+    assert_eq!(skipped(&found), []);
+    // `${self:custom.reportRate}` is `rate(1 hour)` (line 7, column 15): valid.
+    let report = found
+        .iter()
+        .find(|e| e.pos == rotaplan::check::Pos::new(23, 19))
+        .unwrap();
+    assert!(report.is_valid(), "{report:?}");
+    let r = &report.resolved[0];
     assert_eq!(
-        skipped(&found),
-        [s(
-            23,
-            19,
-            "functions.report",
-            "a `${...}` variable, resolved at deploy time"
-        )]
+        (r.value.as_str(), r.from[0].place.as_str(), r.from[0].pos),
+        ("rate(1 hour)", "custom.reportRate", rotaplan::check::Pos::new(7, 15))
     );
     // `method: scheduler` takes `rate(1 hours)` and `at(...)`, and checks the zone.
     let tz: Vec<(usize, usize, Option<&str>)> = found

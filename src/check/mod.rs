@@ -62,6 +62,7 @@ mod json;
 mod lists;
 mod output;
 mod pos;
+mod resolve;
 mod rules;
 mod serverless;
 mod terraform;
@@ -248,6 +249,62 @@ pub struct Diagnostic {
     /// A multi-line rendering with carets under the offending part (for
     /// schedule expressions), starting with `error: ` or `warning: `.
     pub detail: Option<String>,
+    /// For a value resolved before deploy (a parameter, a mapping, a
+    /// variable): the value that breaks the rule and where it comes from.
+    pub resolved: Option<Resolution>,
+}
+
+/// A value resolved before deploy, and the steps that gave it.
+///
+/// ```
+/// use rotaplan::check::{check_file, Options};
+///
+/// let yaml = b"Parameters:\n  Days:\n    Type: Number\n    Default: 1001\nResources:\n  R:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      RotationRules:\n        ScheduleExpression: !Sub rate(${Days} days)\n";
+/// let e = &check_file(Some("t.yaml"), yaml, &Options::new())?[0];
+/// let r = e.errors[0].resolved.as_ref().unwrap();
+/// assert_eq!(r.value, "rate(1001 days)");
+/// assert_eq!((r.from[0].name.as_str(), r.from[0].place.as_str(), r.from[0].pos.line), ("Days", "Parameters.Days.Default", 4));
+/// # Ok::<(), rotaplan::check::SyntaxError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Resolution {
+    /// The value checked.
+    pub value: String,
+    /// The bindings that gave it, outermost first.
+    pub from: Vec<Origin>,
+}
+
+/// One step of a [`Resolution`]: `Days` took `1001` from
+/// `Parameters.Days.AllowedValues[2]`, line 7.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Origin {
+    /// What was looked up: a parameter, a condition, `var.days`,
+    /// `self:custom.rate`.
+    pub name: String,
+    /// The value it took.
+    pub value: String,
+    /// Where in its file (`Parameters.Days.AllowedValues[2]`); may be empty.
+    pub place: String,
+    /// Its file, when not the file being checked.
+    pub file: Option<String>,
+    /// Where the value is written.
+    pub pos: Pos,
+}
+
+impl fmt::Display for Origin {
+    /// `Days=1001 (Parameters.Days.AllowedValues[2], line 7)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={} (", self.name, self.value)?;
+        if let Some(file) = &self.file {
+            write!(f, "{file}, ")?;
+        }
+        if !self.place.is_empty() {
+            write!(f, "{}, ", self.place)?;
+        }
+        write!(f, "line {})", self.pos.line)
+    }
 }
 
 impl Diagnostic {
@@ -258,6 +315,7 @@ impl Diagnostic {
             pos,
             found: None,
             detail: None,
+            resolved: None,
         }
     }
 }
@@ -295,6 +353,9 @@ pub struct Entry {
     pub is_expression: bool,
     /// Why the value was not checked (it is only known at deploy time).
     pub skipped: Option<String>,
+    /// The values it was checked as, when resolved before deploy
+    /// (every allowed value of a parameter, both branches of an `Fn::If`).
+    pub resolved: Vec<Resolution>,
     /// Errors, in position order.
     pub errors: Vec<Diagnostic>,
     /// Warnings: constructs that parse but AWS does not document.
@@ -512,7 +573,7 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
 /// CloudFormation/SAM (`Resources`) or Serverless (`functions`).
 fn read_document(doc: &tree::Node, found: &mut Vec<rules::Resource>) {
     if doc.get("Resources").is_some() {
-        cloudformation::read(doc, found, "");
+        cloudformation::read(doc, found, "", &resolve::Cfn { doc });
     }
     if doc.get("functions").is_some() || doc.get("service").is_some() {
         serverless::read(doc, found);

@@ -164,7 +164,7 @@ pub(crate) fn read_json(doc: &super::tree::Node, found: &mut Vec<Resource>) {
         for (name, body) in resources.entries() {
             let body = block(Some(body));
             let address = format!("{ty}.{name}");
-            let attr = |b: Option<&Node>, key: &str, base: &str| lookup(b, &[key], base, true);
+            let attr = |b: Option<&Node>, key: &str, base: &str| lookup(b, &[key], base, &super::rules::Interpolating);
             match ty.as_str() {
                 "aws_secretsmanager_secret_rotation" => {
                     let rules = block(body.and_then(|b| b.get("rotation_rules")));
