@@ -310,13 +310,14 @@ fn terraform() {
                 "aws_secretsmanager_secret_rotation.api",
                 "rotation_rules.automatically_after_days"
             ),
-            // The schedule is `local.nightly`: the error sits on the literal.
+            // The schedule is `local.nightly`, resolved to `cron(0 3 * * ? *)`:
+            // the error sits on the schedule, as with two literals.
             e(
-                34,
+                35,
                 32,
                 "rotation-exclusive",
                 "aws_secretsmanager_secret_rotation.both",
-                "rotation_rules.automatically_after_days"
+                "rotation_rules.schedule_expression"
             ),
             // A heredoc ends with a line break, as Terraform reads it.
             e(
@@ -342,22 +343,19 @@ fn terraform() {
             ),
         ]
     );
+    // `local.nightly` (line 10) and `var.hour` (default 3, line 6) resolve.
+    assert_eq!(skipped(&found), []);
+    let templated = found
+        .iter()
+        .find(|e| e.pos == rotaplan::check::Pos::new(49, 25))
+        .unwrap();
+    assert!(templated.is_valid(), "{templated:?}");
+    assert_eq!(templated.value, "cron(0 ${var.hour} * * ? *)");
+    let r = &templated.resolved[0];
+    assert_eq!(r.value, "cron(0 3 * * ? *)");
     assert_eq!(
-        skipped(&found),
-        [
-            s(
-                35,
-                32,
-                "aws_secretsmanager_secret_rotation.both",
-                "`local.nightly`, resolved at plan time"
-            ),
-            s(
-                49,
-                25,
-                "aws_cloudwatch_event_rule.templated",
-                "a `${...}` interpolation, resolved at plan time"
-            ),
-        ]
+        (r.from[0].name.as_str(), r.from[0].place.as_str(), r.from[0].pos),
+        ("var.hour", "variable.hour.default", rotaplan::check::Pos::new(6, 13))
     );
     no_warnings(&found);
 }

@@ -452,6 +452,10 @@ pub enum SourceKind {
     Json,
     /// Terraform HCL.
     Terraform,
+    /// Terraform variable values (`.tfvars`, `.tfvars.json`): inputs to the
+    /// `.tf` files of their directory, read with them; on their own they
+    /// hold no schedule.
+    TerraformVars,
 }
 
 impl SourceKind {
@@ -462,6 +466,7 @@ impl SourceKind {
     /// use rotaplan::check::SourceKind;
     ///
     /// assert_eq!(SourceKind::detect(Some("infra/main.tf"), b""), SourceKind::Terraform);
+    /// assert_eq!(SourceKind::detect(Some("infra/prod.auto.tfvars.json"), b""), SourceKind::TerraformVars);
     /// assert_eq!(SourceKind::detect(Some("serverless.yml"), b""), SourceKind::Yaml);
     /// assert_eq!(SourceKind::detect(Some("schedules.txt"), b""), SourceKind::List);
     /// assert_eq!(SourceKind::detect(None, b" {\"Resources\": {}}"), SourceKind::Json);
@@ -472,6 +477,8 @@ impl SourceKind {
             let lower = name.to_ascii_lowercase();
             return if lower.ends_with(".tf") {
                 SourceKind::Terraform
+            } else if lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
+                SourceKind::TerraformVars
             } else if lower.ends_with(".json") {
                 SourceKind::Json
             } else if [".yaml", ".yml", ".template"].iter().any(|e| lower.ends_with(e)) {
@@ -549,7 +556,19 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
     let lines = pos::Lines::new(text);
     let mut found = Vec::new();
     match kind {
-        SourceKind::Terraform => terraform::read(&lines, &mut found)?,
+        SourceKind::TerraformVars => {
+            // Only its syntax: the values are read with the `.tf` files.
+            if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".json")) {
+                json::parse(&lines)?;
+            } else {
+                terraform::parse(&lines)?;
+            }
+        }
+        SourceKind::Terraform => {
+            let body = terraform::parse(&lines)?;
+            let module = name.map(terraform::Module::load).unwrap_or_default();
+            terraform::read(&lines, &body, &module, &mut found);
+        }
         SourceKind::Json => {
             let doc = json::parse(&lines)?;
             if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".tf.json")) {

@@ -82,7 +82,7 @@ pub(crate) fn product(parts: Vec<Vec<Choice>>, sep: &str) -> Res {
 
 /// A resolution as a value at `pos`; `template` is what the message shows
 /// before the bindings (`None` for a plain reference).
-pub(crate) fn to_val(res: Res, written: String, template: Option<String>, pos: Pos) -> Val {
+pub(crate) fn to_val(res: Res, written: String, template: Option<String>, pos: Pos, when: &str) -> Val {
     match res {
         Ok(choices) if !choices.is_empty() => Val::Choices {
             written,
@@ -96,7 +96,7 @@ pub(crate) fn to_val(res: Res, written: String, template: Option<String>, pos: P
             pos,
         },
         Err(why) => Val::Skip {
-            why: format!("{why}, resolved at deploy time"),
+            why: format!("{why}, resolved at {when} time"),
             shown: written,
             pos,
         },
@@ -135,7 +135,7 @@ impl Context for Cfn<'_> {
                 });
             }
         }
-        Some(to_val(res, written, template, node.pos))
+        Some(to_val(res, written, template, node.pos, "deploy"))
     }
 }
 
@@ -364,7 +364,7 @@ impl Context for Sls<'_> {
         match &node.kind {
             Kind::Scalar { value, .. } if value.contains("${") => {
                 let res = self.string(value, node.pos, 0);
-                Some(to_val(res, value.clone(), Some(value.clone()), node.pos))
+                Some(to_val(res, value.clone(), Some(value.clone()), node.pos, "deploy"))
             }
             Kind::Intrinsic(..) => self.cfn.resolve(node),
             _ => None,

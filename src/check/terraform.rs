@@ -2,22 +2,268 @@
 //! that carry schedules. Comments are trivia to the parser; heredocs are
 //! templates, read as Terraform reads them.
 
-use hcl_edit::expr::Expression;
+use std::collections::HashMap;
+use std::path::Path;
+
+use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::{Element, Template};
 use hcl_edit::Span;
 
 use crate::expr::Profile;
 
-use super::pos::Lines;
+use super::pos::{Lines, Pos};
+use super::resolve::{product, to_val, Binding, Choice, Res};
 use super::rules::{Prop, Resource, Val};
 use super::SyntaxError;
 
-pub(crate) fn read(lines: &Lines<'_>, found: &mut Vec<Resource>) -> Result<(), SyntaxError> {
-    let body = hcl_edit::parser::parse_body(lines.text()).map_err(|e| {
+/// How deep `local.a` naming `local.b` ... may go.
+const MAX_DEPTH: usize = 16;
+
+/// Parses HCL (a `.tf` or `.tfvars` file).
+pub(crate) fn parse(lines: &Lines<'_>) -> Result<Body, SyntaxError> {
+    hcl_edit::parser::parse_body(lines.text()).map_err(|e| {
         let l = e.location();
-        SyntaxError::new("HCL", super::Pos::new(l.line(), l.column()), e.message())
-    })?;
+        SyntaxError::new("HCL", Pos::new(l.line(), l.column()), e.message())
+    })
+}
+
+/// The rest of a configuration's directory: the other `.tf` files
+/// (variables and locals declared there) and the variable values Terraform
+/// loads without flags.
+#[derive(Default)]
+pub(crate) struct Module {
+    /// Other `.tf` files: path, text, body.
+    files: Vec<(String, String, Body)>,
+    /// Values from `.tfvars` files, by variable name (a later file wins).
+    tfvars: HashMap<String, Result<Choice, String>>,
+}
+
+impl Module {
+    /// Reads the directory of `path` (a `.tf` file): its other `.tf` files,
+    /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and
+    /// `*.auto.tfvars.json` in lexical order. Files that cannot be read or
+    /// parsed are passed over: they are checked on their own.
+    pub(crate) fn load(path: &str) -> Module {
+        let mut module = Module::default();
+        let path = Path::new(path);
+        if !path.is_file() {
+            return module;
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let Ok(read) = std::fs::read_dir(dir) else {
+            return module;
+        };
+        let mut names: Vec<String> = read
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        let shown = |name: &str| {
+            if dir == Path::new(".") && path.parent().is_none_or(|p| p.as_os_str().is_empty()) {
+                name.to_owned()
+            } else {
+                dir.join(name).to_string_lossy().into_owned()
+            }
+        };
+        let own = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        for name in names.iter().filter(|n| n.ends_with(".tf") && n.as_str() != own) {
+            let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+                continue;
+            };
+            if let Ok(body) = hcl_edit::parser::parse_body(&text) {
+                module.files.push((shown(name), text, body));
+            }
+        }
+        let auto = names
+            .iter()
+            .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"));
+        let order = ["terraform.tfvars", "terraform.tfvars.json"]
+            .into_iter()
+            .filter(|n| names.iter().any(|x| x == n))
+            .chain(auto.map(String::as_str));
+        for name in order {
+            let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+                continue;
+            };
+            let file = shown(name);
+            let lines = Lines::new(&text);
+            if name.ends_with(".json") {
+                let Ok(doc) = super::json::parse(&lines) else { continue };
+                for (key, v) in doc.entries() {
+                    let value = match v.str() {
+                        Some(text) => Ok(bound(key, text, "", Some(&file), v.pos)),
+                        None => Err(format!("`var.{key}` is not a string in {file}")),
+                    };
+                    module.tfvars.insert(key.clone(), value);
+                }
+            } else {
+                let Ok(body) = parse(&lines) else { continue };
+                for a in body.attributes() {
+                    let key = a.key.as_str();
+                    let value = scalar(&lines, &a.value)
+                        .map(|(text, pos)| bound(key, &text, "", Some(&file), pos))
+                        .ok_or_else(|| format!("`var.{key}` is not a string in {file}"));
+                    module.tfvars.insert(key.to_owned(), value);
+                }
+            }
+        }
+        module
+    }
+}
+
+/// A choice binding `var.<name>`.
+fn bound(name: &str, text: &str, place: &str, file: Option<&str>, pos: Pos) -> Choice {
+    let mut b = Binding::new(format!("var.{name}"), text, place, pos);
+    b.file = file.map(str::to_owned);
+    Choice {
+        value: text.to_owned(),
+        from: vec![b],
+    }
+}
+
+/// A string, number or boolean literal and where it is.
+fn scalar(lines: &Lines<'_>, e: &Expression) -> Option<(String, Pos)> {
+    let pos = lines.pos(e.span()?.start);
+    match e {
+        Expression::String(s) => Some((s.value().clone(), pos.right(1))),
+        Expression::Number(n) => Some((n.value().to_string(), pos)),
+        Expression::Bool(b) => Some((b.value().to_string(), pos)),
+        Expression::StringTemplate(t) => literal(t).map(|t| (t, pos.right(1))),
+        _ => None,
+    }
+}
+
+/// Values of expressions in the file being checked, over its module.
+struct Tf<'a> {
+    lines: &'a Lines<'a>,
+    body: &'a Body,
+    module: &'a Module,
+}
+
+impl Tf<'_> {
+    /// Every value of `e`, an expression of the file `file` (`None`: the
+    /// file being checked).
+    fn value(&self, e: &Expression, file: Option<usize>, depth: usize) -> Res {
+        if depth > MAX_DEPTH {
+            return Err("references nested too deep".into());
+        }
+        let own = file.map(|i| Lines::new(&self.module.files[i].1));
+        let lines = own.as_ref().unwrap_or(self.lines);
+        if let Some((text, _)) = scalar(lines, e) {
+            return Ok(vec![Choice::lit(text)]);
+        }
+        let source = || e.span().and_then(|s| lines.text().get(s)).unwrap_or("").to_owned();
+        match e {
+            Expression::StringTemplate(t) => {
+                let mut parts = Vec::new();
+                for el in t.iter() {
+                    match el {
+                        Element::Literal(s) => parts.push(vec![Choice::lit(s.value().as_str())]),
+                        Element::Interpolation(i) => parts.push(self.value(&i.expr, file, depth + 1)?),
+                        Element::Directive(_) => return Err("a template directive".into()),
+                    }
+                }
+                product(parts, "")
+            }
+            Expression::Parenthesis(p) => self.value(p.inner(), file, depth + 1),
+            Expression::Conditional(c) => {
+                let cond = c
+                    .cond_expr
+                    .span()
+                    .and_then(|s| lines.text().get(s))
+                    .unwrap_or("?")
+                    .to_owned();
+                let mut out = Vec::new();
+                for (branch, x) in [("true", &c.true_expr), ("false", &c.false_expr)] {
+                    let pos = lines.pos(x.span().map_or(0, |s| s.start));
+                    let mut at = Binding::new(cond.clone(), branch, "condition", pos);
+                    at.file = file.map(|i| self.module.files[i].0.clone());
+                    for mut ch in self.value(x, file, depth + 1)? {
+                        ch.from.insert(0, at.clone());
+                        out.push(ch);
+                    }
+                }
+                Ok(out)
+            }
+            Expression::Traversal(t) => {
+                let (Expression::Variable(root), [op]) = (&t.expr, t.operators.as_slice()) else {
+                    return Err(format!("`{}`", super::shown(&source())));
+                };
+                let TraversalOperator::GetAttr(name) = op.value() else {
+                    return Err(format!("`{}`", super::shown(&source())));
+                };
+                match root.as_str() {
+                    "var" => self.var(name.as_str()),
+                    "local" => self.local(name.as_str(), depth),
+                    _ => Err(format!("`{}`", super::shown(&source()))),
+                }
+            }
+            _ => Err(format!("`{}`", super::shown(&source()))),
+        }
+    }
+
+    /// Bodies of the module: the file being checked, then the others.
+    fn bodies(&self) -> impl Iterator<Item = (Option<usize>, &Body)> {
+        std::iter::once((None, self.body)).chain(self.module.files.iter().enumerate().map(|(i, f)| (Some(i), &f.2)))
+    }
+
+    fn var(&self, name: &str) -> Res {
+        if let Some(v) = self.module.tfvars.get(name) {
+            return v.clone().map(|c| vec![c]);
+        }
+        for (file, body) in self.bodies() {
+            for block in body.get_blocks("variable") {
+                if block.labels.first().map(|l| l.as_str()) != Some(name) {
+                    continue;
+                }
+                let Some(default) = block.body.get_attribute("default") else {
+                    return Err(format!("`var.{name}` has no value (no default, no .tfvars)"));
+                };
+                let own = file.map(|i| Lines::new(&self.module.files[i].1));
+                let lines = own.as_ref().unwrap_or(self.lines);
+                let path = file.map(|i| self.module.files[i].0.as_str());
+                return match scalar(lines, &default.value) {
+                    Some((text, pos)) => Ok(vec![bound(name, &text, &format!("variable.{name}.default"), path, pos)]),
+                    None if matches!(default.value, Expression::Null(_)) => {
+                        Err(format!("`var.{name}` has no value (default null, no .tfvars)"))
+                    }
+                    None => Err(format!("`var.{name}` is not a string")),
+                };
+            }
+        }
+        Err(format!("`var.{name}` is not declared"))
+    }
+
+    fn local(&self, name: &str, depth: usize) -> Res {
+        for (file, body) in self.bodies() {
+            for block in body.get_blocks("locals") {
+                let Some(a) = block.body.get_attribute(name) else {
+                    continue;
+                };
+                let own = file.map(|i| Lines::new(&self.module.files[i].1));
+                let lines = own.as_ref().unwrap_or(self.lines);
+                let pos = lines.pos(a.value.span().map_or(0, |s| s.start));
+                let mut out = Vec::new();
+                for mut c in self.value(&a.value, file, depth + 1)? {
+                    let mut b = Binding::new(format!("local.{name}"), &c.value, "locals", pos);
+                    b.file = file.map(|i| self.module.files[i].0.clone());
+                    c.from.insert(0, b);
+                    out.push(c);
+                }
+                return Ok(out);
+            }
+        }
+        Err(format!("`local.{name}` is not declared"))
+    }
+}
+
+pub(crate) fn read(lines: &Lines<'_>, body: &Body, module: &Module, found: &mut Vec<Resource>) {
+    let tf = Tf { lines, body, module };
     for block in body.get_blocks("resource") {
         let [ty, name] = block.labels.as_slice() else { continue };
         let (ty, name) = (ty.as_str(), name.as_str());
@@ -29,7 +275,7 @@ pub(crate) fn read(lines: &Lines<'_>, found: &mut Vec<Resource>) -> Result<(), S
             } else {
                 format!("{base}.{key}")
             };
-            Prop::new(path, Some(value(lines, &a.value)))
+            Prop::new(path, Some(value(&tf, &a.value)))
         };
         match ty {
             "aws_secretsmanager_secret_rotation" => {
@@ -65,7 +311,6 @@ pub(crate) fn read(lines: &Lines<'_>, found: &mut Vec<Resource>) -> Result<(), S
             _ => {}
         }
     }
-    Ok(())
 }
 
 /// The body of the first `ident` block inside `b`.
@@ -73,8 +318,10 @@ fn sub<'a>(b: &'a Block, ident: &'a str) -> Option<&'a Body> {
     b.body.get_blocks(ident).next().map(|b| &b.body)
 }
 
-/// A literal string or number, or why the value is only known at plan time.
-fn value(lines: &Lines<'_>, e: &Expression) -> Val {
+/// A literal string or number, the values the module gives it, or why it
+/// is only known at plan time.
+fn value(tf: &Tf<'_>, e: &Expression) -> Val {
+    let lines = tf.lines;
     let span = e.span().unwrap_or(0..0);
     let pos = lines.pos(span.start);
     let source = lines.text().get(span.clone()).unwrap_or("");
@@ -103,7 +350,14 @@ fn value(lines: &Lines<'_>, e: &Expression) -> Val {
                 let exact = lines.reads(pos, &text);
                 Val::Lit { text, pos, exact }
             }
-            None => skip("a `${...}` interpolation, resolved at plan time"),
+            None => {
+                let inner = source
+                    .strip_prefix('"')
+                    .and_then(|s| s.strip_suffix('"'))
+                    .unwrap_or(source);
+                let written = super::shown(inner);
+                to_val(tf.value(e, None, 0), written.clone(), Some(written), pos, "plan")
+            }
         },
         Expression::HeredocTemplate(h) => match literal(&h.template) {
             Some(text) => {
@@ -127,9 +381,12 @@ fn value(lines: &Lines<'_>, e: &Expression) -> Val {
             }
             None => skip("a `${...}` interpolation, resolved at plan time"),
         },
-        Expression::Variable(_) | Expression::Traversal(_) => {
-            skip(&format!("`{}`, resolved at plan time", super::shown(source)))
+        Expression::Traversal(_) | Expression::Conditional(_) | Expression::Parenthesis(_) => {
+            let written = super::shown(source);
+            let template = (!matches!(e, Expression::Traversal(_))).then(|| written.clone());
+            to_val(tf.value(e, None, 0), written, template, pos, "plan")
         }
+        Expression::Variable(_) => skip(&format!("`{}`, resolved at plan time", super::shown(source))),
         _ => skip("an expression, evaluated at plan time"),
     }
 }
