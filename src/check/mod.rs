@@ -67,6 +67,7 @@ mod rules;
 mod serverless;
 mod terraform;
 mod tree;
+mod walk;
 mod yaml;
 
 use std::fmt;
@@ -74,6 +75,7 @@ use std::fmt;
 pub use interval::MaxInterval;
 pub use output::{Format, Report};
 pub use pos::Pos;
+pub use walk::{walk, FileKind, Walked};
 
 use crate::expr::Profile;
 
