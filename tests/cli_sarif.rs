@@ -110,7 +110,7 @@ fn repository_fixtures_give_a_valid_log() {
         .collect::<Vec<_>>()
     );
     let levels: Vec<&str> = results.iter().map(|r| r["level"].as_str().unwrap()).collect();
-    assert_eq!(levels.iter().filter(|l| **l == "note").count(), 3);
+    assert_eq!(levels.iter().filter(|l| **l == "note").count(), 1);
 }
 
 #[test]
