@@ -134,3 +134,62 @@ fn a_long_expression_is_shown_cut() {
         format!("expression is 80016 bytes long; at most 256 are allowed: `{shown}`")
     );
 }
+
+#[test]
+fn a_resolved_value_points_at_its_origin() {
+    let cfn = "tests/fixtures/check/resolve/template.yaml";
+    let tf = "tests/fixtures/check/resolve/tf/main.tf";
+    let (log, code) = sarif(&[cfn, tf], "");
+    assert_eq!(code, 1);
+    validate(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let related = |line: u64| -> Vec<(String, u64, u64, String)> {
+        let r = results
+            .iter()
+            .find(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == line)
+            .unwrap();
+        r["relatedLocations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let p = &l["physicalLocation"];
+                (
+                    p["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                    p["region"]["startLine"].as_u64().unwrap(),
+                    p["region"]["startColumn"].as_u64().unwrap(),
+                    l["message"]["text"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // RotationDays=1001: item 2 of `[30, 90, 1001]`, line 12, column 29.
+    assert_eq!(
+        related(42),
+        [(
+            cfn.to_owned(),
+            12,
+            29,
+            "RotationDays=1001 (Parameters.RotationDays.AllowedValues[2], line 12)".to_owned()
+        )]
+    );
+    // The local in main.tf, then the variable in another file.
+    let stage = "tests/fixtures/check/resolve/tf/terraform.tfvars.json";
+    assert_eq!(
+        related(17),
+        [
+            (
+                tf.to_owned(),
+                3,
+                13,
+                "local.nightly=cron(0 30 * * ? *) (locals, line 3)".to_owned()
+            ),
+            (stage.to_owned(), 1, 17, format!("var.report_hour=30 ({stage}, line 1)")),
+        ]
+    );
+    let r = results
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == 42)
+        .unwrap();
+    assert_eq!(r["properties"]["resolvedValue"], "rate(1001 days)");
+}

@@ -418,6 +418,9 @@ impl Sls<'_> {
                     from: vec![b],
                 }]);
             }
+            if source.starts_with("file(") {
+                return Err(format!("a file (`${{{inner}}}`)"));
+            }
             let Some((kind, what)) = source.split_once(':') else {
                 if !source.is_empty() && source.parse::<f64>().is_ok() {
                     return Ok(vec![Choice::lit(source)]);
