@@ -37,10 +37,67 @@ Files are parsed, never scanned line by line: YAML with saphyr-parser
 intrinsic functions), JSON with jsonc-parser in strict mode (minified CDK
 output included) and HCL with hcl-edit. Comments are never read as values,
 block scalars and flow mappings are read as YAML defines them, and a file
-that does not parse is a [`SyntaxError`] with its position. A value only
-known at deploy time (`!Ref`, `{"Fn::Sub": ...}`, Serverless `${...}`,
-Terraform `var.x` or `"${...}"`) is an [`Entry`] with
-[`skipped`](Entry::skipped) set, never dropped.
+that does not parse is a [`SyntaxError`] with its position. Long
+(`Fn::Sub:`, `{"Ref": ...}`) and short (`!Sub`) intrinsic forms read the
+same.
+
+# Values known before deploy
+
+A value the files themselves pin down is checked once per value it can
+take, each recorded as a [`Resolution`] in [`Entry::resolved`]:
+
+- CloudFormation and SAM: `Ref` and `${P}` in `Fn::Sub` to a parameter
+  (every `AllowedValues` item, else the `Default`), `Fn::FindInMap` with
+  keys that resolve, both branches of `Fn::If`, `Fn::Sub` with its variable
+  map, `Fn::Join` and `Fn::Select` of resolvable parts.
+- Terraform: `var.x` from `terraform.tfvars`, `terraform.tfvars.json`,
+  then `*.auto.tfvars(.json)` in lexical order (a later file wins) in the
+  file's directory, else the variable's `default`; `local.x`; string
+  templates and conditionals over them.
+- Serverless: `${self:...}` paths into the same file, and a variable's
+  literal fallback (`${opt:stage, 'dev'}`).
+
+A broken rule is reported at the property, naming the value and where it
+came from ([`Diagnostic::resolved`]); each distinct invalid value is one
+diagnostic. What only the deploy decides (pseudo parameters, SSM parameter
+types, parameters with no value, `GetAtt`, imports, `${ssm:...}`,
+Terraform resource attributes) is an [`Entry`] with
+[`skipped`](Entry::skipped) set and the reason, never dropped.
+
+```
+use rotaplan::check::{check_file, Options};
+
+let yaml = br#"
+Parameters:
+  Days: {Type: Number, AllowedValues: [30, 1001]}
+  FromSsm: {Type: "AWS::SSM::Parameter::Value<String>", Default: /s}
+Resources:
+  Rotation:
+    Type: AWS::SecretsManager::RotationSchedule
+    Properties:
+      RotationRules:
+        ScheduleExpression: !Sub "rate(${Days} days)"
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: !Ref FromSsm
+"#;
+let entries = check_file(Some("template.yaml"), yaml, &Options::new())?;
+assert_eq!(
+    entries[0].errors[0].message,
+    "rate(${Days} days) with Days=1001 (Parameters.Days.AllowedValues[1], line 3): \
+     Secrets Manager rotates at least every 1000 days"
+);
+assert_eq!(entries[1].skipped.as_deref(), Some("`FromSsm` has an SSM parameter type, resolved at deploy time"));
+# Ok::<(), rotaplan::check::SyntaxError>(())
+```
+
+# Directories
+
+[`walk`] reads a directory tree as `plan check DIR` does: `.gitignore`
+honoured, hidden folders, `.git`, `node_modules`, `.terraform` and
+`cdk.out` left out unless named, each file read by the kind its name and
+content give ([`FileKind`]), files checked in parallel.
 
 # Which rules apply
 
