@@ -141,8 +141,44 @@ fn scalar(lines: &Lines<'_>, e: &Expression) -> Option<(String, Pos)> {
 /// Values of expressions in the file being checked, over its module.
 struct Tf<'a> {
     lines: &'a Lines<'a>,
-    body: &'a Body,
     module: &'a Module,
+    /// Lines of the module's other files.
+    others: Vec<Lines<'a>>,
+    /// `variable` blocks and `locals` attributes by name, with their file
+    /// (`None`: the file being checked); the first declaration wins.
+    vars: HashMap<&'a str, (Option<usize>, &'a Block)>,
+    locals: HashMap<&'a str, (Option<usize>, &'a hcl_edit::structure::Attribute)>,
+}
+
+impl<'a> Tf<'a> {
+    fn new(lines: &'a Lines<'a>, body: &'a Body, module: &'a Module) -> Tf<'a> {
+        let bodies = std::iter::once((None, body)).chain(module.files.iter().enumerate().map(|(i, f)| (Some(i), &f.2)));
+        let (mut vars, mut locals) = (HashMap::new(), HashMap::new());
+        for (file, body) in bodies {
+            for block in body.get_blocks("variable") {
+                if let Some(name) = block.labels.first() {
+                    vars.entry(name.as_str()).or_insert((file, block));
+                }
+            }
+            for block in body.get_blocks("locals") {
+                for a in block.body.attributes() {
+                    locals.entry(a.key.as_str()).or_insert((file, a));
+                }
+            }
+        }
+        Tf {
+            lines,
+            module,
+            others: module.files.iter().map(|f| Lines::new(&f.1)).collect(),
+            vars,
+            locals,
+        }
+    }
+
+    /// The lines of `file` (`None`: the file being checked).
+    fn lines_of(&self, file: Option<usize>) -> &Lines<'a> {
+        file.and_then(|i| self.others.get(i)).unwrap_or(self.lines)
+    }
 }
 
 impl Tf<'_> {
@@ -152,8 +188,7 @@ impl Tf<'_> {
         if depth > MAX_DEPTH {
             return Err("references nested too deep".into());
         }
-        let own = file.map(|i| Lines::new(&self.module.files[i].1));
-        let lines = own.as_ref().unwrap_or(self.lines);
+        let lines = self.lines_of(file);
         if let Some((text, _)) = scalar(lines, e) {
             return Ok(vec![Choice::lit(text)]);
         }
@@ -207,63 +242,44 @@ impl Tf<'_> {
         }
     }
 
-    /// Bodies of the module: the file being checked, then the others.
-    fn bodies(&self) -> impl Iterator<Item = (Option<usize>, &Body)> {
-        std::iter::once((None, self.body)).chain(self.module.files.iter().enumerate().map(|(i, f)| (Some(i), &f.2)))
-    }
-
     fn var(&self, name: &str) -> Res {
         if let Some(v) = self.module.tfvars.get(name) {
             return v.clone().map(|c| vec![c]);
         }
-        for (file, body) in self.bodies() {
-            for block in body.get_blocks("variable") {
-                if block.labels.first().map(|l| l.as_str()) != Some(name) {
-                    continue;
-                }
-                let Some(default) = block.body.get_attribute("default") else {
-                    return Err(format!("`var.{name}` has no value (no default, no .tfvars)"));
-                };
-                let own = file.map(|i| Lines::new(&self.module.files[i].1));
-                let lines = own.as_ref().unwrap_or(self.lines);
-                let path = file.map(|i| self.module.files[i].0.as_str());
-                return match scalar(lines, &default.value) {
-                    Some((text, pos)) => Ok(vec![bound(name, &text, &format!("variable.{name}.default"), path, pos)]),
-                    None if matches!(default.value, Expression::Null(_)) => {
-                        Err(format!("`var.{name}` has no value (default null, no .tfvars)"))
-                    }
-                    None => Err(format!("`var.{name}` is not a string")),
-                };
+        let Some(&(file, block)) = self.vars.get(name) else {
+            return Err(format!("`var.{name}` is not declared"));
+        };
+        let Some(default) = block.body.get_attribute("default") else {
+            return Err(format!("`var.{name}` has no value (no default, no .tfvars)"));
+        };
+        let path = file.map(|i| self.module.files[i].0.as_str());
+        match scalar(self.lines_of(file), &default.value) {
+            Some((text, pos)) => Ok(vec![bound(name, &text, &format!("variable.{name}.default"), path, pos)]),
+            None if matches!(default.value, Expression::Null(_)) => {
+                Err(format!("`var.{name}` has no value (default null, no .tfvars)"))
             }
+            None => Err(format!("`var.{name}` is not a string")),
         }
-        Err(format!("`var.{name}` is not declared"))
     }
 
     fn local(&self, name: &str, depth: usize) -> Res {
-        for (file, body) in self.bodies() {
-            for block in body.get_blocks("locals") {
-                let Some(a) = block.body.get_attribute(name) else {
-                    continue;
-                };
-                let own = file.map(|i| Lines::new(&self.module.files[i].1));
-                let lines = own.as_ref().unwrap_or(self.lines);
-                let pos = lines.pos(a.value.span().map_or(0, |s| s.start));
-                let mut out = Vec::new();
-                for mut c in self.value(&a.value, file, depth + 1)? {
-                    let mut b = Binding::new(format!("local.{name}"), &c.value, "locals", pos);
-                    b.file = file.map(|i| self.module.files[i].0.clone());
-                    c.from.insert(0, b);
-                    out.push(c);
-                }
-                return Ok(out);
-            }
+        let Some(&(file, a)) = self.locals.get(name) else {
+            return Err(format!("`local.{name}` is not declared"));
+        };
+        let pos = self.lines_of(file).pos(a.value.span().map_or(0, |s| s.start));
+        let mut out = Vec::new();
+        for mut c in self.value(&a.value, file, depth + 1)? {
+            let mut b = Binding::new(format!("local.{name}"), &c.value, "locals", pos);
+            b.file = file.map(|i| self.module.files[i].0.clone());
+            c.from.insert(0, b);
+            out.push(c);
         }
-        Err(format!("`local.{name}` is not declared"))
+        Ok(out)
     }
 }
 
 pub(crate) fn read(lines: &Lines<'_>, body: &Body, module: &Module, found: &mut Vec<Resource>) {
-    let tf = Tf { lines, body, module };
+    let tf = Tf::new(lines, body, module);
     for block in body.get_blocks("resource") {
         let [ty, name] = block.labels.as_slice() else { continue };
         let (ty, name) = (ty.as_str(), name.as_str());
