@@ -187,7 +187,7 @@ fn each_distinct_invalid_choice_is_one_finding_and_valid_ones_add_nothing() {
 
 #[test]
 fn a_parameter_with_neither_list_nor_default_and_a_resource_ref_are_skipped() {
-    let yaml = "Parameters:\n  Sched:\n    Type: String\nResources:\n  A:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: !Ref Sched\n  B:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: !Ref SomeResource\n  C:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: !GetAtt Config.Schedule\n";
+    let yaml = "Parameters:\n  Sched:\n    Type: String\nResources:\n  A:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: !Ref Sched\n  B:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: !Ref SomeResource\n  C:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: !GetAtt Config.Schedule\n  D:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      RotationRules: !If [IsProd, {ScheduleExpression: rate(1 day)}, !Ref AWS::NoValue]\n";
     let found = check_file(Some("t.yaml"), yaml.as_bytes(), &Options::new()).unwrap();
     assert_eq!(
         skipped(&found),
@@ -195,6 +195,8 @@ fn a_parameter_with_neither_list_nor_default_and_a_resource_ref_are_skipped() {
             at(8, 27, "`Sched` has no default, resolved at deploy time"),
             at(12, 27, "`!Ref`, resolved at deploy time"),
             at(16, 27, "`GetAtt`, resolved at deploy time"),
+            // An `!If` over a whole property set is not followed.
+            at(20, 22, "`!If`, resolved at deploy time"),
         ]
     );
     assert_eq!(errors(&found), []);

@@ -149,8 +149,8 @@ impl Cfn<'_> {
             Kind::Scalar { value, .. } => return Ok(vec![Choice::lit(value)]),
             Kind::Intrinsic(name, arg) => (super::tree::canonical(name), arg),
             Kind::Null => return Err("no value".into()),
-            Kind::Map(_) => return Err("a mapping".into()),
-            Kind::Seq(_) => return Err("a list".into()),
+            // A branch of `Fn::If` over whole property sets is not followed.
+            Kind::Map(_) | Kind::Seq(_) => return Err(String::new()),
         };
         let items = arg.items();
         match name.as_str() {

@@ -149,15 +149,26 @@ pub(crate) fn check(found: Vec<Resource>, opts: &Options, _lines: &Lines<'_>) ->
             Resource::Rotation {
                 name,
                 schedule,
-                days,
-                duration,
-            } => out.extend(resolved(vec![days, schedule, duration], |p| {
-                let mut out = Vec::new();
-                let mut p = p.into_iter();
-                let (days, schedule, duration) = (p.next().flatten(), p.next().flatten(), p.next().flatten());
-                rotation(&name, schedule, days, duration, opts, &mut out);
-                out
-            })),
+                mut days,
+                mut duration,
+            } => {
+                // `RotationRules: !If [...]` stands for all three: one value.
+                let same =
+                    |a: &Option<Prop>| matches!((a, &schedule), (Some(a), Some(s)) if a.val.pos() == s.val.pos());
+                if same(&days) {
+                    days = None;
+                }
+                if same(&duration) {
+                    duration = None;
+                }
+                out.extend(resolved(vec![days, schedule, duration], |p| {
+                    let mut out = Vec::new();
+                    let mut p = p.into_iter();
+                    let (days, schedule, duration) = (p.next().flatten(), p.next().flatten(), p.next().flatten());
+                    rotation(&name, schedule, days, duration, opts, &mut out);
+                    out
+                }))
+            }
             Resource::Timed {
                 name,
                 profile,
