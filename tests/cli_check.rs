@@ -322,8 +322,10 @@ fn a_directory_is_walked_by_kind_leaving_out_ignored_files() {
          | rate(2 hour)\n  \
          |        ^^^^\n\
          checked 3 expressions against eventbridge: 3 invalid\n";
-    // notes.yaml, package.json, README.md, infra/terraform.tfvars.
-    let counts = "read 1 CloudFormation, 1 Serverless, 1 Terraform files; 4 files of no known kind left out\n";
+    // notes.yaml, package.json, README.md; infra/terraform.tfvars is read
+    // with infra/main.tf.
+    let counts = "read 1 CloudFormation, 1 Serverless, 1 Terraform files (1 .tfvars with them); \
+                  3 files of no known kind left out\n";
     // With no path, `.` is walked.
     assert_eq!(
         plan_in(repo.path(), &["check"]),

@@ -32,7 +32,7 @@ impl FileKind {
     fn by_name(name: &str) -> Result<FileKind, bool> {
         let lower = name.to_ascii_lowercase();
         let base = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
-        if lower.ends_with(".tf") || lower.ends_with(".tf.json") {
+        if lower.ends_with(".tf") || lower.ends_with(".tf.json") || is_tfvars(&lower) {
             Ok(FileKind::Terraform)
         } else if matches!(base, "serverless.yml" | "serverless.yaml" | "serverless.json") {
             Ok(FileKind::Serverless)
@@ -64,6 +64,12 @@ impl FileKind {
     }
 }
 
+/// `.tfvars` and `.tfvars.json`: inputs of the `.tf` files of their
+/// directory, read with them.
+fn is_tfvars(lower: &str) -> bool {
+    lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json")
+}
+
 impl fmt::Display for FileKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -83,6 +89,9 @@ pub struct Walked {
     pub files: Vec<(String, FileKind, Result<Vec<Entry>, SyntaxError>)>,
     /// Files of no known kind, left out.
     pub left_out: usize,
+    /// `.tfvars` files, read as inputs of the `.tf` files of their
+    /// directory rather than on their own.
+    pub inputs: usize,
     /// Entries that could not be read (permissions, broken links).
     pub io_errors: Vec<String>,
 }
@@ -98,8 +107,8 @@ impl Walked {
         self.files.iter().filter(|f| f.1 == kind).count()
     }
 
-    /// `read 2 CloudFormation, 1 Serverless, 0 Terraform files; 3 files of
-    /// no known kind left out`.
+    /// `read 2 CloudFormation, 1 Serverless, 1 Terraform files (2 .tfvars
+    /// with them); 3 files of no known kind left out`.
     ///
     /// ```
     /// let w = rotaplan::check::Walked::default();
@@ -109,9 +118,13 @@ impl Walked {
         let kinds = [FileKind::CloudFormation, FileKind::Serverless, FileKind::Terraform]
             .map(|k| format!("{} {k}", self.count(k)))
             .join(", ");
+        let inputs = match self.inputs {
+            0 => String::new(),
+            n => format!(" ({n} .tfvars with them)"),
+        };
         let left = self.left_out;
         format!(
-            "read {kinds} files; {left} {} of no known kind left out",
+            "read {kinds} files{inputs}; {left} {} of no known kind left out",
             if left == 1 { "file" } else { "files" }
         )
     }
@@ -154,6 +167,7 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
             }
             let path = entry.path().to_string_lossy().into_owned();
             match FileKind::by_name(&path) {
+                Ok(_) if is_tfvars(&path.to_ascii_lowercase()) => walked.inputs += 1,
                 Ok(kind) => candidates.push((path, Some(kind))),
                 Err(true) => candidates.push((path, None)),
                 Err(false) => walked.left_out += 1,
