@@ -450,7 +450,8 @@ fn terraform_json() {
             12,
             33,
             "aws_scheduler_schedule.report",
-            "a `${...}` variable, resolved at deploy time"
+            // schedules.tf beside it declares `hour`, not `schedule`.
+            "`var.schedule` is declared in no .tf file of its directory, resolved at plan time"
         )]
     );
     assert_eq!(found.len(), 6);

@@ -260,6 +260,28 @@ fn terraform_variables_from_tfvars_in_order_then_defaults_and_locals() {
 }
 
 #[test]
+fn terraform_json_templates_read_the_directory_too() {
+    let found = entries("tf/extra.tf.json");
+    let tf = format!("{DIR}/tf");
+    assert_eq!(
+        errors(&found),
+        [at(
+            4,
+            48,
+            &format!(
+                "${{local.nightly}} with local.nightly=cron(0 30 * * ? *) ({tf}/main.tf, locals, line 3), \
+                 var.report_hour=30 ({tf}/terraform.tfvars.json, line 1): hours value out of range; expected 0-23"
+            )
+        )]
+    );
+    // An EventBridge rule takes `rate(2000 days)`.
+    let days = entry_at(&found, 5, 45);
+    assert!(days.is_valid(), "{days:?}");
+    assert_eq!(days.resolved[0].value, "rate(2000 days)");
+    assert_eq!(skipped(&found), []);
+}
+
+#[test]
 fn terraform_without_its_directory_skips_variables() {
     // Standard input has no directory: a variable has no known value.
     let tf = b"variable \"d\" {}\nresource \"aws_cloudwatch_event_rule\" \"r\" {\n  schedule_expression = \"rate(${var.d} days)\"\n}\n";

@@ -52,8 +52,9 @@ take, each recorded as a [`Resolution`] in [`Entry::resolved`]:
   map, `Fn::Join` and `Fn::Select` of resolvable parts.
 - Terraform: `var.x` from `terraform.tfvars`, `terraform.tfvars.json`,
   then `*.auto.tfvars(.json)` in lexical order (a later file wins) in the
-  file's directory, else the variable's `default`; `local.x`; string
-  templates and conditionals over them.
+  file's directory, else the variable's `default` (declared in the
+  directory's `.tf` files); `local.x`; string templates and conditionals
+  over them, in `.tf` files and in `.tf.json` strings.
 - Serverless: `${self:...}` paths into the same file, and a variable's
   literal fallback (`${opt:stage, 'dev'}`).
 
@@ -631,7 +632,8 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
         SourceKind::Json => {
             let doc = json::parse(&lines)?;
             if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".tf.json")) {
-                terraform::read_json(&doc, &mut found);
+                let module = name.map(terraform::Module::load).unwrap_or_default();
+                terraform::read_json(&doc, &module, &mut found);
             } else {
                 read_document(&doc, &mut found);
             }

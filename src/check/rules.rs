@@ -21,22 +21,6 @@ pub(crate) trait Context {
     fn resolve(&self, node: &Node) -> Option<Val>;
 }
 
-/// Terraform's JSON syntax: a `${...}` string is an interpolation.
-pub(crate) struct Interpolating;
-
-impl Context for Interpolating {
-    fn resolve(&self, node: &Node) -> Option<Val> {
-        match &node.kind {
-            Kind::Scalar { value, .. } if value.contains("${") => Some(Val::Skip {
-                why: "a `${...}` variable, resolved at deploy time".into(),
-                shown: value.clone(),
-                pos: node.pos,
-            }),
-            _ => None,
-        }
-    }
-}
-
 /// A value read from a file.
 #[derive(Debug, Clone)]
 pub(crate) enum Val {

@@ -247,7 +247,7 @@ impl Tf<'_> {
             return v.clone().map(|c| vec![c]);
         }
         let Some(&(file, block)) = self.vars.get(name) else {
-            return Err(format!("`var.{name}` is not declared"));
+            return Err(format!("`var.{name}` is declared in no .tf file of its directory"));
         };
         let Some(default) = block.body.get_attribute("default") else {
             return Err(format!("`var.{name}` has no value (no default, no .tfvars)"));
@@ -264,7 +264,7 @@ impl Tf<'_> {
 
     fn local(&self, name: &str, depth: usize) -> Res {
         let Some(&(file, a)) = self.locals.get(name) else {
-            return Err(format!("`local.{name}` is not declared"));
+            return Err(format!("`local.{name}` is declared in no .tf file of its directory"));
         };
         let pos = self.lines_of(file).pos(a.value.span().map_or(0, |s| s.start));
         let mut out = Vec::new();
@@ -419,9 +419,43 @@ fn literal(t: &Template) -> Option<String> {
     Some(text)
 }
 
+/// A `.tf.json` string with `${...}` in it: a template over the module's
+/// variables and locals, as in a `.tf` file.
+struct JsonTemplates<'a> {
+    module: &'a Module,
+}
+
+impl super::rules::Context for JsonTemplates<'_> {
+    fn resolve(&self, node: &super::tree::Node) -> Option<Val> {
+        let value = node.str().filter(|v| v.contains("${"))?;
+        // The same text as an HCL string template.
+        let mut src = String::with_capacity(value.len() + 2);
+        src.push('"');
+        for c in value.chars() {
+            match c {
+                '"' => src.push_str("\\\""),
+                '\\' => src.push_str("\\\\"),
+                '\n' => src.push_str("\\n"),
+                c => src.push(c),
+            }
+        }
+        src.push('"');
+        let res = match hcl_edit::parser::parse_expr(&src) {
+            Ok(e) => {
+                let lines = Lines::new(&src);
+                let empty = Body::new();
+                Tf::new(&lines, &empty, self.module).value(&e, None, 0)
+            }
+            Err(_) => Err(format!("`{}`", super::shown(value))),
+        };
+        Some(to_val(res, value.to_owned(), Some(value.to_owned()), node.pos, "plan"))
+    }
+}
+
 /// Terraform's JSON syntax (`.tf.json`): `resource.<type>.<name>`, nested
-/// blocks as an object or a list of objects, `${...}` as interpolation.
-pub(crate) fn read_json(doc: &super::tree::Node, found: &mut Vec<Resource>) {
+/// blocks as an object or a list of objects, `${...}` as a template over
+/// the variables and locals of the `.tf` files beside it.
+pub(crate) fn read_json(doc: &super::tree::Node, module: &Module, found: &mut Vec<Resource>) {
     use super::rules::lookup;
     use super::tree::{Kind, Node};
 
@@ -437,7 +471,8 @@ pub(crate) fn read_json(doc: &super::tree::Node, found: &mut Vec<Resource>) {
         for (name, body) in resources.entries() {
             let body = block(Some(body));
             let address = format!("{ty}.{name}");
-            let attr = |b: Option<&Node>, key: &str, base: &str| lookup(b, &[key], base, &super::rules::Interpolating);
+            let ctx = &JsonTemplates { module };
+            let attr = |b: Option<&Node>, key: &str, base: &str| lookup(b, &[key], base, ctx);
             match ty.as_str() {
                 "aws_secretsmanager_secret_rotation" => {
                     let rules = block(body.and_then(|b| b.get("rotation_rules")));
