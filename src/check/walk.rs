@@ -165,7 +165,13 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
-            let path = entry.path().to_string_lossy().into_owned();
+            // Under `.`, files are named as `git ls-files` names them (and
+            // so are the `.tfvars` their values come from).
+            let path = entry.path().to_string_lossy();
+            let path = match path.strip_prefix("./") {
+                Some(rest) if root == "." => rest.to_owned(),
+                _ => path.into_owned(),
+            };
             match FileKind::by_name(&path) {
                 Ok(_) if is_tfvars(&path.to_ascii_lowercase()) => walked.inputs += 1,
                 Ok(kind) => candidates.push((path, Some(kind))),

@@ -37,8 +37,7 @@ pub struct Args {
 }
 
 pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
-    let implicit = args.exprs.is_empty() && args.paths.is_empty();
-    if implicit {
+    if args.exprs.is_empty() && args.paths.is_empty() {
         args.paths.push(".".into());
     }
     let mut opts = Options::new();
@@ -70,11 +69,6 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
             // On standard error: JSON Lines and SARIF keep standard output.
             eprintln!("{path}: {}", walked.summary());
             for (file, _, result) in walked.files {
-                // `plan check` alone names files as `git ls-files` does.
-                let file = match file.strip_prefix("./") {
-                    Some(rest) if implicit => rest.to_owned(),
-                    _ => file,
-                };
                 report.push(file, result);
             }
             continue;
