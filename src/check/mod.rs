@@ -605,6 +605,20 @@ impl SourceKind {
 /// # Ok::<(), rotaplan::check::SyntaxError>(())
 /// ```
 pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<Vec<Entry>, SyntaxError> {
+    check(name, content, opts, None)
+}
+
+/// [`check_file`], with the Terraform directories already read.
+pub(crate) fn check(
+    name: Option<&str>,
+    content: &[u8],
+    opts: &Options,
+    modules: Option<&terraform::Cache>,
+) -> Result<Vec<Entry>, SyntaxError> {
+    let module = |name: &str| match modules {
+        Some(cache) => cache.module(name),
+        None => std::sync::Arc::new(terraform::Module::load(name)),
+    };
     let kind = SourceKind::detect(name, content);
     if kind == SourceKind::List {
         return Ok(lists::check(content, opts));
@@ -626,13 +640,13 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
         }
         SourceKind::Terraform => {
             let body = terraform::parse(&lines)?;
-            let module = name.map(terraform::Module::load).unwrap_or_default();
-            terraform::read(&lines, &body, &module, &mut found);
+            let module = name.map(module).unwrap_or_default();
+            terraform::read(&lines, &body, &module, name, &mut found);
         }
         SourceKind::Json => {
             let doc = json::parse(&lines)?;
             if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".tf.json")) {
-                let module = name.map(terraform::Module::load).unwrap_or_default();
+                let module = name.map(module).unwrap_or_default();
                 terraform::read_json(&doc, &module, &mut found);
             } else {
                 read_document(&doc, &mut found);

@@ -40,7 +40,16 @@ pub(crate) struct Module {
 }
 
 impl Module {
-    /// Reads the directory of `path` (a `.tf` file): its other `.tf` files,
+    /// The directory `path` (a `.tf` or `.tf.json` file) is read from, as
+    /// a key for [`Cache`].
+    fn dir_of(path: &str) -> String {
+        match Path::new(path).parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_string_lossy().into_owned(),
+            _ => ".".to_owned(),
+        }
+    }
+
+    /// Reads the directory of `path` (a `.tf` file): its `.tf` files,
     /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and
     /// `*.auto.tfvars.json` in lexical order. Files that cannot be read or
     /// parsed are passed over: they are checked on their own.
@@ -70,8 +79,9 @@ impl Module {
                 dir.join(name).to_string_lossy().into_owned()
             }
         };
-        let own = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        for name in names.iter().filter(|n| n.ends_with(".tf") && n.as_str() != own) {
+        // The file being checked too: [`Tf`] passes over it, so one module
+        // serves every file of its directory.
+        for name in names.iter().filter(|n| n.ends_with(".tf")) {
             let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
                 continue;
             };
@@ -116,6 +126,41 @@ impl Module {
     }
 }
 
+/// The modules of the directories a walk is in, so that each directory is
+/// read once, not once per file: the last few, in the order they were read.
+#[derive(Default)]
+pub(crate) struct Cache {
+    modules: std::sync::Mutex<Vec<(String, std::sync::Arc<Module>)>>,
+}
+
+impl Cache {
+    /// How many directories are kept: a walk goes directory by directory.
+    const KEPT: usize = 8;
+
+    /// The module of the directory of `path`, read on first use.
+    pub(crate) fn module(&self, path: &str) -> std::sync::Arc<Module> {
+        let dir = Module::dir_of(path);
+        let found = self
+            .modules
+            .lock()
+            .ok()
+            .and_then(|m| m.iter().find(|(d, _)| *d == dir).map(|(_, m)| m.clone()));
+        if let Some(m) = found {
+            return m;
+        }
+        let module = std::sync::Arc::new(Module::load(path));
+        if let Ok(mut m) = self.modules.lock() {
+            if !m.iter().any(|(d, _)| *d == dir) {
+                if m.len() >= Cache::KEPT {
+                    m.remove(0);
+                }
+                m.push((dir, module.clone()));
+            }
+        }
+        module
+    }
+}
+
 /// A choice binding `var.<name>`.
 fn bound(name: &str, text: &str, place: &str, file: Option<&str>, pos: Pos) -> Choice {
     let mut b = Binding::new(format!("var.{name}"), text, place, pos);
@@ -151,8 +196,16 @@ struct Tf<'a> {
 }
 
 impl<'a> Tf<'a> {
-    fn new(lines: &'a Lines<'a>, body: &'a Body, module: &'a Module) -> Tf<'a> {
-        let bodies = std::iter::once((None, body)).chain(module.files.iter().enumerate().map(|(i, f)| (Some(i), &f.2)));
+    /// The file `own` (as named when checked; its module copy is passed
+    /// over for `body`).
+    fn new(lines: &'a Lines<'a>, body: &'a Body, module: &'a Module, own: Option<&str>) -> Tf<'a> {
+        let others = module
+            .files
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| Some(f.0.as_str()) != own)
+            .map(|(i, f)| (Some(i), &f.2));
+        let bodies = std::iter::once((None, body)).chain(others);
         let (mut vars, mut locals) = (HashMap::new(), HashMap::new());
         for (file, body) in bodies {
             for block in body.get_blocks("variable") {
@@ -278,8 +331,8 @@ impl Tf<'_> {
     }
 }
 
-pub(crate) fn read(lines: &Lines<'_>, body: &Body, module: &Module, found: &mut Vec<Resource>) {
-    let tf = Tf::new(lines, body, module);
+pub(crate) fn read(lines: &Lines<'_>, body: &Body, module: &Module, own: Option<&str>, found: &mut Vec<Resource>) {
+    let tf = Tf::new(lines, body, module, own);
     for block in body.get_blocks("resource") {
         let [ty, name] = block.labels.as_slice() else { continue };
         let (ty, name) = (ty.as_str(), name.as_str());
@@ -444,7 +497,7 @@ impl super::rules::Context for JsonTemplates<'_> {
             Ok(e) => {
                 let lines = Lines::new(&src);
                 let empty = Body::new();
-                Tf::new(&lines, &empty, self.module).value(&e, None, 0)
+                Tf::new(&lines, &empty, self.module, None).value(&e, None, 0)
             }
             Err(_) => Err(format!("`{}`", super::shown(value))),
         };

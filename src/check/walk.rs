@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use super::{check_file, Entry, Options, SyntaxError};
+use super::{check, Entry, Options, SyntaxError};
 
 /// Folders a walk never enters (unless named as the directory itself).
 const LEFT_OUT: [&str; 4] = [".git", "node_modules", ".terraform", "cdk.out"];
@@ -187,6 +187,7 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
         .map_or(1, |n| n.get())
         .min(candidates.len())
         .max(1);
+    let modules = super::terraform::Cache::default();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
@@ -197,7 +198,7 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
                     Ok(content) => {
                         match kind.or_else(|| FileKind::is_template(&content).then_some(FileKind::CloudFormation)) {
                             None => Err(None),
-                            Some(kind) => Ok((kind, check_file(Some(path), &content, opts))),
+                            Some(kind) => Ok((kind, check(Some(path), &content, opts, Some(&modules)))),
                         }
                     }
                 };
