@@ -617,7 +617,7 @@ pub(crate) fn check(
 ) -> Result<Vec<Entry>, SyntaxError> {
     let module = |name: &str| match modules {
         Some(cache) => cache.module(name),
-        None => std::sync::Arc::new(terraform::Module::load(name)),
+        None => std::sync::Arc::new(terraform::Module::load(name, false)),
     };
     let kind = SourceKind::detect(name, content);
     if kind == SourceKind::List {

@@ -33,7 +33,8 @@ pub(crate) fn parse(lines: &Lines<'_>) -> Result<Body, SyntaxError> {
 /// loads without flags.
 #[derive(Default)]
 pub(crate) struct Module {
-    /// Other `.tf` files: path, text, body.
+    /// The `.tf` files that declare variables or locals: path, text, and
+    /// those blocks only (a file of resources is not kept).
     files: Vec<(String, String, Body)>,
     /// Values from `.tfvars` files, by variable name (a later file wins).
     tfvars: HashMap<String, Result<Choice, String>>,
@@ -53,7 +54,7 @@ impl Module {
     /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and
     /// `*.auto.tfvars.json` in lexical order. Files that cannot be read or
     /// parsed are passed over: they are checked on their own.
-    pub(crate) fn load(path: &str) -> Module {
+    pub(crate) fn load(path: &str, with_own: bool) -> Module {
         let mut module = Module::default();
         let path = Path::new(path);
         if !path.is_file() {
@@ -79,14 +80,30 @@ impl Module {
                 dir.join(name).to_string_lossy().into_owned()
             }
         };
-        // The file being checked too: [`Tf`] passes over it, so one module
-        // serves every file of its directory.
-        for name in names.iter().filter(|n| n.ends_with(".tf")) {
+        // With `with_own`, the file being checked too: [`Tf`] passes over
+        // it, so that one module serves every file of its directory.
+        let own = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        for name in names
+            .iter()
+            .filter(|n| n.ends_with(".tf") && (with_own || n.as_str() != own))
+        {
             let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
                 continue;
             };
-            if let Ok(body) = hcl_edit::parser::parse_body(&text) {
-                module.files.push((shown(name), text, body));
+            if !text.contains("variable") && !text.contains("locals") {
+                continue;
+            }
+            let Ok(body) = hcl_edit::parser::parse_body(&text) else {
+                continue;
+            };
+            let mut decls = Body::new();
+            for block in body.into_blocks() {
+                if matches!(block.ident.as_str(), "variable" | "locals") {
+                    decls.push(block);
+                }
+            }
+            if !decls.is_empty() {
+                module.files.push((shown(name), text, decls));
             }
         }
         let auto = names
@@ -148,7 +165,7 @@ impl Cache {
         if let Some(m) = found {
             return m;
         }
-        let module = std::sync::Arc::new(Module::load(path));
+        let module = std::sync::Arc::new(Module::load(path, true));
         if let Ok(mut m) = self.modules.lock() {
             if !m.iter().any(|(d, _)| *d == dir) {
                 if m.len() >= Cache::KEPT {
@@ -187,8 +204,8 @@ fn scalar(lines: &Lines<'_>, e: &Expression) -> Option<(String, Pos)> {
 struct Tf<'a> {
     lines: &'a Lines<'a>,
     module: &'a Module,
-    /// Lines of the module's other files.
-    others: Vec<Lines<'a>>,
+    /// Lines of the module's other files, made when first asked for.
+    others: Vec<std::cell::OnceCell<Lines<'a>>>,
     /// `variable` blocks and `locals` attributes by name, with their file
     /// (`None`: the file being checked); the first declaration wins.
     vars: HashMap<&'a str, (Option<usize>, &'a Block)>,
@@ -222,7 +239,7 @@ impl<'a> Tf<'a> {
         Tf {
             lines,
             module,
-            others: module.files.iter().map(|f| Lines::new(&f.1)).collect(),
+            others: module.files.iter().map(|_| std::cell::OnceCell::new()).collect(),
             vars,
             locals,
         }
@@ -230,7 +247,10 @@ impl<'a> Tf<'a> {
 
     /// The lines of `file` (`None`: the file being checked).
     fn lines_of(&self, file: Option<usize>) -> &Lines<'a> {
-        file.and_then(|i| self.others.get(i)).unwrap_or(self.lines)
+        match file.and_then(|i| Some((self.others.get(i)?, &self.module.files[i].1))) {
+            Some((cell, text)) => cell.get_or_init(|| Lines::new(text)),
+            None => self.lines,
+        }
     }
 }
 
