@@ -4,13 +4,17 @@
 //! schedules, intrinsics and comments. One measured call reads, parses and
 //! checks the whole file.
 //!
+//! A second group walks tests/fixtures/check as `plan check DIR` does
+//! (.gitignore, kind detection, parallel checks, resolution of parameters
+//! and variables), for files per second on many small files.
+//!
 //! Run: `cargo bench --bench check -- --warm-up-time 1 --measurement-time 5`
 
 use std::fmt::Write;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use rotaplan::check::{check_file, Options};
+use rotaplan::check::{check_file, walk, Options};
 
 const TARGET: usize = 10 << 20;
 
@@ -106,5 +110,26 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn bench_walk(c: &mut Criterion) {
+    let mut g = c.benchmark_group("walk_fixtures");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check");
+    let walked = walk(&[dir], &Options::new());
+    let files = walked.files.len();
+    let bytes: u64 = walked
+        .files
+        .iter()
+        .map(|f| std::fs::metadata(&f.0).map_or(0, |m| m.len()))
+        .sum();
+    // The repository and resolution fixtures: CloudFormation, SAM,
+    // Serverless, Terraform, all read.
+    assert!(files >= 12, "{files} files");
+    eprintln!("walk_fixtures: {files} files, {bytes} bytes read and checked");
+    g.throughput(Throughput::Elements(files as u64));
+    g.bench_function("files", |b| {
+        b.iter(|| walk(black_box(&[dir]), &Options::new()).files.len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_walk);
 criterion_main!(benches);

@@ -109,7 +109,14 @@ fn cloudformation_yaml() {
     );
     assert_eq!(
         skipped(&found),
-        [s(44, 29, "ParamRotation", "`!If`, resolved at deploy time")]
+        // The true branch is checked; the false one names `Days`, which the
+        // template does not declare: the whole `!If` waits for the deploy.
+        [s(
+            44,
+            29,
+            "ParamRotation",
+            "`${Days}` names no parameter of the template, resolved at deploy time"
+        )]
     );
     // Checked and valid: the `>-` rate, Duration 2h, AutomaticallyAfterDays 30, the
     // EventBridge `rate(5 minutes)`, the `|-` Scheduler cron and its Mode, Mode "OFF".
@@ -145,7 +152,12 @@ fn cloudformation_json_with_tabs_escapes_and_intrinsics() {
     );
     assert_eq!(
         skipped(&found),
-        [s(18, 45, "SubRotation", "`Fn::Sub`, resolved at deploy time")]
+        [s(
+            18,
+            45,
+            "SubRotation",
+            "`${Days}` names no parameter of the template, resolved at deploy time"
+        )]
     );
     // `\u002A` is `*`: valid once decoded; the Description's text is no value.
     let escaped = found.iter().find(|e| e.resource.as_deref() == Some("Escaped")).unwrap();
@@ -213,7 +225,12 @@ fn sam_schedule_and_schedule_v2_events() {
     );
     assert_eq!(
         skipped(&found),
-        [s(31, 33, "Nightly", "`!Sub`, resolved at deploy time")]
+        [s(
+            31,
+            33,
+            "Nightly",
+            "`${Minutes}` names no parameter of the template, resolved at deploy time"
+        )]
     );
     // The Scheduler takes `rate(1 minutes)` (line 23), with a warning that
     // an EventBridge rule would not (spec: either unit form, warned about);
@@ -260,14 +277,17 @@ fn serverless_schedules() {
             ),
         ]
     );
+    assert_eq!(skipped(&found), []);
+    // `${self:custom.reportRate}` is `rate(1 hour)` (line 7, column 15): valid.
+    let report = found
+        .iter()
+        .find(|e| e.pos == rotaplan::check::Pos::new(23, 19))
+        .unwrap();
+    assert!(report.is_valid(), "{report:?}");
+    let r = &report.resolved[0];
     assert_eq!(
-        skipped(&found),
-        [s(
-            23,
-            19,
-            "functions.report",
-            "a `${...}` variable, resolved at deploy time"
-        )]
+        (r.value.as_str(), r.from[0].place.as_str(), r.from[0].pos),
+        ("rate(1 hour)", "custom.reportRate", rotaplan::check::Pos::new(7, 15))
     );
     // `method: scheduler` takes `rate(1 hours)` and `at(...)`, and checks the zone.
     let tz: Vec<(usize, usize, Option<&str>)> = found
@@ -306,13 +326,14 @@ fn terraform() {
                 "aws_secretsmanager_secret_rotation.api",
                 "rotation_rules.automatically_after_days"
             ),
-            // The schedule is `local.nightly`: the error sits on the literal.
+            // The schedule is `local.nightly`, resolved to `cron(0 3 * * ? *)`:
+            // the error sits on the schedule, as with two literals.
             e(
-                34,
+                35,
                 32,
                 "rotation-exclusive",
                 "aws_secretsmanager_secret_rotation.both",
-                "rotation_rules.automatically_after_days"
+                "rotation_rules.schedule_expression"
             ),
             // A heredoc ends with a line break, as Terraform reads it.
             e(
@@ -338,22 +359,19 @@ fn terraform() {
             ),
         ]
     );
+    // `local.nightly` (line 10) and `var.hour` (default 3, line 6) resolve.
+    assert_eq!(skipped(&found), []);
+    let templated = found
+        .iter()
+        .find(|e| e.pos == rotaplan::check::Pos::new(49, 25))
+        .unwrap();
+    assert!(templated.is_valid(), "{templated:?}");
+    assert_eq!(templated.value, "cron(0 ${var.hour} * * ? *)");
+    let r = &templated.resolved[0];
+    assert_eq!(r.value, "cron(0 3 * * ? *)");
     assert_eq!(
-        skipped(&found),
-        [
-            s(
-                35,
-                32,
-                "aws_secretsmanager_secret_rotation.both",
-                "`local.nightly`, resolved at plan time"
-            ),
-            s(
-                49,
-                25,
-                "aws_cloudwatch_event_rule.templated",
-                "a `${...}` interpolation, resolved at plan time"
-            ),
-        ]
+        (r.from[0].name.as_str(), r.from[0].place.as_str(), r.from[0].pos),
+        ("var.hour", "variable.hour.default", rotaplan::check::Pos::new(6, 13))
     );
     no_warnings(&found);
 }
@@ -448,7 +466,8 @@ fn terraform_json() {
             12,
             33,
             "aws_scheduler_schedule.report",
-            "a `${...}` variable, resolved at deploy time"
+            // schedules.tf beside it declares `hour`, not `schedule`.
+            "`var.schedule` is declared in no .tf file of its directory, resolved at plan time"
         )]
     );
     assert_eq!(found.len(), 6);

@@ -230,13 +230,6 @@ fn output_piped_into_head_is_no_crash() {
 
 #[test]
 fn usage_and_io_errors_exit_two() {
-    assert_run(
-        &["check"],
-        None,
-        2,
-        "",
-        "error: nothing to check; give `--expr EXPR` or file paths (`-` for standard input)\n",
-    );
     let out = plan(
         &["check", "tests/fixtures/check/missing.txt", "--expr", "rate(1 day)"],
         None,
@@ -260,6 +253,214 @@ fn non_utf8_input_is_an_invalid_expression_not_a_crash() {
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains(r#""message":"expression is not valid UTF-8","line":1,"column":8"#));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs `plan` in `dir`.
+fn plan_in(dir: &std::path::Path, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_plan"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the plan binary runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+/// A repository: one template per kind with one error each, and copies of
+/// a bad template where a walk must not look (gitignored, node_modules, a
+/// hidden folder), next to YAML and JSON that are no templates.
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let bad =
+        "Resources:\n  Bad:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(0 days)\n";
+    let files: [(&str, &str); 11] = [
+        (".gitignore", "generated.yaml\n"),
+        ("generated.yaml", bad),
+        ("node_modules/pkg/template.yaml", bad),
+        (".aws-sam/build/template.yaml", bad),
+        // Not a template, not even valid YAML: left out, no error.
+        ("notes.yaml", "- just: [a list\n"),
+        ("package.json", "{\"name\": \"x\"}\n"),
+        ("README.md", "# x\n"),
+        (
+            "app/template.yaml",
+            "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Tick:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(1 minutes)\n",
+        ),
+        (
+            "infra/main.tf",
+            "resource \"aws_cloudwatch_event_rule\" \"r\" {\n  schedule_expression = \"rate(0 hours)\"\n}\n",
+        ),
+        ("infra/terraform.tfvars", "x = 1\n"),
+        (
+            "svc/serverless.yml",
+            "service: s\nprovider:\n  name: aws\nfunctions:\n  f:\n    handler: h\n    events:\n      - schedule: rate(2 hour)\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_directory_is_walked_by_kind_leaving_out_ignored_files() {
+    let repo = repository();
+    // Values at 6:27, 2:26 and 8:19; the carets under the unit or the count.
+    let expected = "app/template.yaml:6:34: error: wrong unit for this rate value; expected `minute` (Tick: Properties.ScheduleExpression)\n  \
+         | rate(1 minutes)\n  \
+         |        ^^^^^^^\n\
+         infra/main.tf:2:31: error: rate value must be a positive integer (aws_cloudwatch_event_rule.r: schedule_expression)\n  \
+         | rate(0 hours)\n  \
+         |      ^\n\
+         svc/serverless.yml:8:26: error: wrong unit for this rate value; expected `hours` (functions.f: events[0].schedule)\n  \
+         | rate(2 hour)\n  \
+         |        ^^^^\n\
+         checked 3 expressions against eventbridge: 3 invalid\n";
+    // notes.yaml, package.json, README.md; infra/terraform.tfvars is read
+    // with infra/main.tf.
+    let counts = "read 1 CloudFormation, 1 Serverless, 1 Terraform files (1 .tfvars with them); \
+                  3 files of no known kind left out\n";
+    // With no path, `.` is walked.
+    assert_eq!(
+        plan_in(repo.path(), &["check"]),
+        (expected.to_owned(), format!(".: {counts}"), Some(1))
+    );
+    // `.` named gives the same names (a directory below `.` starts them,
+    // as `app/` below).
+    assert_eq!(
+        plan_in(repo.path(), &["check", "."]),
+        (expected.to_owned(), format!(".: {counts}"), Some(1))
+    );
+    // JSON Lines keeps standard output to one object per line.
+    let (out, err, code) = plan_in(repo.path(), &["check", "--format", "json", "app"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "app: read 1 CloudFormation, 0 Serverless, 0 Terraform files; 0 files of no known kind left out\n"
+    );
+    assert_eq!(out.lines().count(), 1);
+    assert!(
+        out.starts_with(r#"{"source":"app/template.yaml","line":6,"column":27,"#),
+        "{out}"
+    );
+}
+
+#[test]
+fn left_out_folders_and_files_are_checked_when_named() {
+    let repo = repository();
+    let bad = |path: &str| {
+        format!(
+            "{path}:5:32: error: rate value must be a positive integer (Bad: Properties.ScheduleExpression)\n  \
+             | rate(0 days)\n  \
+             |      ^\n"
+        )
+    };
+    let summary = "checked 1 expression against eventbridge: 1 invalid\n";
+    let (out, err, code) = plan_in(repo.path(), &["check", "node_modules/pkg"]);
+    assert_eq!(
+        (out, err, code),
+        (
+            format!("{}{summary}", bad("node_modules/pkg/template.yaml")),
+            "node_modules/pkg: read 1 CloudFormation, 0 Serverless, 0 Terraform files; 0 files of no known kind left out\n"
+                .to_owned(),
+            Some(1)
+        )
+    );
+    let (out, _, code) = plan_in(repo.path(), &["check", ".aws-sam"]);
+    assert_eq!(
+        (out, code),
+        (format!("{}{summary}", bad(".aws-sam/build/template.yaml")), Some(1))
+    );
+    // A gitignored file named on its own is checked as before.
+    assert_eq!(
+        plan_in(repo.path(), &["check", "generated.yaml"]),
+        (format!("{}{summary}", bad("generated.yaml")), String::new(), Some(1))
+    );
+    // A file named on its own that does not parse keeps today's error.
+    let (out, _, code) = plan_in(repo.path(), &["check", "notes.yaml"]);
+    assert_eq!(code, Some(2));
+    assert!(out.starts_with("notes.yaml:2:1: error: cannot parse YAML: "), "{out}");
+}
+
+#[test]
+fn a_tfvars_file_alone_yields_no_finding() {
+    let repo = repository();
+    // Once read as a list, `x = 1` was an invalid expression.
+    assert_eq!(
+        plan_in(repo.path(), &["check", "infra/terraform.tfvars"]),
+        (
+            "checked 0 expressions: 0 invalid\n".to_owned(),
+            "warning: no schedule expressions found\n".to_owned(),
+            Some(0)
+        )
+    );
+    // It is still parsed: a syntax error is reported where it is.
+    std::fs::write(repo.path().join("infra/bad.tfvars"), "x = \n").unwrap();
+    let (out, _, code) = plan_in(repo.path(), &["check", "infra/bad.tfvars"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        out.starts_with("infra/bad.tfvars:1:5: error: cannot parse HCL: "),
+        "{out}"
+    );
+}
+
+#[test]
+fn long_form_intrinsics_read_like_short_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "Parameters:\n  Days:\n    Type: Number\n    AllowedValues: [7, 1001]\nResources:\n  Rot:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      RotationRules:\n        ScheduleExpression:\n          Fn::Sub: \"rate(${Days} days)\"\n";
+    let json = "{\n  \"Parameters\": {\"Days\": {\"Type\": \"Number\", \"Default\": 1001}},\n  \"Resources\": {\"Rot\": {\"Type\": \"AWS::SecretsManager::RotationSchedule\",\n    \"Properties\": {\"RotationRules\": {\"ScheduleExpression\": {\"Fn::Join\": [\"\", [\"rate(\", {\"Ref\": \"Days\"}, \" days)\"]]}}}}}\n}\n";
+    std::fs::write(dir.path().join("long.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("long.json"), json).unwrap();
+    // The property's value starts at `Fn::Sub` (11:11) and at the `{` of
+    // the JSON object (4:60); 1001 is item 1 of line 4, the Default of line 2.
+    let expected = "long.json:4:60: error: Fn::Join with Days=1001 (Parameters.Days.Default, line 2): Secrets Manager rotates at least every 1000 days (Rot: Properties.RotationRules.ScheduleExpression)\n  \
+         | rate(1001 days)\n  \
+         |      ^^^^\n\
+         long.yaml:11:11: error: rate(${Days} days) with Days=1001 (Parameters.Days.AllowedValues[1], line 4): Secrets Manager rotates at least every 1000 days (Rot: Properties.RotationRules.ScheduleExpression)\n  \
+         | rate(1001 days)\n  \
+         |      ^^^^\n\
+         checked 2 expressions against secrets-manager: 2 invalid\n";
+    assert_eq!(
+        plan_in(dir.path(), &["check", "long.json", "long.yaml"]),
+        (expected.to_owned(), String::new(), Some(1))
+    );
+}
+
+#[test]
+fn a_walked_terraform_directory_resolves_across_its_files() {
+    // Each directory is read once for all its files; a file's own locals
+    // are its own (no file named), a sibling's name their file.
+    let tf = "tests/fixtures/check/resolve/tf";
+    assert_run(
+        &["check", tf],
+        None,
+        1,
+        &format!(
+            "{tf}/extra.tf.json:4:48: error: ${{local.nightly}} with local.nightly=cron(0 30 * * ? *) ({tf}/main.tf, locals, line 3), \
+             var.report_hour=30 ({tf}/terraform.tfvars.json, line 1): hours value out of range; expected 0-23 \
+             (aws_cloudwatch_event_rule.json_nightly: schedule_expression)\n  \
+             | cron(0 30 * * ? *)\n  \
+             |        ^^\n\
+             {tf}/main.tf:11:27: error: rate(${{var.rotation_days}} days) with var.rotation_days=2000 ({tf}/20-stage.auto.tfvars.json, line 3): \
+             Secrets Manager rotates at least every 1000 days (aws_secretsmanager_secret_rotation.db: rotation_rules.schedule_expression)\n  \
+             | rate(2000 days)\n  \
+             |      ^^^^\n\
+             {tf}/main.tf:17:25: error: local.nightly=cron(0 30 * * ? *) (locals, line 3), var.report_hour=30 ({tf}/terraform.tfvars.json, line 1): \
+             hours value out of range; expected 0-23 (aws_cloudwatch_event_rule.nightly: schedule_expression)\n  \
+             | cron(0 30 * * ? *)\n  \
+             |        ^^\n\
+             checked 7 values against secrets-manager, eventbridge and scheduler: 3 invalid, 3 skipped (known only at deploy time)\n"
+        ),
+        &format!(
+            "{tf}: read 0 CloudFormation, 0 Serverless, 3 Terraform files (4 .tfvars with them); 0 files of no known kind left out\n"
+        ),
+    );
 }
 
 #[test]

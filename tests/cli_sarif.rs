@@ -66,7 +66,8 @@ fn repository_fixtures_give_a_valid_log() {
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index], id);
     }
-    // cfn.yaml: 7 errors and 1 skipped; schedules.tf: 6 and 2; stdin: 1
+    // cfn.yaml: 7 errors and 1 skipped; schedules.tf: 6 and none skipped
+    // (its `local.nightly` and `var.hour` resolve); stdin: 1
     // syntax error; --expr: 1 error without a location.
     let summary: Vec<(String, String, Option<u64>, Option<u64>)> = results
         .iter()
@@ -97,9 +98,8 @@ fn repository_fixtures_give_a_valid_log() {
             at("schedule-expression", cfn, 68, 30),
             at("rotation-window", tf, 20, 28),
             at("rotation-days", tf, 27, 32),
-            at("rotation-exclusive", tf, 34, 32),
-            at("not-literal", tf, 35, 32),
-            at("not-literal", tf, 49, 25),
+            // `local.nightly` resolves: the error sits on the schedule.
+            at("rotation-exclusive", tf, 35, 32),
             at("schedule-expression", tf, 55, 5),
             at("timezone", tf, 57, 35),
             at("flexible-window", tf, 60, 33),
@@ -110,7 +110,7 @@ fn repository_fixtures_give_a_valid_log() {
         .collect::<Vec<_>>()
     );
     let levels: Vec<&str> = results.iter().map(|r| r["level"].as_str().unwrap()).collect();
-    assert_eq!(levels.iter().filter(|l| **l == "note").count(), 3);
+    assert_eq!(levels.iter().filter(|l| **l == "note").count(), 1);
 }
 
 #[test]
@@ -133,4 +133,63 @@ fn a_long_expression_is_shown_cut() {
         text,
         format!("expression is 80016 bytes long; at most 256 are allowed: `{shown}`")
     );
+}
+
+#[test]
+fn a_resolved_value_points_at_its_origin() {
+    let cfn = "tests/fixtures/check/resolve/template.yaml";
+    let tf = "tests/fixtures/check/resolve/tf/main.tf";
+    let (log, code) = sarif(&[cfn, tf], "");
+    assert_eq!(code, 1);
+    validate(&log);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let related = |line: u64| -> Vec<(String, u64, u64, String)> {
+        let r = results
+            .iter()
+            .find(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == line)
+            .unwrap();
+        r["relatedLocations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let p = &l["physicalLocation"];
+                (
+                    p["artifactLocation"]["uri"].as_str().unwrap().to_owned(),
+                    p["region"]["startLine"].as_u64().unwrap(),
+                    p["region"]["startColumn"].as_u64().unwrap(),
+                    l["message"]["text"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    // RotationDays=1001: item 2 of `[30, 90, 1001]`, line 12, column 29.
+    assert_eq!(
+        related(42),
+        [(
+            cfn.to_owned(),
+            12,
+            29,
+            "RotationDays=1001 (Parameters.RotationDays.AllowedValues[2], line 12)".to_owned()
+        )]
+    );
+    // The local in main.tf, then the variable in another file.
+    let stage = "tests/fixtures/check/resolve/tf/terraform.tfvars.json";
+    assert_eq!(
+        related(17),
+        [
+            (
+                tf.to_owned(),
+                3,
+                13,
+                "local.nightly=cron(0 30 * * ? *) (locals, line 3)".to_owned()
+            ),
+            (stage.to_owned(), 1, 17, format!("var.report_hour=30 ({stage}, line 1)")),
+        ]
+    );
+    let r = results
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == 42)
+        .unwrap();
+    assert_eq!(r["properties"]["resolvedValue"], "rate(1001 days)");
 }

@@ -3,17 +3,18 @@
 
 use crate::expr::Profile;
 
-use super::rules::{lookup, Resource};
+use super::rules::{lookup, Context, Resource};
 use super::tree::Node;
 
 /// Reads `doc.Resources`; `prefix` goes before each logical id (Serverless
-/// puts CloudFormation under `resources.Resources`).
-pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>, prefix: &str) {
+/// puts CloudFormation under `resources.Resources`); `ctx` resolves
+/// intrinsics (and Serverless variables).
+pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>, prefix: &str, ctx: &dyn Context) {
     let Some(resources) = doc.get("Resources") else { return };
     for (id, res) in resources.entries() {
         let name = format!("{prefix}{id}");
         let props = res.get("Properties");
-        let at = |keys: &[&str]| lookup(props, keys, "Properties", false);
+        let at = |keys: &[&str]| lookup(props, keys, "Properties", ctx);
         match res.get("Type").and_then(Node::str) {
             Some("AWS::SecretsManager::RotationSchedule") => found.push(Resource::Rotation {
                 schedule: at(&["RotationRules", "ScheduleExpression"]),
@@ -44,7 +45,7 @@ pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>, prefix: &str) {
                 for (event, ev) in events.entries() {
                     let base = format!("Properties.Events.{event}.Properties");
                     let props = ev.get("Properties");
-                    let at = |keys: &[&str]| lookup(props, keys, &base, false);
+                    let at = |keys: &[&str]| lookup(props, keys, &base, ctx);
                     match ev.get("Type").and_then(Node::str) {
                         Some("Schedule") => found.push(Resource::Timed {
                             name: name.clone(),

@@ -57,15 +57,15 @@ fn node(lines: &Lines<'_>, v: Value<'_>) -> Node {
         Value::Array(a) => Kind::Seq(a.elements.into_iter().map(|e| node(lines, e)).collect()),
         Value::Object(o) => {
             let intrinsic = match o.properties.as_slice() {
-                [p] => {
-                    let name = p.name.as_str();
-                    (name == "Ref" || name == "Condition" || name.starts_with("Fn::")).then(|| name.to_owned())
-                }
-                _ => None,
+                [p] => super::tree::is_long_form(p.name.as_str()),
+                _ => false,
             };
             match intrinsic {
-                Some(name) => Kind::Intrinsic(name),
-                None => Kind::Map(
+                true => {
+                    let p = o.properties.into_iter().next().expect("one property");
+                    Kind::Intrinsic(p.name.as_str().to_owned(), Box::new(node(lines, p.value)))
+                }
+                false => Kind::Map(
                     o.properties
                         .into_iter()
                         .map(|p| {
@@ -108,7 +108,9 @@ mod tests {
         assert_eq!((b.pos.line, b.pos.column), (1, 12));
         assert!(matches!(&b.kind, Kind::Scalar { exact: true, .. }));
         assert!(matches!(&a.get("c").unwrap().kind, Kind::Scalar { value, exact: false } if value == "xA"));
-        assert!(matches!(&a.get("d").unwrap().kind, Kind::Intrinsic(n) if n == "Fn::Sub"));
+        assert!(
+            matches!(&a.get("d").unwrap().kind, Kind::Intrinsic(n, arg) if n == "Fn::Sub" && arg.str() == Some("${X}"))
+        );
         assert_eq!(a.get("e").unwrap().str(), Some("30"));
     }
 

@@ -52,6 +52,7 @@ pub(crate) fn expression(text: &[u8], pos: Pos, opts: &Options) -> Entry {
                 value: super::shown(&String::from_utf8_lossy(text)),
                 is_expression: true,
                 skipped: None,
+                resolved: Vec::new(),
                 errors: vec![d],
                 warnings: Vec::new(),
             }

@@ -37,10 +37,68 @@ Files are parsed, never scanned line by line: YAML with saphyr-parser
 intrinsic functions), JSON with jsonc-parser in strict mode (minified CDK
 output included) and HCL with hcl-edit. Comments are never read as values,
 block scalars and flow mappings are read as YAML defines them, and a file
-that does not parse is a [`SyntaxError`] with its position. A value only
-known at deploy time (`!Ref`, `{"Fn::Sub": ...}`, Serverless `${...}`,
-Terraform `var.x` or `"${...}"`) is an [`Entry`] with
-[`skipped`](Entry::skipped) set, never dropped.
+that does not parse is a [`SyntaxError`] with its position. Long
+(`Fn::Sub:`, `{"Ref": ...}`) and short (`!Sub`) intrinsic forms read the
+same.
+
+# Values known before deploy
+
+A value the files themselves pin down is checked once per value it can
+take, each recorded as a [`Resolution`] in [`Entry::resolved`]:
+
+- CloudFormation and SAM: `Ref` and `${P}` in `Fn::Sub` to a parameter
+  (every `AllowedValues` item, else the `Default`), `Fn::FindInMap` with
+  keys that resolve, both branches of `Fn::If`, `Fn::Sub` with its variable
+  map, `Fn::Join` and `Fn::Select` of resolvable parts.
+- Terraform: `var.x` from `terraform.tfvars`, `terraform.tfvars.json`,
+  then `*.auto.tfvars(.json)` in lexical order (a later file wins) in the
+  file's directory, else the variable's `default` (declared in the
+  directory's `.tf` files); `local.x`; string templates and conditionals
+  over them, in `.tf` files and in `.tf.json` strings.
+- Serverless: `${self:...}` paths into the same file, and a variable's
+  literal fallback (`${opt:stage, 'dev'}`).
+
+A broken rule is reported at the property, naming the value and where it
+came from ([`Diagnostic::resolved`]); each distinct invalid value is one
+diagnostic. What only the deploy decides (pseudo parameters, SSM parameter
+types, parameters with no value, `GetAtt`, imports, `${ssm:...}`,
+Terraform resource attributes) is an [`Entry`] with
+[`skipped`](Entry::skipped) set and the reason, never dropped.
+
+```
+use rotaplan::check::{check_file, Options};
+
+let yaml = br#"
+Parameters:
+  Days: {Type: Number, AllowedValues: [30, 1001]}
+  FromSsm: {Type: "AWS::SSM::Parameter::Value<String>", Default: /s}
+Resources:
+  Rotation:
+    Type: AWS::SecretsManager::RotationSchedule
+    Properties:
+      RotationRules:
+        ScheduleExpression: !Sub "rate(${Days} days)"
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: !Ref FromSsm
+"#;
+let entries = check_file(Some("template.yaml"), yaml, &Options::new())?;
+assert_eq!(
+    entries[0].errors[0].message,
+    "rate(${Days} days) with Days=1001 (Parameters.Days.AllowedValues[1], line 3): \
+     Secrets Manager rotates at least every 1000 days"
+);
+assert_eq!(entries[1].skipped.as_deref(), Some("`FromSsm` has an SSM parameter type, resolved at deploy time"));
+# Ok::<(), rotaplan::check::SyntaxError>(())
+```
+
+# Directories
+
+[`walk`] reads a directory tree as `plan check DIR` does: `.gitignore`
+honoured, hidden folders, `.git`, `node_modules`, `.terraform` and
+`cdk.out` left out unless named, each file read by the kind its name and
+content give ([`FileKind`]), files checked in parallel.
 
 # Which rules apply
 
@@ -62,10 +120,12 @@ mod json;
 mod lists;
 mod output;
 mod pos;
+mod resolve;
 mod rules;
 mod serverless;
 mod terraform;
 mod tree;
+mod walk;
 mod yaml;
 
 use std::fmt;
@@ -73,6 +133,7 @@ use std::fmt;
 pub use interval::MaxInterval;
 pub use output::{Format, Report};
 pub use pos::Pos;
+pub use walk::{walk, FileKind, Walked};
 
 use crate::expr::Profile;
 
@@ -248,6 +309,62 @@ pub struct Diagnostic {
     /// A multi-line rendering with carets under the offending part (for
     /// schedule expressions), starting with `error: ` or `warning: `.
     pub detail: Option<String>,
+    /// For a value resolved before deploy (a parameter, a mapping, a
+    /// variable): the value that breaks the rule and where it comes from.
+    pub resolved: Option<Resolution>,
+}
+
+/// A value resolved before deploy, and the steps that gave it.
+///
+/// ```
+/// use rotaplan::check::{check_file, Options};
+///
+/// let yaml = b"Parameters:\n  Days:\n    Type: Number\n    Default: 1001\nResources:\n  R:\n    Type: AWS::SecretsManager::RotationSchedule\n    Properties:\n      RotationRules:\n        ScheduleExpression: !Sub rate(${Days} days)\n";
+/// let e = &check_file(Some("t.yaml"), yaml, &Options::new())?[0];
+/// let r = e.errors[0].resolved.as_ref().unwrap();
+/// assert_eq!(r.value, "rate(1001 days)");
+/// assert_eq!((r.from[0].name.as_str(), r.from[0].place.as_str(), r.from[0].pos.line), ("Days", "Parameters.Days.Default", 4));
+/// # Ok::<(), rotaplan::check::SyntaxError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Resolution {
+    /// The value checked.
+    pub value: String,
+    /// The bindings that gave it, outermost first.
+    pub from: Vec<Origin>,
+}
+
+/// One step of a [`Resolution`]: `Days` took `1001` from
+/// `Parameters.Days.AllowedValues[2]`, line 7.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Origin {
+    /// What was looked up: a parameter, a condition, `var.days`,
+    /// `self:custom.rate`.
+    pub name: String,
+    /// The value it took.
+    pub value: String,
+    /// Where in its file (`Parameters.Days.AllowedValues[2]`); may be empty.
+    pub place: String,
+    /// Its file, when not the file being checked.
+    pub file: Option<String>,
+    /// Where the value is written.
+    pub pos: Pos,
+}
+
+impl fmt::Display for Origin {
+    /// `Days=1001 (Parameters.Days.AllowedValues[2], line 7)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={} (", self.name, self.value)?;
+        if let Some(file) = &self.file {
+            write!(f, "{file}, ")?;
+        }
+        if !self.place.is_empty() {
+            write!(f, "{}, ", self.place)?;
+        }
+        write!(f, "line {})", self.pos.line)
+    }
 }
 
 impl Diagnostic {
@@ -258,6 +375,7 @@ impl Diagnostic {
             pos,
             found: None,
             detail: None,
+            resolved: None,
         }
     }
 }
@@ -295,6 +413,9 @@ pub struct Entry {
     pub is_expression: bool,
     /// Why the value was not checked (it is only known at deploy time).
     pub skipped: Option<String>,
+    /// The values it was checked as, when resolved before deploy
+    /// (every allowed value of a parameter, both branches of an `Fn::If`).
+    pub resolved: Vec<Resolution>,
     /// Errors, in position order.
     pub errors: Vec<Diagnostic>,
     /// Warnings: constructs that parse but AWS does not document.
@@ -391,6 +512,10 @@ pub enum SourceKind {
     Json,
     /// Terraform HCL.
     Terraform,
+    /// Terraform variable values (`.tfvars`, `.tfvars.json`): inputs to the
+    /// `.tf` files of their directory, read with them; on their own they
+    /// hold no schedule.
+    TerraformVars,
 }
 
 impl SourceKind {
@@ -401,6 +526,7 @@ impl SourceKind {
     /// use rotaplan::check::SourceKind;
     ///
     /// assert_eq!(SourceKind::detect(Some("infra/main.tf"), b""), SourceKind::Terraform);
+    /// assert_eq!(SourceKind::detect(Some("infra/prod.auto.tfvars.json"), b""), SourceKind::TerraformVars);
     /// assert_eq!(SourceKind::detect(Some("serverless.yml"), b""), SourceKind::Yaml);
     /// assert_eq!(SourceKind::detect(Some("schedules.txt"), b""), SourceKind::List);
     /// assert_eq!(SourceKind::detect(None, b" {\"Resources\": {}}"), SourceKind::Json);
@@ -411,6 +537,8 @@ impl SourceKind {
             let lower = name.to_ascii_lowercase();
             return if lower.ends_with(".tf") {
                 SourceKind::Terraform
+            } else if lower.ends_with(".tfvars") || lower.ends_with(".tfvars.json") {
+                SourceKind::TerraformVars
             } else if lower.ends_with(".json") {
                 SourceKind::Json
             } else if [".yaml", ".yml", ".template"].iter().any(|e| lower.ends_with(e)) {
@@ -477,6 +605,20 @@ impl SourceKind {
 /// # Ok::<(), rotaplan::check::SyntaxError>(())
 /// ```
 pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<Vec<Entry>, SyntaxError> {
+    check(name, content, opts, None)
+}
+
+/// [`check_file`], with the Terraform directories already read.
+pub(crate) fn check(
+    name: Option<&str>,
+    content: &[u8],
+    opts: &Options,
+    modules: Option<&terraform::Cache>,
+) -> Result<Vec<Entry>, SyntaxError> {
+    let module = |name: &str| match modules {
+        Some(cache) => cache.module(name),
+        None => std::sync::Arc::new(terraform::Module::load(name, false)),
+    };
     let kind = SourceKind::detect(name, content);
     if kind == SourceKind::List {
         return Ok(lists::check(content, opts));
@@ -488,11 +630,24 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
     let lines = pos::Lines::new(text);
     let mut found = Vec::new();
     match kind {
-        SourceKind::Terraform => terraform::read(&lines, &mut found)?,
+        SourceKind::TerraformVars => {
+            // Only its syntax: the values are read with the `.tf` files.
+            if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".json")) {
+                json::parse(&lines)?;
+            } else {
+                terraform::parse(&lines)?;
+            }
+        }
+        SourceKind::Terraform => {
+            let body = terraform::parse(&lines)?;
+            let module = name.map(module).unwrap_or_default();
+            terraform::read(&lines, &body, &module, name, &mut found);
+        }
         SourceKind::Json => {
             let doc = json::parse(&lines)?;
             if name.is_some_and(|n| n.to_ascii_lowercase().ends_with(".tf.json")) {
-                terraform::read_json(&doc, &mut found);
+                let module = name.map(module).unwrap_or_default();
+                terraform::read_json(&doc, &module, &mut found);
             } else {
                 read_document(&doc, &mut found);
             }
@@ -512,7 +667,7 @@ pub fn check_file(name: Option<&str>, content: &[u8], opts: &Options) -> Result<
 /// CloudFormation/SAM (`Resources`) or Serverless (`functions`).
 fn read_document(doc: &tree::Node, found: &mut Vec<rules::Resource>) {
     if doc.get("Resources").is_some() {
-        cloudformation::read(doc, found, "");
+        cloudformation::read(doc, found, "", &resolve::Cfn { doc });
     }
     if doc.get("functions").is_some() || doc.get("service").is_some() {
         serverless::read(doc, found);

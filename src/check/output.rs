@@ -372,6 +372,22 @@ impl Report {
                 "locations": locations,
             })
         };
+        // Where a resolved value comes from: one related location per step.
+        let related = |source: &str, r: &super::Resolution| -> Value {
+            let steps: Vec<Value> = r
+                .from
+                .iter()
+                .enumerate()
+                .filter_map(|(i, o)| {
+                    let file = o.file.as_deref().unwrap_or(source);
+                    let mut loc = location(file, o.pos).as_array()?.first()?.clone();
+                    loc["id"] = json!(i);
+                    loc["message"] = json!({ "text": o.to_string() });
+                    Some(loc)
+                })
+                .collect();
+            json!(steps)
+        };
         for f in &self.files {
             let entries = match &f.result {
                 Ok(entries) => entries,
@@ -394,7 +410,15 @@ impl Report {
                     .chain(e.warnings.iter().map(|d| ("warning", d)));
                 for (level, d) in diags {
                     let text = format!("{}{context}: `{}`", d.message, e.shown());
-                    results.push(result(d.rule, level, text, location(&f.source, d.pos)));
+                    let mut r = result(d.rule, level, text, location(&f.source, d.pos));
+                    if let Some(res) = &d.resolved {
+                        let steps = related(&f.source, res);
+                        if steps.as_array().is_some_and(|s| !s.is_empty()) {
+                            r["relatedLocations"] = steps;
+                        }
+                        r["properties"] = json!({ "resolvedValue": res.value });
+                    }
+                    results.push(r);
                 }
                 if let Some(why) = &e.skipped {
                     let text = format!("not checked: {why}{context}");
@@ -429,6 +453,9 @@ fn json_entry(source: &str, e: &Entry) -> Value {
         if let Some(found) = &d.found {
             v["found"] = json!(found);
         }
+        if let Some(r) = &d.resolved {
+            v["resolved"] = resolution(r);
+        }
         v
     };
     let mut v = json!({
@@ -440,6 +467,9 @@ fn json_entry(source: &str, e: &Entry) -> Value {
         "path": e.path,
     });
     v[if e.is_expression { "expression" } else { "value" }] = json!(e.shown());
+    if !e.resolved.is_empty() {
+        v["resolved"] = e.resolved.iter().map(resolution).collect();
+    }
     match &e.skipped {
         Some(why) => v["skipped"] = json!(why),
         None => {
@@ -449,6 +479,28 @@ fn json_entry(source: &str, e: &Entry) -> Value {
         }
     }
     v
+}
+
+/// `{"value": ..., "from": [{"name", "value", "place", "file"?, "line", "column"}]}`.
+fn resolution(r: &super::Resolution) -> Value {
+    let from: Vec<Value> = r
+        .from
+        .iter()
+        .map(|o| {
+            let mut v = json!({
+                "name": o.name,
+                "value": o.value,
+                "place": o.place,
+                "line": o.pos.line,
+                "column": o.pos.column,
+            });
+            if let Some(file) = &o.file {
+                v["file"] = json!(file);
+            }
+            v
+        })
+        .collect();
+    json!({ "value": r.value, "from": from })
 }
 
 /// Escapes a workflow command's message (`%`, CR, LF) or, with

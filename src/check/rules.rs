@@ -9,8 +9,17 @@ use crate::plan::{RotationRules, WindowDuration};
 
 use super::interval;
 use super::pos::{Lines, Pos};
+use super::resolve::Choice;
 use super::tree::{Kind, Node};
-use super::{Diagnostic, Entry, Options, Rule};
+use super::{Diagnostic, Entry, Options, Resolution, Rule};
+
+/// What a reader knows beyond the node itself: the template's parameters,
+/// the service's variables.
+pub(crate) trait Context {
+    /// The value of `node` when it is not a plain literal (an intrinsic, a
+    /// variable); `None` to read it as written.
+    fn resolve(&self, node: &Node) -> Option<Val>;
+}
 
 /// A value read from a file.
 #[derive(Debug, Clone)]
@@ -21,33 +30,40 @@ pub(crate) enum Val {
     Skip { why: String, shown: String, pos: Pos },
     /// A mapping or list where a scalar belongs.
     Bad { what: &'static str, pos: Pos },
+    /// Resolved before deploy: every value the files allow. `template` is
+    /// what messages show before the bindings (`None` for a plain
+    /// reference).
+    Choices {
+        written: String,
+        template: Option<String>,
+        pos: Pos,
+        choices: Vec<Choice>,
+    },
 }
 
 impl Val {
     pub(crate) fn pos(&self) -> Pos {
         match self {
-            Val::Lit { pos, .. } | Val::Skip { pos, .. } | Val::Bad { pos, .. } => *pos,
+            Val::Lit { pos, .. } | Val::Skip { pos, .. } | Val::Bad { pos, .. } | Val::Choices { pos, .. } => *pos,
         }
     }
 
-    /// A tree node as a value; `None` when absent or null. With
-    /// `interpolates` (Serverless), `${...}` makes it deploy-time.
-    pub(crate) fn from_node(node: Option<&Node>, interpolates: bool) -> Option<Val> {
+    /// A tree node as a value, resolved by `ctx`; `None` when absent or
+    /// null.
+    pub(crate) fn from_node(node: Option<&Node>, ctx: &dyn Context) -> Option<Val> {
         let node = node?;
         let pos = node.pos;
+        if let Some(v) = ctx.resolve(node) {
+            return Some(v);
+        }
         Some(match &node.kind {
             Kind::Null => return None,
-            Kind::Scalar { value, .. } if interpolates && value.contains("${") => Val::Skip {
-                why: "a `${...}` variable, resolved at deploy time".into(),
-                shown: value.clone(),
-                pos,
-            },
             Kind::Scalar { value, exact } => Val::Lit {
                 text: value.clone(),
                 pos,
                 exact: *exact,
             },
-            Kind::Intrinsic(name) => Val::Skip {
+            Kind::Intrinsic(name, _) => Val::Skip {
                 why: format!("`{name}`, resolved at deploy time"),
                 shown: name.clone(),
                 pos,
@@ -73,12 +89,12 @@ impl Prop {
 
 /// Walks `keys` from `node`; an intrinsic on the way (`Properties: !If
 /// ...`) stands for everything below it.
-pub(crate) fn lookup(node: Option<&Node>, keys: &[&str], base: &str, interpolates: bool) -> Option<Prop> {
+pub(crate) fn lookup(node: Option<&Node>, keys: &[&str], base: &str, ctx: &dyn Context) -> Option<Prop> {
     let mut node = node?;
     let mut path = base.to_owned();
     for key in keys {
-        if let Kind::Intrinsic(_) = node.kind {
-            return Prop::new(path, Val::from_node(Some(node), interpolates));
+        if let Kind::Intrinsic(..) = node.kind {
+            return Prop::new(path, Val::from_node(Some(node), ctx));
         }
         node = node.get(key)?;
         if !path.is_empty() {
@@ -86,7 +102,7 @@ pub(crate) fn lookup(node: Option<&Node>, keys: &[&str], base: &str, interpolate
         }
         path.push_str(key);
     }
-    Prop::new(path, Val::from_node(Some(node), interpolates))
+    Prop::new(path, Val::from_node(Some(node), ctx))
 }
 
 /// What a reader found.
@@ -117,9 +133,26 @@ pub(crate) fn check(found: Vec<Resource>, opts: &Options, _lines: &Lines<'_>) ->
             Resource::Rotation {
                 name,
                 schedule,
-                days,
-                duration,
-            } => rotation(&name, schedule, days, duration, opts, &mut out),
+                mut days,
+                mut duration,
+            } => {
+                // `RotationRules: !If [...]` stands for all three: one value.
+                let same =
+                    |a: &Option<Prop>| matches!((a, &schedule), (Some(a), Some(s)) if a.val.pos() == s.val.pos());
+                if same(&days) {
+                    days = None;
+                }
+                if same(&duration) {
+                    duration = None;
+                }
+                out.extend(resolved(vec![days, schedule, duration], |p| {
+                    let mut out = Vec::new();
+                    let mut p = p.into_iter();
+                    let (days, schedule, duration) = (p.next().flatten(), p.next().flatten(), p.next().flatten());
+                    rotation(&name, schedule, days, duration, opts, &mut out);
+                    out
+                }))
+            }
             Resource::Timed {
                 name,
                 profile,
@@ -127,18 +160,152 @@ pub(crate) fn check(found: Vec<Resource>, opts: &Options, _lines: &Lines<'_>) ->
                 timezone,
                 mode,
                 window,
-            } => timed(
-                &name,
-                opts.profile.unwrap_or(profile),
-                schedule,
-                timezone,
-                mode,
-                window,
-                &mut out,
-            ),
+            } => out.extend(resolved(vec![schedule, timezone, mode, window], |p| {
+                let mut out = Vec::new();
+                let mut p = p.into_iter();
+                let (schedule, timezone) = (p.next().flatten(), p.next().flatten());
+                let (mode, window) = (p.next().flatten(), p.next().flatten());
+                let profile = opts.profile.unwrap_or(profile);
+                timed(&name, profile, schedule, timezone, mode, window, &mut out);
+                out
+            })),
         }
     }
     out
+}
+
+/// At most this many combinations of resolved values per resource.
+const MAX_COMBINATIONS: usize = 256;
+
+/// Runs `run` (whose entries follow the present `props` in order) once per
+/// combination of resolved values, and merges: each distinct error is one
+/// diagnostic, saying which value breaks the rule and where it comes from.
+fn resolved(mut props: Vec<Option<Prop>>, run: impl Fn(Vec<Option<Prop>>) -> Vec<Entry>) -> Vec<Entry> {
+    let at: Vec<usize> = (0..props.len())
+        .filter(|&k| matches!(props[k].as_ref().map(|p| &p.val), Some(Val::Choices { .. })))
+        .collect();
+    if at.is_empty() {
+        return run(props);
+    }
+    let counts: Vec<usize> = at
+        .iter()
+        .map(|&k| match &props[k].as_ref().map(|p| &p.val) {
+            Some(Val::Choices { choices, .. }) => choices.len(),
+            _ => 1,
+        })
+        .collect();
+    let total = counts
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n).filter(|&t| t <= MAX_COMBINATIONS));
+    let Some(total) = total else {
+        for &k in &at {
+            if let Some(p) = props[k].as_mut() {
+                let (shown, pos) = match &p.val {
+                    Val::Choices { written, pos, .. } => (written.clone(), *pos),
+                    _ => continue,
+                };
+                p.val = Val::Skip {
+                    why: format!("more than {MAX_COMBINATIONS} combinations of values"),
+                    shown,
+                    pos,
+                };
+            }
+        }
+        return run(props);
+    };
+    let present: Vec<usize> = (0..props.len()).filter(|&k| props[k].is_some()).collect();
+    let mut merged: Vec<Entry> = Vec::new();
+    for combo in 0..total {
+        let mut rest = combo;
+        let mut chosen: Vec<Option<&Choice>> = vec![None; props.len()];
+        let mut these = props.clone();
+        for (i, &k) in at.iter().enumerate() {
+            let Some(Prop {
+                path,
+                val: Val::Choices { choices, pos, .. },
+            }) = &props[k]
+            else {
+                continue;
+            };
+            let c = &choices[rest % counts[i]];
+            rest /= counts[i];
+            chosen[k] = Some(c);
+            these[k] = Some(Prop {
+                path: path.clone(),
+                val: Val::Lit {
+                    text: c.value.clone(),
+                    pos: *pos,
+                    exact: false,
+                },
+            });
+        }
+        let out = run(these);
+        if out.len() != present.len() {
+            return out;
+        }
+        let first = merged.is_empty();
+        for (j, mut e) in out.into_iter().enumerate() {
+            let k = present[j];
+            let (own, template) = match (&props[k], chosen[k]) {
+                (
+                    Some(Prop {
+                        val: Val::Choices { template, .. },
+                        ..
+                    }),
+                    Some(c),
+                ) => (vec![c], template.as_deref()),
+                _ => (chosen.iter().flatten().copied().collect(), None),
+            };
+            let errors = std::mem::take(&mut e.errors);
+            let warnings = std::mem::take(&mut e.warnings);
+            if first {
+                if let Some(Prop {
+                    val: Val::Choices { written, choices, .. },
+                    ..
+                }) = &props[k]
+                {
+                    e.value = written.clone();
+                    e.resolved = choices.clone();
+                }
+                merged.push(e);
+            }
+            let m = &mut merged[j];
+            for (list, into) in [(errors, &mut m.errors), (warnings, &mut m.warnings)] {
+                for mut d in list {
+                    d.message = decorate(template, &own, &d.message);
+                    d.resolved = resolution(&own);
+                    if !into.iter().any(|x| x.rule == d.rule && x.message == d.message) {
+                        into.push(d);
+                    }
+                }
+            }
+        }
+    }
+    merged
+}
+
+/// `rate(${Days} days) with Days=1001 (Parameters.Days.AllowedValues[2], line 7): ...`
+fn decorate(template: Option<&str>, choices: &[&Choice], message: &str) -> String {
+    let binds: Vec<String> = choices
+        .iter()
+        .flat_map(|c| c.from.iter().map(|o| o.to_string()))
+        .collect();
+    let value = choices.first().map_or("", |c| c.value.as_str());
+    let head = match (template, binds.is_empty()) {
+        (Some(t), false) => format!("{t} with {}", binds.join(", ")),
+        (None, false) => binds.join(", "),
+        (Some(t), true) => format!("{t} as `{value}`"),
+        (None, true) => format!("`{value}`"),
+    };
+    format!("{head}: {message}")
+}
+
+fn resolution(choices: &[&Choice]) -> Option<Resolution> {
+    let first = choices.first()?;
+    Some(Resolution {
+        value: first.value.clone(),
+        from: choices.iter().flat_map(|c| c.from.iter().cloned()).collect(),
+    })
 }
 
 /// An entry for `prop`, before any rule: skipped, wrong type, or a literal
@@ -157,6 +324,7 @@ fn entry(
         value: String::new(),
         is_expression,
         skipped: None,
+        resolved: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
     };
@@ -168,6 +336,12 @@ fn entry(
         Val::Skip { why, shown, .. } => {
             e.value = shown.clone();
             e.skipped = Some(why.clone());
+            (e, None)
+        }
+        Val::Choices { written, .. } => {
+            // Resolved values are checked one by one, never as a whole.
+            e.value = written.clone();
+            e.skipped = Some("several values".into());
             (e, None)
         }
         Val::Bad { what, pos } => {
@@ -207,6 +381,7 @@ pub(crate) fn expression(
                     pos: at(w.column()),
                     found: None,
                     detail: (!long).then(|| format!("{w:#}")),
+                    resolved: None,
                 });
             }
             if profile == Profile::SecretsManager {
@@ -225,6 +400,7 @@ pub(crate) fn expression(
                 pos: at(err.column()),
                 found: Some(super::shown(err.found())),
                 detail: (!long).then(|| format!("{err:#}")),
+                resolved: None,
             });
             (e, None)
         }

@@ -4,6 +4,7 @@
 
 use crate::expr::Profile;
 
+use super::resolve::{Cfn, Sls};
 use super::rules::{lookup, Prop, Resource, Val};
 use super::tree::{Kind, Node};
 
@@ -16,6 +17,12 @@ pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>) {
     if name.is_some_and(|n| !n.starts_with("${") && n != "aws") {
         return;
     }
+    let ctx = &Sls {
+        doc,
+        cfn: Cfn {
+            doc: doc.get("resources").unwrap_or(doc),
+        },
+    };
     if let Some(functions) = doc.get("functions") {
         for (fname, f) in functions.entries() {
             let name = format!("functions.{fname}");
@@ -40,20 +47,20 @@ pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>) {
                         } else {
                             Profile::EventBridge
                         };
-                        let timezone = lookup(Some(schedule), &["timezone"], &base, true);
+                        let timezone = lookup(Some(schedule), &["timezone"], &base, ctx);
                         match schedule.get("rate").map(|r| &r.kind) {
                             Some(Kind::Seq(rates)) => {
                                 for (j, r) in rates.iter().enumerate() {
-                                    let p = Prop::new(format!("{base}.rate[{j}]"), Val::from_node(Some(r), true));
+                                    let p = Prop::new(format!("{base}.rate[{j}]"), Val::from_node(Some(r), ctx));
                                     found.push(timed(profile, p, if j == 0 { timezone.clone() } else { None }));
                                 }
                             }
-                            _ => found.push(timed(profile, lookup(Some(schedule), &["rate"], &base, true), timezone)),
+                            _ => found.push(timed(profile, lookup(Some(schedule), &["rate"], &base, ctx), timezone)),
                         }
                     }
                     _ => found.push(timed(
                         Profile::EventBridge,
-                        Prop::new(base, Val::from_node(Some(schedule), true)),
+                        Prop::new(base, Val::from_node(Some(schedule), ctx)),
                         None,
                     )),
                 }
@@ -61,6 +68,6 @@ pub(crate) fn read(doc: &Node, found: &mut Vec<Resource>) {
         }
     }
     if let Some(resources) = doc.get("resources") {
-        super::cloudformation::read(resources, found, "resources.Resources.");
+        super::cloudformation::read(resources, found, "resources.Resources.", ctx);
     }
 }

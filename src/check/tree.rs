@@ -21,9 +21,10 @@ pub(crate) enum Kind {
     Null,
     Map(Vec<(String, Node)>),
     Seq(Vec<Node>),
-    /// An intrinsic function (`!Ref x`, `{"Fn::Sub": ...}`) or another tag:
-    /// known at deploy time only. Holds the name as written.
-    Intrinsic(String),
+    /// An intrinsic function (`!Ref x`, `Ref: x`, `{"Fn::Sub": ...}`) or
+    /// another tag: the name as written and its argument. Short and long
+    /// forms read the same; [`canonical`] gives the long name.
+    Intrinsic(String, Box<Node>),
 }
 
 impl Node {
@@ -49,10 +50,35 @@ impl Node {
         }
     }
 
+    /// The intrinsic's long name (`Fn::Sub` for `!Sub`) and argument.
+    pub(crate) fn intrinsic(&self) -> Option<(String, &Node)> {
+        match &self.kind {
+            Kind::Intrinsic(name, arg) => Some((canonical(name), arg)),
+            _ => None,
+        }
+    }
+
     pub(crate) fn str(&self) -> Option<&str> {
         match &self.kind {
             Kind::Scalar { value, .. } => Some(value),
             _ => None,
         }
     }
+}
+
+/// The long name of an intrinsic: `!Sub` and `Fn::Sub` are `Fn::Sub`, `!Ref`
+/// and `Ref` are `Ref`.
+pub(crate) fn canonical(name: &str) -> String {
+    let bare = name.strip_prefix('!').unwrap_or(name);
+    if bare == "Ref" || bare == "Condition" || bare.starts_with("Fn::") {
+        bare.to_owned()
+    } else {
+        format!("Fn::{bare}")
+    }
+}
+
+/// Whether a mapping with this one key is an intrinsic function in long
+/// form (`Ref: X`, `Fn::Sub: ...`).
+pub(crate) fn is_long_form(key: &str) -> bool {
+    key == "Ref" || key == "Condition" || key.starts_with("Fn::")
 }

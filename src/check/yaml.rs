@@ -41,7 +41,17 @@ pub(crate) fn parse(lines: &Lines<'_>) -> Result<Vec<Node>, SyntaxError> {
             Event::Scalar(value, style, anchor, tag) => {
                 let pos = scalar_pos(lines, &span, style);
                 let kind = match tag.as_deref().and_then(local_tag) {
-                    Some(name) => Kind::Intrinsic(name),
+                    Some(name) => {
+                        let exact = lines.reads(pos, &value);
+                        let arg = Node {
+                            pos,
+                            kind: Kind::Scalar {
+                                value: value.into_owned(),
+                                exact,
+                            },
+                        };
+                        Kind::Intrinsic(name, Box::new(arg))
+                    }
                     None if style == ScalarStyle::Plain && matches!(&*value, "" | "~" | "null" | "Null" | "NULL") => {
                         Kind::Null
                     }
@@ -57,9 +67,10 @@ pub(crate) fn parse(lines: &Lines<'_>) -> Result<Vec<Node>, SyntaxError> {
             }
             Event::Alias(id) => {
                 let pos = mark(&span);
-                let kind = anchors
-                    .get(&id)
-                    .map_or(Kind::Intrinsic("*alias".into()), |n| n.kind.clone());
+                let kind = anchors.get(&id).map_or(
+                    Kind::Intrinsic("*alias".into(), Box::new(Node { pos, kind: Kind::Null })),
+                    |n| n.kind.clone(),
+                );
                 (Node { pos, kind }, 0)
             }
             Event::MappingStart(anchor, tag) => {
@@ -89,7 +100,21 @@ pub(crate) fn parse(lines: &Lines<'_>) -> Result<Vec<Node>, SyntaxError> {
                     entries,
                     ..
                 }) => {
-                    let kind = tag.map_or(Kind::Map(entries), Kind::Intrinsic);
+                    let kind = match tag {
+                        Some(name) => Kind::Intrinsic(
+                            name,
+                            Box::new(Node {
+                                pos,
+                                kind: Kind::Map(entries),
+                            }),
+                        ),
+                        // The long form, `Fn::Sub: ...` alone in a mapping.
+                        None if entries.len() == 1 && super::tree::is_long_form(&entries[0].0) => {
+                            let (name, arg) = entries.into_iter().next().expect("one entry");
+                            Kind::Intrinsic(name, Box::new(arg))
+                        }
+                        None => Kind::Map(entries),
+                    };
                     (Node { pos, kind }, anchor)
                 }
                 Some(Frame::Seq {
@@ -98,7 +123,16 @@ pub(crate) fn parse(lines: &Lines<'_>) -> Result<Vec<Node>, SyntaxError> {
                     tag,
                     items,
                 }) => {
-                    let kind = tag.map_or(Kind::Seq(items), Kind::Intrinsic);
+                    let kind = match tag {
+                        Some(name) => Kind::Intrinsic(
+                            name,
+                            Box::new(Node {
+                                pos,
+                                kind: Kind::Seq(items),
+                            }),
+                        ),
+                        None => Kind::Seq(items),
+                    };
                     (Node { pos, kind }, anchor)
                 }
                 None => continue,
@@ -177,8 +211,8 @@ mod tests {
     #[test]
     fn short_form_tags_and_aliases() {
         let doc = one("a: !Ref X\nb: !If [c, x, y]\nc: &k {x: 1}\nd: *k\ne: !!str 5\n");
-        assert!(matches!(&doc.get("a").unwrap().kind, Kind::Intrinsic(n) if n == "!Ref"));
-        assert!(matches!(&doc.get("b").unwrap().kind, Kind::Intrinsic(n) if n == "!If"));
+        assert!(matches!(&doc.get("a").unwrap().kind, Kind::Intrinsic(n, x) if n == "!Ref" && x.str() == Some("X")));
+        assert!(matches!(&doc.get("b").unwrap().kind, Kind::Intrinsic(n, x) if n == "!If" && x.items().len() == 3));
         assert_eq!(doc.get("d").unwrap().get("x").unwrap().str(), Some("1"));
         assert_eq!(doc.get("e").unwrap().str(), Some("5"));
     }

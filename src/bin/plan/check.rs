@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use rotaplan::check::{check_expression, check_file, Format, MaxInterval, Options, Pos, Report};
+use rotaplan::check::{check_expression, check_file, walk, Format, MaxInterval, Options, Pos, Report};
 use rotaplan::expr::Profile;
 
 /// Arguments of `plan check`.
@@ -16,7 +16,9 @@ pub struct Args {
     /// Files to check: CloudFormation or SAM templates (.yaml, .yml, .json,
     /// .template), Serverless services (serverless.yml), Terraform (.tf), or
     /// lists of expressions (one per line, `#` comments). `-` reads standard
-    /// input.
+    /// input. A directory is walked (`.gitignore` honoured; hidden folders,
+    /// node_modules, .terraform and cdk.out left out) and each file read by
+    /// its kind; with no path and no `--expr`, `.` is walked.
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
     /// The rules to check against. `auto` (the default for files) picks them
@@ -34,9 +36,9 @@ pub struct Args {
     format: String,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     if args.exprs.is_empty() && args.paths.is_empty() {
-        anyhow::bail!("nothing to check; give `--expr EXPR` or file paths (`-` for standard input)");
+        args.paths.push(".".into());
     }
     let mut opts = Options::new();
     if args.profile != "auto" {
@@ -58,6 +60,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let mut io_failed = false;
     for path in &args.paths {
+        if path != "-" && std::path::Path::new(path).is_dir() {
+            let walked = walk(&[path], &opts);
+            for e in &walked.io_errors {
+                eprintln!("error: {e}");
+                io_failed = true;
+            }
+            // On standard error: JSON Lines and SARIF keep standard output.
+            eprintln!("{path}: {}", walked.summary());
+            for (file, _, result) in walked.files {
+                report.push(file, result);
+            }
+            continue;
+        }
         match read(path) {
             Ok(content) => {
                 let name = (path != "-").then_some(path.as_str());
