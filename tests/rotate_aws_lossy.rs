@@ -266,7 +266,13 @@ async fn lossy_network_each_secret_rotates_once() {
     let Some(moto) = server("ROTAPLAN_TEST_MOTO", "moto's Secrets Manager server") else {
         return;
     };
-    for seed in [1, 2, 3] {
-        lossy_round(&moto, seed, 10).await;
+    // Seeds and loss (percent of requests, and of answers) can be changed
+    // with ROTAPLAN_TEST_LOSSY_SEEDS (`1,2,3`) and ROTAPLAN_TEST_LOSSY_LOSS.
+    let seeds: Vec<u64> = std::env::var("ROTAPLAN_TEST_LOSSY_SEEDS")
+        .map(|s| s.split(',').map(|n| n.trim().parse().unwrap()).collect())
+        .unwrap_or_else(|_| vec![1, 2, 3, 4]);
+    let loss = std::env::var("ROTAPLAN_TEST_LOSSY_LOSS").map_or(15, |s| s.parse().unwrap());
+    for seed in seeds {
+        lossy_round(&moto, seed, loss).await;
     }
 }
