@@ -56,11 +56,32 @@
 //! value as the claimant's own version (label `rotaplan-candidate`), then
 //! moves the lock from the AWSCURRENT it planned from to that version: one
 //! claimant succeeds, the others see the lock elsewhere and skip. The
-//! winner moves AWSPENDING to its version and writes its lease to the tag
-//! [`TAG_LEASE`] (`OWNER EXPIRES`); until that tag is written the claimed
-//! version's creation date stands for it. Taking over a dead owner's
-//! rotation writes the tag, waits half a second and reads it back (tags
-//! have no compare-and-swap).
+//! winner moves AWSPENDING to its version. The claimed version's creation
+//! date stands for the winner's lease; the tag [`TAG_LEASE`]
+//! (`OWNER [VERSION] EXPIRES`) is only written when a rotation outlasts
+//! half of its lease, by a failed rotation's release (ending the lease so
+//! the next run resumes), and when taking over a dead owner's rotation,
+//! which writes the tag, waits half a second and reads it back (tags have
+//! no compare-and-swap).
+//!
+//! # Few calls
+//!
+//! A claimed rotation reads the secret once, with the claim, and follows
+//! it through the store's own writes until it is released (nobody else
+//! writes while its lease is live); values are read once per version.
+//! ListSecretVersionIds is only called while a version's date matters (a
+//! rotation in flight or half finished), and [`SecretStore::list`] builds
+//! every description from ListSecrets alone. A scheduled rotation takes 9
+//! calls, 6 of them writes (`tests/rotate_aws_calls.rs`).
+//!
+//! # Lost answers
+//!
+//! [`AwsSecretsManager::connect`] retries transport failures, time-outs,
+//! 5xx and throttling ([`AwsSecretsManager::retry_config`]). Every write
+//! can be repeated: PutSecretValue carries its token; tags are set to
+//! values; UpdateSecretVersionStage is sent without the SDK's retries and,
+//! when it fails, the store reads the secret: a move found done (its answer
+//! was lost) counts as done, one not done is sent again.
 //!
 //! # Tested against moto
 //!
