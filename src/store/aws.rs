@@ -181,6 +181,8 @@ const RULE_TAGS: [&str; 4] = [TAG_SCHEDULE, TAG_DURATION, TAG_STRATEGY, TAG_TARG
 #[derive(Clone)]
 pub struct AwsSecretsManager {
     client: sm::Client,
+    /// The client-side write rate limit, shared by clones.
+    writes: Arc<WriteLimit>,
     /// Secrets this store has claimed and not yet released, with what it
     /// knows of them (see [`Active`]). Shared by clones.
     active: Arc<Mutex<Claims>>,
@@ -241,8 +243,33 @@ impl AwsSecretsManager {
         let conf = client.config().to_builder().retry_classifier(TransportErrors).build();
         AwsSecretsManager {
             client: sm::Client::from_conf(conf),
+            writes: Arc::new(WriteLimit::new(DEFAULT_MAX_WRITES_PER_SECOND)),
             active: Arc::default(),
         }
+    }
+
+    /// At most `per_second` writes (PutSecretValue, UpdateSecretVersionStage,
+    /// TagResource, UntagResource, CreateSecret, DeleteSecret,
+    /// RestoreSecret) per second from this store and its clones, bursts of
+    /// up to a second's worth included (a token bucket; default 40, AWS's
+    /// own quota for
+    /// PutSecretValue and UpdateSecretVersionStage is 50). A write waits
+    /// for its token; reads are not limited. Not a number above zero means
+    /// no limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
+    /// # use rotaplan::store::AwsSecretsManager;
+    /// # let conf = aws_sdk_secretsmanager::Config::builder()
+    /// #     .behavior_version(BehaviorVersion::latest()).region(Region::new("us-east-1")).build();
+    /// let store = AwsSecretsManager::from_conf(conf).max_writes_per_second(10.0);
+    /// # let _ = store;
+    /// ```
+    pub fn max_writes_per_second(mut self, per_second: f64) -> AwsSecretsManager {
+        self.writes = Arc::new(WriteLimit::new(per_second));
+        self
     }
 
     /// The retry configuration [`connect`](Self::connect) uses: standard
@@ -612,6 +639,7 @@ impl AwsSecretsManager {
         to: Option<&VersionId>,
         from: Option<&VersionId>,
     ) -> Result<(), StoreError> {
+        self.writes.wait().await;
         self.client
             .update_secret_version_stage()
             .secret_id(id.as_str())
@@ -636,6 +664,7 @@ impl AwsSecretsManager {
         if tags.is_empty() {
             return Ok(());
         }
+        self.writes.wait().await;
         self.client
             .tag_resource()
             .secret_id(id.as_str())
@@ -650,6 +679,7 @@ impl AwsSecretsManager {
         if keys.is_empty() {
             return Ok(());
         }
+        self.writes.wait().await;
         self.client
             .untag_resource()
             .secret_id(id.as_str())
@@ -685,6 +715,45 @@ fn rule_tags(rotation: &RotationConfig) -> Result<Vec<Tag>, StoreError> {
 
 fn bad_tag(id: &SecretId, key: &str, e: impl fmt::Display) -> StoreError {
     StoreError::invalid(format!("tag `{key}` of secret `{id}`: {e}"))
+}
+
+/// The default of [`AwsSecretsManager::max_writes_per_second`].
+const DEFAULT_MAX_WRITES_PER_SECOND: f64 = 40.0;
+
+/// A token bucket: `rate` tokens a second, at most `rate` (at least one)
+/// held.
+struct WriteLimit {
+    rate: f64,
+    state: Mutex<(f64, std::time::Instant)>,
+}
+
+impl WriteLimit {
+    fn new(rate: f64) -> WriteLimit {
+        let rate = if rate.is_finite() && rate > 0.0 { rate } else { 0.0 };
+        WriteLimit {
+            rate,
+            state: Mutex::new((rate.max(1.0), std::time::Instant::now())),
+        }
+    }
+
+    /// Takes a token, waiting for one if the bucket is empty.
+    async fn wait(&self) {
+        if self.rate == 0.0 {
+            return;
+        }
+        let delay = {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let now = std::time::Instant::now();
+            let (tokens, last) = *st;
+            let tokens = (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.rate.max(1.0)) - 1.0;
+            *st = (tokens, now);
+            // A negative balance is this write's place in the queue.
+            (tokens < 0.0).then(|| Duration::from_secs_f64(-tokens / self.rate))
+        };
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
+    }
 }
 
 /// The fields of DescribeSecret's and ListSecrets' answers a description
@@ -913,6 +982,7 @@ impl SecretStore for AwsSecretsManager {
         initial: Option<(&Token, &SecretValue)>,
         rotation: Option<&RotationConfig>,
     ) -> Result<Description, StoreError> {
+        self.writes.wait().await;
         let mut req = self.client.create_secret().name(id.as_str());
         if let Some(rotation) = rotation {
             req = req.set_tags(Some(rule_tags(rotation)?));
@@ -1014,6 +1084,7 @@ impl SecretStore for AwsSecretsManager {
             Some(s) => req.secret_string(s),
             None => req.secret_binary(Blob::new(value.expose_bytes())),
         };
+        self.writes.wait().await;
         req.send().await.map_err(|e| {
             let what = if e.code() == Some("ResourceExistsException") {
                 format!("version `{version}` of secret `{id}` with a different value")
@@ -1088,6 +1159,7 @@ impl SecretStore for AwsSecretsManager {
                 req.recovery_window_in_days(i64::from(days))
             }
         };
+        self.writes.wait().await;
         let out = req
             .send()
             .await
@@ -1097,6 +1169,7 @@ impl SecretStore for AwsSecretsManager {
 
     async fn restore(&self, id: &SecretId) -> Result<(), StoreError> {
         self.invalidate(id);
+        self.writes.wait().await;
         self.client
             .restore_secret()
             .secret_id(id.as_str())
@@ -1280,6 +1353,7 @@ impl SecretStore for AwsSecretsManager {
                     Some(s) => req.secret_string(s),
                     None => req.secret_binary(Blob::new(claim.value.expose_bytes())),
                 };
+                self.writes.wait().await;
                 req.send()
                     .await
                     .map_err(|e| map_err("PutSecretValue", || format!("secret `{id}`"), e))?;
@@ -1443,5 +1517,33 @@ impl SecretStore for AwsSecretsManager {
         }
         all.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn write_limit_spaces_writes_after_a_burst() {
+        let limit = WriteLimit::new(50.0);
+        let start = std::time::Instant::now();
+        for _ in 0..50 {
+            limit.wait().await; // the first second's burst
+        }
+        assert!(start.elapsed() < Duration::from_millis(200), "{:?}", start.elapsed());
+        for _ in 0..25 {
+            limit.wait().await;
+        }
+        let spent = start.elapsed();
+        assert!(spent >= Duration::from_millis(450), "{spent:?}");
+        assert!(spent < Duration::from_secs(2), "{spent:?}");
+
+        let none = WriteLimit::new(0.0);
+        let start = std::time::Instant::now();
+        for _ in 0..1000 {
+            none.wait().await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(200));
     }
 }
