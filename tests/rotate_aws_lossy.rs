@@ -76,18 +76,19 @@ async fn read_message(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
     }
 }
 
+/// Decides, for one request, whether to drop it (before it is forwarded)
+/// and whether to drop its answer.
+type Decide = Arc<dyn Fn(&[u8]) -> (bool, bool) + Send + Sync>;
+
 /// One client connection: request by request, each dropped before it is
 /// forwarded, or after (its answer lost), or passed on.
-async fn serve(mut client: TcpStream, upstream: String, rng: Arc<Mutex<Rng>>, loss: u64, stats: Arc<Mutex<Dropped>>) {
+async fn serve(mut client: TcpStream, upstream: String, decide: Decide, stats: Arc<Mutex<Dropped>>) {
     let Ok(mut server) = TcpStream::connect(&upstream).await else {
         return;
     };
     let (mut cbuf, mut sbuf) = (Vec::new(), Vec::new());
     while let Some(request) = read_message(&mut client, &mut cbuf).await {
-        let (drop_request, drop_answer) = {
-            let mut r = rng.lock().unwrap();
-            (r.chance(loss), r.chance(loss))
-        };
+        let (drop_request, drop_answer) = decide(&request);
         if drop_request {
             stats.lock().unwrap().requests += 1;
             return; // closes both connections: the request never arrives
@@ -109,15 +110,25 @@ async fn serve(mut client: TcpStream, upstream: String, rng: Arc<Mutex<Rng>>, lo
     }
 }
 
-/// Starts the proxy; returns its URL.
+/// Starts a proxy that drops `loss` percent of requests and of answers,
+/// at random from `seed`; returns its URL.
 async fn proxy(upstream: &str, seed: u64, loss: u64, stats: Arc<Mutex<Dropped>>) -> String {
+    let rng = Mutex::new(Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1));
+    let decide: Decide = Arc::new(move |_: &[u8]| {
+        let mut r = rng.lock().unwrap();
+        (r.chance(loss), r.chance(loss))
+    });
+    proxy_with(upstream, decide, stats).await
+}
+
+/// Starts a proxy that drops what `decide` says; returns its URL.
+async fn proxy_with(upstream: &str, decide: Decide, stats: Arc<Mutex<Dropped>>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let upstream = upstream.trim_start_matches("http://").trim_end_matches('/').to_owned();
-    let rng = Arc::new(Mutex::new(Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)));
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
-            tokio::spawn(serve(client, upstream.clone(), rng.clone(), loss, stats.clone()));
+            tokio::spawn(serve(client, upstream.clone(), decide.clone(), stats.clone()));
         }
     });
     format!("http://{addr}")
@@ -274,5 +285,75 @@ async fn lossy_network_each_secret_rotates_once() {
     let loss = std::env::var("ROTAPLAN_TEST_LOSSY_LOSS").map_or(15, |s| s.parse().unwrap());
     for seed in seeds {
         lossy_round(&moto, seed, loss).await;
+    }
+}
+
+/// The answer of one chosen write is lost, once: the rotation still ends
+/// clean (AWSCURRENT moved, no AWSPENDING left), in one attempt of the
+/// driver, because the store recognises the write as done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_a_stage_move_is_recognised() {
+    let Some(moto) = server("ROTAPLAN_TEST_MOTO", "moto's Secrets Manager server") else {
+        return;
+    };
+    let cases: [(&str, &[&str], &[&str]); 4] = [
+        (
+            "claim",
+            &["\"VersionStage\":\"rotaplan-lock\"", "RemoveFromVersionId"],
+            &[],
+        ),
+        ("pending", &["\"VersionStage\":\"AWSPENDING\"", "MoveToVersionId"], &[]),
+        ("current", &["\"VersionStage\":\"AWSCURRENT\""], &[]),
+        (
+            "finish",
+            &["\"VersionStage\":\"AWSPENDING\"", "RemoveFromVersionId"],
+            &["MoveToVersionId"],
+        ),
+    ];
+    for (name, with, without) in cases {
+        let clean = store(&moto);
+        let id = SecretId::new(format!("rotaplan-test/lost-answer-{name}-{}", unique())).unwrap();
+        let first = Token::generate();
+        clean
+            .create(
+                &id,
+                Some((&first, &SecretValue::from("orig"))),
+                Some(&RotationConfig::new("rate(1 day)")),
+            )
+            .await
+            .unwrap();
+        let armed = Arc::new(Mutex::new(true));
+        let (with, without) = (with.to_vec(), without.to_vec());
+        let decide: Decide = Arc::new(move |req: &[u8]| {
+            let text = String::from_utf8_lossy(req);
+            let hit = text.contains("UpdateSecretVersionStage")
+                && with.iter().all(|w| text.contains(w))
+                && !without.iter().any(|w| text.contains(w));
+            let mut armed = armed.lock().unwrap();
+            let lose = hit && *armed;
+            if lose {
+                *armed = false;
+            }
+            (false, lose)
+        });
+        let stats = Arc::new(Mutex::new(Dropped::default()));
+        let url = proxy_with(&moto, decide, stats.clone()).await;
+        let rotator = Rotator::new(store(&url), Accepting::default()).retry(RetryPolicy::none());
+        let attempt = rotator.rotate_exclusive(&id).await.unwrap();
+        let out = attempt.rotated().unwrap_or_else(|| panic!("{name}: {attempt:?}"));
+        assert_eq!(out.attempts, 1, "{name}");
+        assert_eq!(stats.lock().unwrap().answers, 1, "{name}: one answer lost");
+        let d = clean.describe(&id).await.unwrap();
+        assert_eq!(d.version_with(&Stage::current()), Some(&out.version), "{name}");
+        assert_eq!(
+            d.version_with(&Stage::previous()).map(|v| v.as_str()),
+            Some(first.as_str()),
+            "{name}"
+        );
+        assert!(
+            !d.versions.values().any(|v| v.stages.contains(&Stage::pending())),
+            "{name}: AWSPENDING left"
+        );
+        assert!(d.last_rotated.is_some(), "{name}");
     }
 }
