@@ -1051,6 +1051,11 @@ impl SecretStore for AwsSecretsManager {
                 a.values.insert(got.version.clone(), (got.created, got.value.clone()));
             }
             None if *which == VersionRef::current() => {
+                // Kept for a claim that follows; a process that reads many
+                // secrets without claiming them (a Lambda) keeps only a few.
+                if claims.current.len() >= 64 {
+                    claims.current.clear();
+                }
                 claims.current.insert(id.clone(), got.clone());
             }
             None => {}
