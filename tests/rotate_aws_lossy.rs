@@ -357,3 +357,64 @@ async fn a_lost_answer_to_a_stage_move_is_recognised() {
         assert!(d.last_rotated.is_some(), "{name}");
     }
 }
+
+/// A target that refuses the first setSecret of each secret.
+#[derive(Clone, Default)]
+struct RefusingOnce(Arc<Mutex<std::collections::BTreeSet<String>>>);
+
+impl Target for RefusingOnce {
+    async fn set_secret(&self, ctx: &StepContext<'_>, _: &SecretValue, _: &SecretValue) -> Result<(), TargetError> {
+        if self.0.lock().unwrap().insert(ctx.secret.to_string()) {
+            return Err(TargetError::failed("not yet"));
+        }
+        Ok(())
+    }
+
+    async fn test_secret(&self, _: &StepContext<'_>, _: &SecretValue) -> Result<(), TargetError> {
+        Ok(())
+    }
+}
+
+/// A rotation that failed ends its lease when released (a tag naming its
+/// version): the next run resumes it at once with its own token, though
+/// moto dates the claimed version "now" (an implicit lease that would
+/// never lapse there).
+#[tokio::test]
+async fn a_failed_rotation_is_resumed_by_the_next_run() {
+    let Some(moto) = server("ROTAPLAN_TEST_MOTO", "moto's Secrets Manager server") else {
+        return;
+    };
+    let store = store(&moto);
+    let id = SecretId::new(format!("rotaplan-test/failed-{}", unique())).unwrap();
+    let first = Token::generate();
+    store
+        .create(
+            &id,
+            Some((&first, &SecretValue::from("orig"))),
+            Some(&RotationConfig::new("rate(1 day)")),
+        )
+        .await
+        .unwrap();
+    let rotator = Rotator::new(store.clone(), RefusingOnce::default()).retry(RetryPolicy::none());
+    let err = rotator.rotate_exclusive(&id).await.unwrap_err();
+    assert!(err.to_string().contains("setSecret"), "{err}");
+    let d = store.describe(&id).await.unwrap();
+    let pending = d
+        .version_with(&Stage::pending())
+        .cloned()
+        .expect("the failed rotation's version");
+    let again = rotator.resume(&id).await.unwrap();
+    let out = again.rotated().unwrap_or_else(|| panic!("{again:?}"));
+    assert_eq!(out.version, pending, "resumed with its own token");
+    let d = store.describe(&id).await.unwrap();
+    assert_eq!(d.version_with(&Stage::current()), Some(&pending));
+    assert_eq!(
+        d.version_with(&Stage::previous()).map(|v| v.as_str()),
+        Some(first.as_str())
+    );
+    assert_eq!(d.version_with(&Stage::pending()), None);
+    assert!(
+        rotator.resume(&id).await.unwrap_err().is_invalid_request(),
+        "nothing left"
+    );
+}
