@@ -257,7 +257,7 @@ async fn a_cancel() {
         c,
         map(&[
             ("DescribeSecret", 2),
-            ("ListSecretVersionIds", 2),
+            ("ListSecretVersionIds", 1),
             ("UpdateSecretVersionStage", 1)
         ])
     );

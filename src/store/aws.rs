@@ -423,7 +423,9 @@ impl AwsSecretsManager {
     }
 
     /// The secret as it is now: DescribeSecret, plus ListSecretVersionIds
-    /// only when a version's date matters (see [`needs_dates`]).
+    /// only when a version's date matters (see [`needs_dates`]). The rule
+    /// checks before a write need no dates (they only matter for pruning,
+    /// which AWS does itself) and read with `fetch_dated(id, false)`.
     async fn fetch(&self, id: &SecretId) -> Result<Description, StoreError> {
         Ok(self.fetch_full(id).await?.0)
     }
@@ -1069,7 +1071,7 @@ impl SecretStore for AwsSecretsManager {
         value: &SecretValue,
         stages: Option<&[Stage]>,
     ) -> Result<PutOutcome, StoreError> {
-        let d = self.fetch(id).await?;
+        let d = self.fetch_dated(id, false).await?.0;
         let version = VersionId::from(token);
         let mut rec = record_of(&d);
         rec.ensure_live()?;
@@ -1109,7 +1111,7 @@ impl SecretStore for AwsSecretsManager {
         move_to: Option<&VersionId>,
         remove_from: Option<&VersionId>,
     ) -> Result<(), StoreError> {
-        let d = self.fetch(id).await?;
+        let d = self.fetch_dated(id, false).await?.0;
         let holder = d.version_with(stage).cloned();
         record_of(&d).update_stage(stage, move_to, remove_from, Utc::now())?;
         if move_to.is_some() && holder.as_ref() == move_to {
@@ -1120,7 +1122,7 @@ impl SecretStore for AwsSecretsManager {
 
     async fn set_rotation(&self, id: &SecretId, rotation: Option<&RotationConfig>) -> Result<(), StoreError> {
         self.invalidate(id);
-        let d = self.fetch(id).await?;
+        let d = self.fetch_dated(id, false).await?.0;
         record_of(&d).ensure_live()?;
         match rotation {
             Some(cfg) => {
@@ -1140,7 +1142,7 @@ impl SecretStore for AwsSecretsManager {
 
     async fn mark_rotated(&self, id: &SecretId, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.invalidate(id);
-        record_of(&self.fetch(id).await?).ensure_live()?;
+        record_of(&self.fetch_dated(id, false).await?.0).ensure_live()?;
         let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         self.tag(id, vec![Tag::builder().key(TAG_LAST_ROTATED).value(at).build()])
             .await
@@ -1148,7 +1150,7 @@ impl SecretStore for AwsSecretsManager {
 
     async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, StoreError> {
         self.invalidate(id);
-        let d = self.fetch(id).await?;
+        let d = self.fetch_dated(id, false).await?.0;
         let req = self.client.delete_secret().secret_id(id.as_str());
         let req = match how {
             Deletion::Force => req.force_delete_without_recovery(true),
