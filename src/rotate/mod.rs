@@ -378,12 +378,13 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     }
 
     /// How long a claim's lease lasts between renewals: twice the step
-    /// time-out plus the longest retry backoff, so a live owner, which
-    /// renews before every step, never lets it lapse.
+    /// time-out and the longest retry backoff, so a live owner, which
+    /// renews before every step, never lets it lapse, even one that only
+    /// writes a renewal once half of the lease is spent (AWS).
     fn lease_ttl(&self) -> Duration {
         self.step_timeout
-            .saturating_mul(2)
             .saturating_add(self.retry.max_backoff)
+            .saturating_mul(2)
             .saturating_add(Duration::from_secs(10))
     }
 

@@ -33,6 +33,10 @@ pub struct StoreArgs {
     /// Endpoint URL for `--store aws` (a local test server, say).
     #[arg(long, global = true, env = "ROTAPLAN_ENDPOINT_URL")]
     endpoint_url: Option<String>,
+    /// At most this many writes a second to `--store aws` (a token bucket
+    /// shared by every rotation of the run; 0 for no limit).
+    #[arg(long, global = true, env = "ROTAPLAN_MAX_WRITES_PER_SECOND", default_value_t = 40.0)]
+    max_writes_per_second: f64,
     /// Output format of `secret get|describe|list`, `due`, `run` and
     /// `rotate`: `text` or `json`.
     #[arg(
@@ -136,7 +140,9 @@ pub fn run(args: StoreArgs, cmd: impl StoreCommand) -> anyhow::Result<ExitCode> 
             #[cfg(feature = "aws")]
             ("aws", region) => {
                 let region = (!region.is_empty()).then(|| region.to_string());
-                let store = rotaplan::store::AwsSecretsManager::connect(region, args.endpoint_url.clone()).await;
+                let store = rotaplan::store::AwsSecretsManager::connect(region, args.endpoint_url.clone())
+                    .await
+                    .max_writes_per_second(args.max_writes_per_second);
                 cmd.execute(&store, args.format).await
             }
             #[cfg(not(feature = "aws"))]
