@@ -8,6 +8,14 @@
 //!   difference back. Two processes on one file serialize on SQLite's lock;
 //!   the busy time-out bounds the wait, after which the loser gets
 //!   [`StoreError::is_busy`].
+//! - The file is in WAL mode with `synchronous = NORMAL`. The writes that
+//!   must survive a power cut are fsynced before they return (`synchronous
+//!   = FULL` for that transaction): the claim (AWSPENDING and the lease,
+//!   before any target is told), finishSecret, and every operator change
+//!   (create, put, stage moves, rules, delete, restore). Lease renewals and
+//!   releases are not; losing one costs nothing (a lease outlives its
+//!   owner's crash by at most its time-to-live). `PATH-wal` and `PATH-shm`
+//!   get the file's mode (0600) and the same permission check.
 //! - Values are encrypted with XChaCha20-Poly1305 under a [`MasterKey`],
 //!   each with a random 24-byte nonce and the secret id + version id as
 //!   associated data, so a ciphertext moved to another row fails to decrypt.
@@ -444,6 +452,16 @@ impl SqliteStore {
         check_private(&path, "secret store").map_err(|e| {
             e.unwrap_or_else(|| StoreError::not_found(format!("secret store `{}` (no such file)", path.display())))
         })?;
+        // The WAL holds recent commits (ciphertexts, names) until a
+        // checkpoint: it gets the same check as the store.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            match check_private(Path::new(&side), "secret store") {
+                Ok(()) | Err(None) => {}
+                Err(Some(e)) => return Err(e),
+            }
+        }
         let conn = Connection::open_with_flags(
             &path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -454,6 +472,17 @@ impl SqliteStore {
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| sql_err(&path, "open", e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .map_err(|e| sql_err(&path, "open", e))?;
+        // WAL: a commit appends to `PATH-wal` (created, like `PATH-shm`, with
+        // the database file's mode: 0600) and readers never wait for writers.
+        // An older store in rollback-journal mode is switched over once, for
+        // good; if another connection holds it meanwhile, it stays as it is.
+        let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        // NORMAL: a commit is written but not fsynced; the commits that must
+        // survive a power cut (the claim, finishSecret, an operator's change)
+        // go through `durable`, which fsyncs the WAL before it returns. A
+        // lease renewal or release may be lost; nothing depends on either.
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")
             .map_err(|e| sql_err(&path, "open", e))?;
         let inner = Inner {
             conn: Mutex::new(conn),
@@ -516,8 +545,26 @@ impl SqliteStore {
         .map_err(|e| StoreError::store("task", std::io::Error::other(e.to_string())))?
     }
 
+    /// [`run`](Self::run) for a write that must survive a power cut: its
+    /// commit is fsynced (`synchronous = FULL` for the call), and with it
+    /// every commit before it, since the WAL is appended in order.
+    async fn run_durable<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, &mut Connection) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        self.run(move |inner, conn| {
+            conn.execute_batch("PRAGMA synchronous = FULL")
+                .map_err(|e| sql_err(&inner.path, "configure", e))?;
+            let out = f(inner, conn);
+            // Failing to go back only costs speed.
+            let _ = conn.execute_batch("PRAGMA synchronous = NORMAL");
+            out
+        })
+        .await
+    }
+
     /// Loads `id` in a write transaction, applies `f`, writes the changes
-    /// back and commits. An expired (past recovery window) secret is purged
+    /// back and commits (durably). An expired (past recovery window) secret is purged
     /// and reported as not found.
     async fn write<R: Send + 'static>(
         &self,
@@ -525,7 +572,7 @@ impl SqliteStore {
         f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let id = id.clone();
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| sql_err(&inner.path, "begin", e))?;
@@ -856,7 +903,7 @@ impl SecretStore for SqliteStore {
         let id = id.clone();
         let initial = initial.map(|(t, v)| (t.clone(), v.clone()));
         let rotation = rotation.cloned();
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let path = &inner.path;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -963,7 +1010,7 @@ impl SecretStore for SqliteStore {
 
     async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, StoreError> {
         let id = id.clone();
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let path = &inner.path;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -1007,7 +1054,7 @@ impl SecretStore for SqliteStore {
         let claim = claim.clone();
         // One IMMEDIATE transaction: the snapshot check, the pending put and
         // the lease commit together or not at all.
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let path = &inner.path;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
