@@ -10,9 +10,10 @@
 //!   [`StoreError::is_busy`].
 //! - The file is in WAL mode with `synchronous = NORMAL`. The writes that
 //!   must survive a power cut are fsynced before they return (`synchronous
-//!   = FULL` for that transaction): the claim (AWSPENDING and the lease,
-//!   before any target is told), finishSecret, and every operator change
-//!   (create, put, stage moves, rules, delete, restore). Lease renewals and
+//!   = FULL` for that transaction, or one fsync of the WAL shared by the
+//!   commits waiting for it): the claim (AWSPENDING and the lease, before
+//!   any target is told), finishSecret, and every operator change (create,
+//!   put, stage moves, rules, delete, restore). Lease renewals and
 //!   releases are not; losing one costs nothing (a lease outlives its
 //!   owner's crash by at most its time-to-live). `PATH-wal` and `PATH-shm`
 //!   get the file's mode (0600) and the same permission check.
@@ -380,6 +381,51 @@ struct Inner {
     conn: Mutex<Connection>,
     cipher: XChaCha20Poly1305,
     path: PathBuf,
+    /// Group commit, in WAL mode: `None` when the file is not in WAL mode
+    /// (another connection kept it from switching), and durable writes
+    /// commit at `synchronous = FULL` instead.
+    wal: Option<WalSync>,
+}
+
+/// Makes commits durable with one fsync of the WAL for all the commits
+/// made before it: a commit takes a number (under the connection's lock,
+/// so numbers follow the WAL's order), lets go of the connection, and
+/// returns once an fsync that started after its commit has finished —
+/// its own, or one another thread started meanwhile.
+struct WalSync {
+    /// Commits numbered so far.
+    committed: std::sync::atomic::AtomicU64,
+    /// The WAL file, opened at the first durable commit, and the number of
+    /// the last commit known to be on disk.
+    synced: Mutex<(Option<std::fs::File>, u64)>,
+}
+
+impl WalSync {
+    fn sync_through(&self, path: &Path, n: u64) -> Result<(), StoreError> {
+        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
+        if synced.1 >= n {
+            return Ok(());
+        }
+        let upto = self.committed.load(std::sync::atomic::Ordering::SeqCst);
+        let fail = |e: std::io::Error| StoreError::store("sync", e).context(format!("store `{}`", path.display()));
+        if synced.0.is_none() {
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            let file = std::fs::File::open(&wal).map_err(fail)?;
+            // The WAL's directory entry too, as SQLite does for a new WAL.
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
+            synced.0 = Some(file);
+        }
+        if let Some(file) = &synced.0 {
+            file.sync_data().map_err(fail)?;
+        }
+        synced.1 = upto;
+        Ok(())
+    }
 }
 
 impl fmt::Debug for SqliteStore {
@@ -477,7 +523,9 @@ impl SqliteStore {
         // the database file's mode: 0600) and readers never wait for writers.
         // An older store in rollback-journal mode is switched over once, for
         // good; if another connection holds it meanwhile, it stays as it is.
-        let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        let wal = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .is_ok_and(|mode| mode.eq_ignore_ascii_case("wal"));
         // NORMAL: a commit is written but not fsynced; the commits that must
         // survive a power cut (the claim, finishSecret, an operator's change)
         // go through `durable`, which fsyncs the WAL before it returns. A
@@ -488,6 +536,10 @@ impl SqliteStore {
             conn: Mutex::new(conn),
             cipher: key.cipher(),
             path,
+            wal: wal.then(|| WalSync {
+                committed: std::sync::atomic::AtomicU64::new(0),
+                synced: Mutex::new((None, 0)),
+            }),
         };
         inner.init()?;
         Ok(SqliteStore { inner: Arc::new(inner) })
@@ -545,13 +597,33 @@ impl SqliteStore {
         .map_err(|e| StoreError::store("task", std::io::Error::other(e.to_string())))?
     }
 
-    /// [`run`](Self::run) for a write that must survive a power cut: its
-    /// commit is fsynced (`synchronous = FULL` for the call), and with it
-    /// every commit before it, since the WAL is appended in order.
+    /// [`run`](Self::run) for a write that must survive a power cut: it
+    /// returns once its commit is fsynced, and with it every commit before
+    /// it, since the WAL is appended in order. In WAL mode the fsync is
+    /// made after the connection is let go and shared by the commits that
+    /// wait for one ([`WalSync`]), so concurrent rotations do not queue
+    /// behind each other's fsync; otherwise the call commits at
+    /// `synchronous = FULL`.
     async fn run_durable<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Inner, &mut Connection) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
+        if self.inner.wal.is_some() {
+            let inner = Arc::clone(&self.inner);
+            return tokio::task::spawn_blocking(move || {
+                let Some(wal) = &inner.wal else { unreachable!() };
+                let (out, n) = {
+                    let mut conn = inner.lock();
+                    let out = f(&inner, &mut conn);
+                    (out, wal.committed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
+                };
+                let out = out?;
+                wal.sync_through(&inner.path, n)?;
+                Ok(out)
+            })
+            .await
+            .map_err(|e| StoreError::store("task", std::io::Error::other(e.to_string())))?;
+        }
         self.run(move |inner, conn| {
             conn.execute_batch("PRAGMA synchronous = FULL")
                 .map_err(|e| sql_err(&inner.path, "configure", e))?;
@@ -597,22 +669,35 @@ impl SqliteStore {
         .await
     }
 
-    /// Loads `id` in a read transaction.
+    /// Loads `id` in a read transaction: at once on the caller's thread when
+    /// the connection is free (a WAL read takes no lock to wait for, and
+    /// costs less than handing it to another thread), else off the runtime's
+    /// threads behind the call that holds it.
     async fn read<R: Send + 'static>(
         &self,
         id: &SecretId,
         f: impl FnOnce(&Inner, &Record<Vec<u8>>) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let id = id.clone();
-        self.run(move |inner, conn| {
+        let work = move |inner: &Inner, conn: &mut Connection| {
             let tx = conn.transaction().map_err(|e| sql_err(&inner.path, "begin", e))?;
             let rec = load(&tx, &id).map_err(|e| sql_err(&inner.path, "read", e))??;
             match rec {
                 Some(rec) if !rec.is_expired(Utc::now()) => f(inner, &rec),
                 _ => Err(secret_not_found(&id)),
             }
-        })
-        .await
+        };
+        {
+            let free = match self.inner.conn.try_lock() {
+                Ok(conn) => Some(conn),
+                Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            if let Some(mut conn) = free {
+                return work(&self.inner, &mut conn);
+            }
+        }
+        self.run(work).await
     }
 }
 
