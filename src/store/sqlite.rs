@@ -1130,8 +1130,32 @@ impl SecretStore for SqliteStore {
 
     async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         to_nanos(at)?;
+        let id = id.clone();
         let version = version.clone();
-        self.write(id, move |_, rec, now| rec.finish(&version, at, now)).await
+        // The rotation ends here, and with it its lease (which protects only
+        // a pending rotation): dropped in the same transaction, so a
+        // finished rotation needs no release.
+        self.run_durable(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let now = Utc::now();
+            let before = match load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? {
+                Some(rec) if !rec.is_expired(now) => rec,
+                _ => return Err(secret_not_found(&id)),
+            };
+            let mut after = before.clone();
+            after.finish(&version, at, now)?;
+            if after != before {
+                save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+            }
+            tx.execute("DELETE FROM leases WHERE secret = ?1", params![id.as_str()])
+                .map_err(|e| sql_err(path, "write", e))?;
+            tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
