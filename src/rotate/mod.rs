@@ -56,7 +56,7 @@ cleans a leftover AWSPENDING).
 secret with [`SecretStore::claim`]: the store re-checks, atomically with
 writing the pending version, that AWSCURRENT and the last rotation date are
 what the scheduler planned from, and hands out a lease that the driver
-renews before each step. Losers get [`Attempt::Skipped`] with a [`Skip`]
+renews before a step once it is half a step time-out old. Losers get [`Attempt::Skipped`] with a [`Skip`]
 reason; an abandoned rotation (its owner died, or failed and let go) is
 resumed with its own token. [`Rotator::cancel`] gives a failed rotation up,
 like CancelRotateSecret.
@@ -401,7 +401,8 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
 
     /// How long a claim's lease lasts between renewals: twice the step
     /// time-out plus the longest retry backoff, so a live owner, which
-    /// renews before every step, never lets it lapse.
+    /// renews before any step once the lease is half a step time-out old,
+    /// never lets it lapse.
     fn lease_ttl(&self) -> Duration {
         self.step_timeout
             .saturating_mul(2)
@@ -474,7 +475,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     }
 
     /// The retry loop over whole attempts; with an owner, its lease is
-    /// renewed before each step.
+    /// renewed before a step once half a step time-out old.
     async fn drive(&self, id: &SecretId, token: &Token, owner: Option<&Held>) -> Result<RotationOutcome, RotateError> {
         let span = tracing::info_span!("rotate", secret = %id, token = %token);
         async {

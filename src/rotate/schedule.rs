@@ -125,7 +125,8 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         Ok(report)
     }
 
-    /// Rotates every due secret; one failure does not stop the others.
+    /// Rotates every due secret, [`jobs`](Self::jobs) at a time; one failure
+    /// does not stop the others.
     ///
     /// Each secret is claimed ([`SecretStore::claim`]) against what `due`
     /// saw, so of several runs racing over one store each due secret is
