@@ -141,3 +141,20 @@ async fn jobs_rotate_each_secret_once_and_list_by_name() {
     }
     assert_each_rotated_once(&store, "jobs 8").await;
 }
+
+#[tokio::test]
+async fn a_failed_listing_is_retried_and_fails_the_run_only_when_it_persists() {
+    let store = store_with_due().await;
+    store.fail_at(0, Fault::ErrBefore);
+    let rotator = Rotator::new(&store, NoopTarget).retry(RetryPolicy::new(2).backoff(Duration::ZERO, Duration::ZERO));
+    let summary = rotator.run_due(Utc::now()).await.unwrap();
+    assert_eq!(summary.to_string(), "3 rotated, 0 skipped, 0 failed");
+    let store = store_with_due().await;
+    store.fail_at(0, Fault::ErrBefore);
+    let err = Rotator::new(&store, NoopTarget)
+        .retry(RetryPolicy::none())
+        .run_due(Utc::now())
+        .await
+        .unwrap_err();
+    assert!(err.is_store() && err.is_transient(), "{err}");
+}

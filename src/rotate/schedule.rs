@@ -78,8 +78,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     ///
     /// # Errors
     ///
-    /// Only when the store cannot list; a secret whose schedule cannot be
-    /// evaluated lands in [`DueReport::errors`].
+    /// Only when the store cannot list (a transient failure is retried as
+    /// the [`RetryPolicy`](super::RetryPolicy) says); a secret whose
+    /// schedule cannot be evaluated lands in [`DueReport::errors`].
     ///
     /// # Examples
     ///
@@ -102,7 +103,21 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// ```
     pub async fn due(&self, now: DateTime<Utc>) -> Result<DueReport, RotateError> {
         let mut report = DueReport::default();
-        for d in self.store().list().await? {
+        // Without the listing there is nothing to go on with, so a
+        // transient failure of it is retried as a rotation would be.
+        let mut attempt = 1;
+        let all = loop {
+            match self.store().list().await {
+                Ok(all) => break all,
+                Err(e) if e.is_transient() && attempt < self.retry.max_attempts() => {
+                    tracing::warn!(attempt, error = %e, "listing secrets failed; retrying");
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        for d in all {
             let Some(config) = &d.rotation else { continue };
             if d.is_deleted() {
                 continue;
