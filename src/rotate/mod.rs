@@ -795,17 +795,14 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             written: std::sync::Mutex::new(claimed_at),
         };
         let result = self.drive(id, &token, Some(&held)).await;
-        // A failed rotation lets go, so it is resumed by the next run (or
-        // cancelled), not left to wait for the lease to lapse. A finished
-        // one has nothing left to protect: a lease counts only while a
-        // rotation is pending (the SQLite store drops it in finishSecret's
-        // transaction; elsewhere the next claim overwrites it).
-        if result.is_err() {
-            match tokio::time::timeout(self.step_timeout, self.store.release(id, &owner)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(secret = %id, error = %e, "could not release the rotation lease"),
-                Err(_) => tracing::warn!(secret = %id, "releasing the rotation lease timed out"),
-            }
+        // Let go either way: a failed rotation is resumed by the next run
+        // (or cancelled), not left to wait for the lease to lapse. (The
+        // SQLite store already dropped a finished rotation's lease in
+        // finishSecret's transaction; its release then writes nothing.)
+        match tokio::time::timeout(self.step_timeout, self.store.release(id, &owner)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(secret = %id, error = %e, "could not release the rotation lease"),
+            Err(_) => tracing::warn!(secret = %id, "releasing the rotation lease timed out"),
         }
         result.map(Attempt::Rotated)
     }

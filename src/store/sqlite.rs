@@ -1133,8 +1133,8 @@ impl SecretStore for SqliteStore {
         let id = id.clone();
         let version = version.clone();
         // The rotation ends here, and with it its lease (which protects only
-        // a pending rotation): dropped in the same transaction, so a
-        // finished rotation needs no release.
+        // a pending rotation): dropped in the same transaction, so the
+        // driver's release after it writes nothing.
         self.run_durable(move |inner, conn| {
             let path = &inner.path;
             let tx = conn
@@ -1233,6 +1233,29 @@ impl SecretStore for SqliteStore {
     async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), StoreError> {
         let id = id.clone();
         let owner = owner.clone();
+        // After a finished rotation (finishSecret dropped the lease) there
+        // is nothing to delete: a read on this thread says so without
+        // taking the write lock or another thread.
+        let held = {
+            let free = match self.inner.conn.try_lock() {
+                Ok(conn) => Some(conn),
+                Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            free.map(|conn| {
+                conn.query_row(
+                    "SELECT 1 FROM leases WHERE secret = ?1 AND owner = ?2",
+                    params![id.as_str(), owner.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map(|row| row.is_some())
+                .unwrap_or(true)
+            })
+        };
+        if held == Some(false) {
+            return Ok(());
+        }
         self.run(move |inner, conn| {
             conn.execute(
                 "DELETE FROM leases WHERE secret = ?1 AND owner = ?2",
