@@ -669,7 +669,7 @@ fn watch_rotates_what_is_due_and_stops_on_sigterm() {
     let d = Dir::new("watch");
     let dir = d.path();
     setup(dir, 2);
-    let child = run_cmd(dir, "1", &["--watch"])
+    let child = run_cmd(dir, "1", &["--watch", "--jobs", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -701,4 +701,92 @@ fn watch_rotates_what_is_due_and_stops_on_sigterm() {
     assert_eq!(summary["rotated"].as_array().unwrap().len(), 1, "{summary}");
     rotated_once(dir, "s00");
     assert_eq!(versions(dir, "s01").len(), 1);
+}
+
+/// `--jobs N`: up to N targets run at once (never more), and still each
+/// secret is rotated exactly once. A target sleeping 50 ms per step logs
+/// when each call starts and ends; the overlap is counted from the log, so
+/// nothing here depends on how fast the machine is.
+#[test]
+fn jobs_rotate_several_secrets_at_once() {
+    let d = Dir::new("jobs");
+    let dir = d.path();
+    std::fs::write(dir.join("master.key"), KEY_HEX).unwrap();
+    chmod(&dir.join("master.key"), 0o600);
+    let script = dir.join("slow.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ncat > /dev/null\n\
+         echo \"$(date +%s%N) S $ROTAPLAN_SECRET_ID $ROTAPLAN_STEP\" >> \"$TARGET_LOG\"\n\
+         sleep 0.05\n\
+         echo \"$(date +%s%N) E $ROTAPLAN_SECRET_ID $ROTAPLAN_STEP\" >> \"$TARGET_LOG\"\n",
+    )
+    .unwrap();
+    chmod(&script, 0o755);
+    let target = format!("command:{}", script.display());
+    for jobs in ["1", "3"] {
+        // Fresh secrets each round: the last round's are no longer due.
+        let names: Vec<String> = (0..12).map(|i| format!("j{jobs}-{i:02}")).collect();
+        for name in &names {
+            ok(
+                dir,
+                &[
+                    "secret",
+                    "create",
+                    name,
+                    "--generate",
+                    "--schedule",
+                    "rate(1 day)",
+                    "--target",
+                    &target,
+                ],
+            );
+        }
+        let log = dir.join(format!("calls-{jobs}.log"));
+        let out = cmd(
+            dir,
+            &["run", "--jobs", jobs, "--format", "json", "--target-env", "TARGET_LOG"],
+        )
+        .env("TARGET_LOG", &log)
+        .output()
+        .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let summary = json(&String::from_utf8(out.stdout).unwrap());
+        let rotated: Vec<&str> = summary["rotated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["secret"].as_str().unwrap())
+            .collect();
+        assert_eq!(rotated, names, "--jobs {jobs}: {summary}");
+        let text = std::fs::read_to_string(&log).unwrap();
+        let mut events: Vec<(u128, bool, String)> = text
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f[0].parse().unwrap(), f[1] == "S", format!("{} {}", f[2], f[3]))
+            })
+            .collect();
+        // Each secret's setSecret and testSecret ran exactly once.
+        for name in &names {
+            for step in ["setSecret", "testSecret"] {
+                let starts = events.iter().filter(|e| e.1 && e.2 == format!("{name} {step}")).count();
+                assert_eq!(starts, 1, "--jobs {jobs}: {name} {step}:\n{text}");
+            }
+        }
+        // Ends sort before starts at the same instant: no false overlap.
+        events.sort_by_key(|e| (e.0, e.1));
+        let (mut running, mut most) = (0i32, 0i32);
+        for e in &events {
+            running += if e.1 { 1 } else { -1 };
+            most = most.max(running);
+        }
+        let jobs_n: i32 = jobs.parse().unwrap();
+        assert!(most <= jobs_n, "--jobs {jobs}: {most} targets at once:\n{text}");
+        if jobs_n > 1 {
+            assert!(most > 1, "--jobs {jobs}: never more than one target at once:\n{text}");
+        }
+        let due = json(&ok(dir, &["due", "--format", "json"]));
+        assert_eq!(due["due"], serde_json::json!([]), "--jobs {jobs}: still due");
+    }
 }

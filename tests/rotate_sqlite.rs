@@ -432,3 +432,45 @@ fn full_rotation_on_sqlite_with_noop_target() {
         assert_eq!(listed[0], d);
     });
 }
+
+#[test]
+#[cfg(unix)]
+fn wal_files_are_0600_and_a_rollback_journal_store_switches_to_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let id = sid("a");
+    rt().block_on(async {
+        let store = SqliteStore::open(&db, MasterKey::from_bytes(KEY)).unwrap();
+        store
+            .create(&id, Some((&token(0), &SecretValue::from("v0"))), None)
+            .await
+            .unwrap();
+    });
+    // A store as the releases before WAL left it.
+    let old = rusqlite::Connection::open(&db).unwrap();
+    let mode_now: String = old.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode_now, "delete");
+    drop(old);
+    rt().block_on(async {
+        let store = SqliteStore::open_existing(&db, MasterKey::from_bytes(KEY)).unwrap();
+        Rotator::new(&store, NoopTarget).rotate(&id, &token(1)).await.unwrap();
+        let side = |s: &str| PathBuf::from(format!("{}{s}", db.display()));
+        for s in ["-wal", "-shm"] {
+            assert!(side(s).exists(), "{s} missing");
+            assert_eq!(mode(&side(s)), 0o600, "{s}");
+        }
+        let other = rusqlite::Connection::open(&db).unwrap();
+        let journal: String = other.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(journal, "wal");
+        let v = store.get_value(&id, &VersionRef::current()).await.unwrap();
+        assert_eq!(v.value.expose_str().map(str::len), Some(32));
+        // A WAL file others may read is refused, as the store would be.
+        drop(store);
+        drop(other);
+        std::fs::write(side("-wal"), b"").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(side("-wal"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = SqliteStore::open_existing(&db, MasterKey::from_bytes(KEY)).unwrap_err();
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+    });
+}

@@ -56,7 +56,7 @@ cleans a leftover AWSPENDING).
 secret with [`SecretStore::claim`]: the store re-checks, atomically with
 writing the pending version, that AWSCURRENT and the last rotation date are
 what the scheduler planned from, and hands out a lease that the driver
-renews before each step. Losers get [`Attempt::Skipped`] with a [`Skip`]
+renews before a step once it is half a step time-out old. Losers get [`Attempt::Skipped`] with a [`Skip`]
 reason; an abandoned rotation (its owner died, or failed and let go) is
 resumed with its own token. [`Rotator::cancel`] gives a failed rotation up,
 like CancelRotateSecret.
@@ -266,6 +266,7 @@ pub struct Rotator<S, T> {
     step_timeout: Duration,
     retry: RetryPolicy,
     on_retry: Option<RetryHook>,
+    jobs: usize,
 }
 
 /// Called before each retry: the secret, the attempt that failed, its error.
@@ -280,6 +281,7 @@ impl<S: fmt::Debug, T: fmt::Debug> fmt::Debug for Rotator<S, T> {
             .field("step_timeout", &self.step_timeout)
             .field("retry", &self.retry)
             .field("on_retry", &self.on_retry.is_some())
+            .field("jobs", &self.jobs)
             .finish()
     }
 }
@@ -305,7 +307,27 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             step_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             on_retry: None,
+            jobs: 1,
         }
+    }
+
+    /// How many secrets [`run_due`](Self::run_due) and
+    /// [`rotate_all`](Self::rotate_all) rotate at once (default 1; at least
+    /// 1). They share this rotator's store client; a slow target holds back
+    /// only its own rotation, for at most the step time-out per step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use rotaplan::rotate::Rotator;
+    /// # use rotaplan::store::MemoryStore;
+    /// # use rotaplan::target::NoopTarget;
+    /// let r = Rotator::new(MemoryStore::new(), NoopTarget).jobs(4);
+    /// # let _ = r;
+    /// ```
+    pub fn jobs(mut self, jobs: usize) -> Rotator<S, T> {
+        self.jobs = jobs.max(1);
+        self
     }
 
     /// The policy for new passwords.
@@ -379,8 +401,9 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
 
     /// How long a claim's lease lasts between renewals: twice the step
     /// time-out and the longest retry backoff, so a live owner, which
-    /// renews before every step, never lets it lapse, even one that only
-    /// writes a renewal once half of the lease is spent (AWS).
+    /// renews before any step once the lease is half a step time-out old,
+    /// never lets it lapse (at most half a time-out, a step and a backoff
+    /// pass between two writes).
     fn lease_ttl(&self) -> Duration {
         self.step_timeout
             .saturating_add(self.retry.max_backoff)
@@ -453,8 +476,8 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     }
 
     /// The retry loop over whole attempts; with an owner, its lease is
-    /// renewed before each step.
-    async fn drive(&self, id: &SecretId, token: &Token, owner: Option<&Owner>) -> Result<RotationOutcome, RotateError> {
+    /// renewed before a step once half a step time-out old.
+    async fn drive(&self, id: &SecretId, token: &Token, owner: Option<&Held>) -> Result<RotationOutcome, RotateError> {
         let span = tracing::info_span!("rotate", secret = %id, token = %token);
         async {
             let mut attempt = 1;
@@ -520,26 +543,32 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         &self,
         id: &SecretId,
         token: &Token,
-        owner: Option<&Owner>,
+        owner: Option<&Held>,
     ) -> Result<RotationOutcome, RotateError> {
+        let mut previous = None;
         for step in Step::ALL {
-            if let Some(owner) = owner {
-                self.store
-                    .renew(id, owner, self.lease_ttl())
-                    .await
-                    .with_context(|| format!("rotating secret `{id}`: {}", step.as_str()))?;
+            if let Some(held) = owner {
+                // The lease lasts twice the step time-out and more; one
+                // written less than half a time-out ago outlasts this step,
+                // and no one can have taken it over, so it is not renewed
+                // (a rotation of quick steps writes its lease once, in the
+                // claim).
+                let since = held.written.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+                if since >= self.step_timeout / 2 {
+                    let at = std::time::Instant::now();
+                    self.store
+                        .renew(id, &held.owner, self.lease_ttl())
+                        .await
+                        .with_context(|| format!("rotating secret `{id}`: {}", step.as_str()))?;
+                    *held.written.lock().unwrap_or_else(|e| e.into_inner()) = at;
+                }
             }
-            self.run_step(id, token, step).await?;
+            previous = self.step(id, token, step).await?;
         }
-        let d = self
-            .store
-            .describe(id)
-            .await
-            .with_context(|| format!("rotating secret `{id}`"))?;
         Ok(RotationOutcome {
             secret: id.clone(),
             version: VersionId::from(token),
-            previous: d.version_with(&Stage::previous()).cloned(),
+            previous,
             attempts: 1,
         })
     }
@@ -727,6 +756,68 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         resume_only: bool,
     ) -> Result<Attempt, RotateError> {
         let ctx = || format!("rotating secret `{id}`");
+        // One owner for every try, so that a claim made by a try whose
+        // answer was lost is resumed by the next, not skipped as another's.
+        let owner = Owner::this_process();
+        let mut attempt = 1;
+        let (version, claimed_at) = loop {
+            let claimed_at = std::time::Instant::now();
+            let tried = tokio::time::timeout(
+                self.step_timeout,
+                self.claim_once(id, current.clone(), last_rotated, resume_only, &owner),
+            )
+            .await
+            .unwrap_or_else(|_| Err(RotateError::timeout(Step::Create.as_str(), self.step_timeout).context(ctx())));
+            match tried {
+                Ok(Claimed::Skipped(skip)) => {
+                    tracing::info!(secret = %id, reason = %skip, "rotation skipped");
+                    return Ok(Attempt::Skipped(skip));
+                }
+                Ok(Claimed::Started(v) | Claimed::Resumed(v)) => break (v, claimed_at),
+                Err(err) if err.is_transient() && attempt < self.retry.max_attempts => {
+                    if let Some(hook) = &self.on_retry {
+                        hook(id, attempt, &err);
+                    }
+                    tracing::warn!(secret = %id, attempt, error = %err, "claim failed; retrying");
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    attempt += 1;
+                }
+                Err(err) => {
+                    // A claim may have been made before its answer was lost:
+                    // let it go, so the next run resumes it at once.
+                    let _ = tokio::time::timeout(self.step_timeout, self.store.release(id, &owner)).await;
+                    return Err(err);
+                }
+            }
+        };
+        let token = Token::new(version.as_str()).with_context(ctx)?;
+        let held = Held {
+            owner: owner.clone(),
+            written: std::sync::Mutex::new(claimed_at),
+        };
+        let result = self.drive(id, &token, Some(&held)).await;
+        // Let go either way: a failed rotation is resumed by the next run
+        // (or cancelled), not left to wait for the lease to lapse. (The
+        // SQLite store already dropped a finished rotation's lease in
+        // finishSecret's transaction; its release then writes nothing.)
+        match tokio::time::timeout(self.step_timeout, self.store.release(id, &owner)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(secret = %id, error = %e, "could not release the rotation lease"),
+            Err(_) => tracing::warn!(secret = %id, "releasing the rotation lease timed out"),
+        }
+        result.map(Attempt::Rotated)
+    }
+
+    /// Makes the new value and claims `id` with it, once.
+    async fn claim_once(
+        &self,
+        id: &SecretId,
+        current: Option<VersionId>,
+        last_rotated: Option<chrono::DateTime<Utc>>,
+        resume_only: bool,
+        owner: &Owner,
+    ) -> Result<Claimed, RotateError> {
+        let ctx = || format!("rotating secret `{id}`");
         // The new value is made before the claim so that a value that cannot
         // be made (alternating users without a username) claims nothing.
         let value = if resume_only {
@@ -741,7 +832,6 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             let strategy = d.rotation.as_ref().map(|r| r.strategy).unwrap_or_default();
             next_value(&cur.value, strategy, &self.password).with_context(|| format!("{}: createSecret", ctx()))?
         };
-        let owner = Owner::this_process();
         let mut claim = Claim::new(
             Token::generate(),
             value,
@@ -751,21 +841,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             self.lease_ttl(),
         );
         claim.resume_only = resume_only;
-        let version = match self.store.claim(id, &claim).await.with_context(ctx)? {
-            Claimed::Skipped(skip) => {
-                tracing::info!(secret = %id, reason = %skip, "rotation skipped");
-                return Ok(Attempt::Skipped(skip));
-            }
-            Claimed::Started(v) | Claimed::Resumed(v) => v,
-        };
-        let token = Token::new(version.as_str()).with_context(ctx)?;
-        let result = self.drive(id, &token, Some(&owner)).await;
-        // Let go either way: a failed rotation is resumed by the next run
-        // (or cancelled), not left to wait for the lease to lapse.
-        if let Err(e) = self.store.release(id, &owner).await {
-            tracing::warn!(secret = %id, error = %e, "could not release the rotation lease");
-        }
-        result.map(Attempt::Rotated)
+        self.store.claim(id, &claim).await.with_context(ctx)
     }
 
     /// Runs one step, under the step time-out, in its own tracing span.
@@ -793,16 +869,22 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # }).unwrap();
     /// ```
     pub async fn run_step(&self, id: &SecretId, token: &Token, step: Step) -> Result<(), RotateError> {
+        self.step(id, token, step).await.map(|_| ())
+    }
+
+    /// [`run_step`](Self::run_step); finishSecret answers the version that
+    /// holds AWSPREVIOUS after it.
+    async fn step(&self, id: &SecretId, token: &Token, step: Step) -> Result<Option<VersionId>, RotateError> {
         let span = tracing::info_span!("rotation_step", secret = %id, step = step.as_str());
         let work = async {
             let result = match step {
-                Step::Create => self.create_secret(id, token).await,
-                Step::Set => self.set_secret(id, token).await,
-                Step::Test => self.test_secret(id, token).await,
+                Step::Create => self.create_secret(id, token).await.map(|()| None),
+                Step::Set => self.set_secret(id, token).await.map(|()| None),
+                Step::Test => self.test_secret(id, token).await.map(|()| None),
                 Step::Finish => self.finish_secret(id, token).await,
             };
             match &result {
-                Ok(()) => tracing::info!("step done"),
+                Ok(_) => tracing::info!("step done"),
                 Err(e) => tracing::warn!(error = %e, "step failed"),
             }
             result
@@ -900,7 +982,8 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         Ok(self.target.test_secret(&ctx, &pending).await?)
     }
 
-    async fn finish_secret(&self, id: &SecretId, token: &Token) -> Result<(), RotateError> {
+    /// Answers the version holding AWSPREVIOUS afterwards.
+    async fn finish_secret(&self, id: &SecretId, token: &Token) -> Result<Option<VersionId>, RotateError> {
         let d = self.store.describe(id).await?;
         let version = VersionId::from(token);
         let state = self.token_state(&d, &version)?;
@@ -917,6 +1000,13 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         let unfinished = state == TokenState::Pending
             || d.versions[&version].stages.contains(&Stage::pending())
             || d.last_rotated.is_none();
+        // AWSCURRENT's version becomes AWSPREVIOUS when AWSCURRENT moves
+        // here; once it is here, AWSPREVIOUS is where it will stay.
+        let previous = match state {
+            TokenState::Pending => d.version_with(&Stage::current()).or(d.version_with(&Stage::previous())),
+            _ => d.version_with(&Stage::previous()),
+        }
+        .cloned();
         if unfinished {
             // One store call (one transaction in the local stores): a crash
             // can never leave AWSCURRENT moved but the rotation unrecorded,
@@ -930,8 +1020,14 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         if let Some(locked) = d.version_with(&lock).filter(|l| **l != version) {
             self.store.update_stage(id, &lock, Some(&version), Some(locked)).await?;
         }
-        Ok(())
+        Ok(previous)
     }
+}
+
+/// A claimed rotation's lease: its owner, and when it was last written.
+struct Held {
+    owner: Owner,
+    written: std::sync::Mutex<std::time::Instant>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -59,7 +59,7 @@
 //! winner moves AWSPENDING to its version. The claimed version's creation
 //! date stands for the winner's lease; the tag [`TAG_LEASE`]
 //! (`OWNER [VERSION] EXPIRES`) is only written when a rotation outlasts
-//! half of its lease, by a failed rotation's release (ending the lease so
+//! half a step time-out (the driver renews then), by a failed rotation's release (ending the lease so
 //! the next run resumes), and when taking over a dead owner's rotation,
 //! which writes the tag, waits half a second and reads it back (tags have
 //! no compare-and-swap).
@@ -1256,7 +1256,7 @@ impl SecretStore for AwsSecretsManager {
         if let Some(v) = in_flight {
             // A claimant holds an implicit lease from its version's
             // creation until it writes the lease tag, which it only does
-            // when a rotation outlasts half of it (see `renew`).
+            // when the driver renews, half a step time-out in.
             let created = d.versions[v].created;
             if tagged.as_ref() != Some(v) && lease.as_ref().is_none_or(|l| l.expires < created) {
                 lease = Some(Lease::new(
@@ -1434,15 +1434,12 @@ impl SecretStore for AwsSecretsManager {
 
     async fn renew(&self, id: &SecretId, owner: &Owner, ttl: std::time::Duration) -> Result<(), StoreError> {
         let now = Utc::now();
-        // A lease of this store's own claim is only written when less than
-        // half of it is left: the driver renews before every step, and its
-        // lease lasts two steps and the longest backoff.
-        let held = self.with_active(id, |a| (a.owner == *owner).then(|| (a.expires, a.version.clone())));
-        if let Some(Some((expires, version))) = held {
-            let half = chrono::Duration::from_std(ttl / 2).unwrap_or(chrono::Duration::MAX);
-            if expires - now >= half {
-                return Ok(());
-            }
+        // The driver only renews a lease it wrote half a step time-out ago
+        // or more, and counts every call as a write: skipping one here would
+        // let the lease lapse under a live owner. A claim this store holds
+        // needs no read first: no one else can have taken it over.
+        let held = self.with_active(id, |a| (a.owner == *owner).then(|| a.version.clone()));
+        if let Some(Some(version)) = held {
             let until = expiry(now, ttl);
             self.write_lease(id, owner, Some(&version), until).await?;
             self.with_active(id, |a| {

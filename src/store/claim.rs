@@ -8,7 +8,7 @@
 //! the others are told why they lost ([`Skip`]).
 //!
 //! A lease names its [`Owner`] and expires unless renewed; the driver renews
-//! it before each step. A pending rotation whose lease is live is never
+//! it before a step once it is half a step time-out old. A pending rotation whose lease is live is never
 //! joined. One whose owner died — its lease expired, or its owner is a
 //! process on this host that no longer runs — is resumed by the next claim.
 

@@ -8,6 +8,15 @@
 //!   difference back. Two processes on one file serialize on SQLite's lock;
 //!   the busy time-out bounds the wait, after which the loser gets
 //!   [`StoreError::is_busy`].
+//! - The file is in WAL mode with `synchronous = NORMAL`. The writes that
+//!   must survive a power cut are fsynced before they return (`synchronous
+//!   = FULL` for that transaction, or one fsync of the WAL shared by the
+//!   commits waiting for it): the claim (AWSPENDING and the lease, before
+//!   any target is told), finishSecret, and every operator change (create,
+//!   put, stage moves, rules, delete, restore). Lease renewals and
+//!   releases are not; losing one costs nothing (a lease outlives its
+//!   owner's crash by at most its time-to-live). `PATH-wal` and `PATH-shm`
+//!   get the file's mode (0600) and the same permission check.
 //! - Values are encrypted with XChaCha20-Poly1305 under a [`MasterKey`],
 //!   each with a random 24-byte nonce and the secret id + version id as
 //!   associated data, so a ciphertext moved to another row fails to decrypt.
@@ -372,6 +381,51 @@ struct Inner {
     conn: Mutex<Connection>,
     cipher: XChaCha20Poly1305,
     path: PathBuf,
+    /// Group commit, in WAL mode: `None` when the file is not in WAL mode
+    /// (another connection kept it from switching), and durable writes
+    /// commit at `synchronous = FULL` instead.
+    wal: Option<WalSync>,
+}
+
+/// Makes commits durable with one fsync of the WAL for all the commits
+/// made before it: a commit takes a number (under the connection's lock,
+/// so numbers follow the WAL's order), lets go of the connection, and
+/// returns once an fsync that started after its commit has finished —
+/// its own, or one another thread started meanwhile.
+struct WalSync {
+    /// Commits numbered so far.
+    committed: std::sync::atomic::AtomicU64,
+    /// The WAL file, opened at the first durable commit, and the number of
+    /// the last commit known to be on disk.
+    synced: Mutex<(Option<std::fs::File>, u64)>,
+}
+
+impl WalSync {
+    fn sync_through(&self, path: &Path, n: u64) -> Result<(), StoreError> {
+        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
+        if synced.1 >= n {
+            return Ok(());
+        }
+        let upto = self.committed.load(std::sync::atomic::Ordering::SeqCst);
+        let fail = |e: std::io::Error| StoreError::store("sync", e).context(format!("store `{}`", path.display()));
+        if synced.0.is_none() {
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            let file = std::fs::File::open(&wal).map_err(fail)?;
+            // The WAL's directory entry too, as SQLite does for a new WAL.
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
+            synced.0 = Some(file);
+        }
+        if let Some(file) = &synced.0 {
+            file.sync_data().map_err(fail)?;
+        }
+        synced.1 = upto;
+        Ok(())
+    }
 }
 
 impl fmt::Debug for SqliteStore {
@@ -444,6 +498,16 @@ impl SqliteStore {
         check_private(&path, "secret store").map_err(|e| {
             e.unwrap_or_else(|| StoreError::not_found(format!("secret store `{}` (no such file)", path.display())))
         })?;
+        // The WAL holds recent commits (ciphertexts, names) until a
+        // checkpoint: it gets the same check as the store.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            match check_private(Path::new(&side), "secret store") {
+                Ok(()) | Err(None) => {}
+                Err(Some(e)) => return Err(e),
+            }
+        }
         let conn = Connection::open_with_flags(
             &path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -455,10 +519,27 @@ impl SqliteStore {
             .map_err(|e| sql_err(&path, "open", e))?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(|e| sql_err(&path, "open", e))?;
+        // WAL: a commit appends to `PATH-wal` (created, like `PATH-shm`, with
+        // the database file's mode: 0600) and readers never wait for writers.
+        // An older store in rollback-journal mode is switched over once, for
+        // good; if another connection holds it meanwhile, it stays as it is.
+        let wal = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .is_ok_and(|mode| mode.eq_ignore_ascii_case("wal"));
+        // NORMAL: a commit is written but not fsynced; the commits that must
+        // survive a power cut (the claim, finishSecret, an operator's change)
+        // go through `durable`, which fsyncs the WAL before it returns. A
+        // lease renewal or release may be lost; nothing depends on either.
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sql_err(&path, "open", e))?;
         let inner = Inner {
             conn: Mutex::new(conn),
             cipher: key.cipher(),
             path,
+            wal: wal.then(|| WalSync {
+                committed: std::sync::atomic::AtomicU64::new(0),
+                synced: Mutex::new((None, 0)),
+            }),
         };
         inner.init()?;
         Ok(SqliteStore { inner: Arc::new(inner) })
@@ -516,8 +597,46 @@ impl SqliteStore {
         .map_err(|e| StoreError::store("task", std::io::Error::other(e.to_string())))?
     }
 
+    /// [`run`](Self::run) for a write that must survive a power cut: it
+    /// returns once its commit is fsynced, and with it every commit before
+    /// it, since the WAL is appended in order. In WAL mode the fsync is
+    /// made after the connection is let go and shared by the commits that
+    /// wait for one ([`WalSync`]), so concurrent rotations do not queue
+    /// behind each other's fsync; otherwise the call commits at
+    /// `synchronous = FULL`.
+    async fn run_durable<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner, &mut Connection) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        if self.inner.wal.is_some() {
+            let inner = Arc::clone(&self.inner);
+            return tokio::task::spawn_blocking(move || {
+                let Some(wal) = &inner.wal else { unreachable!() };
+                let (out, n) = {
+                    let mut conn = inner.lock();
+                    let out = f(&inner, &mut conn);
+                    (out, wal.committed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
+                };
+                let out = out?;
+                wal.sync_through(&inner.path, n)?;
+                Ok(out)
+            })
+            .await
+            .map_err(|e| StoreError::store("task", std::io::Error::other(e.to_string())))?;
+        }
+        self.run(move |inner, conn| {
+            conn.execute_batch("PRAGMA synchronous = FULL")
+                .map_err(|e| sql_err(&inner.path, "configure", e))?;
+            let out = f(inner, conn);
+            // Failing to go back only costs speed.
+            let _ = conn.execute_batch("PRAGMA synchronous = NORMAL");
+            out
+        })
+        .await
+    }
+
     /// Loads `id` in a write transaction, applies `f`, writes the changes
-    /// back and commits. An expired (past recovery window) secret is purged
+    /// back and commits (durably). An expired (past recovery window) secret is purged
     /// and reported as not found.
     async fn write<R: Send + 'static>(
         &self,
@@ -525,7 +644,7 @@ impl SqliteStore {
         f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let id = id.clone();
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| sql_err(&inner.path, "begin", e))?;
@@ -550,22 +669,35 @@ impl SqliteStore {
         .await
     }
 
-    /// Loads `id` in a read transaction.
+    /// Loads `id` in a read transaction: at once on the caller's thread when
+    /// the connection is free (a WAL read takes no lock to wait for, and
+    /// costs less than handing it to another thread), else off the runtime's
+    /// threads behind the call that holds it.
     async fn read<R: Send + 'static>(
         &self,
         id: &SecretId,
         f: impl FnOnce(&Inner, &Record<Vec<u8>>) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let id = id.clone();
-        self.run(move |inner, conn| {
+        let work = move |inner: &Inner, conn: &mut Connection| {
             let tx = conn.transaction().map_err(|e| sql_err(&inner.path, "begin", e))?;
             let rec = load(&tx, &id).map_err(|e| sql_err(&inner.path, "read", e))??;
             match rec {
                 Some(rec) if !rec.is_expired(Utc::now()) => f(inner, &rec),
                 _ => Err(secret_not_found(&id)),
             }
-        })
-        .await
+        };
+        {
+            let free = match self.inner.conn.try_lock() {
+                Ok(conn) => Some(conn),
+                Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            if let Some(mut conn) = free {
+                return work(&self.inner, &mut conn);
+            }
+        }
+        self.run(work).await
     }
 }
 
@@ -856,7 +988,7 @@ impl SecretStore for SqliteStore {
         let id = id.clone();
         let initial = initial.map(|(t, v)| (t.clone(), v.clone()));
         let rotation = rotation.cloned();
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let path = &inner.path;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -963,7 +1095,7 @@ impl SecretStore for SqliteStore {
 
     async fn delete(&self, id: &SecretId, how: Deletion) -> Result<DateTime<Utc>, StoreError> {
         let id = id.clone();
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let path = &inner.path;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -998,8 +1130,32 @@ impl SecretStore for SqliteStore {
 
     async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         to_nanos(at)?;
+        let id = id.clone();
         let version = version.clone();
-        self.write(id, move |_, rec, now| rec.finish(&version, at, now)).await
+        // The rotation ends here, and with it its lease (which protects only
+        // a pending rotation): dropped in the same transaction, so the
+        // driver's release after it writes nothing.
+        self.run_durable(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let now = Utc::now();
+            let before = match load(&tx, &id).map_err(|e| sql_err(path, "read", e))?? {
+                Some(rec) if !rec.is_expired(now) => rec,
+                _ => return Err(secret_not_found(&id)),
+            };
+            let mut after = before.clone();
+            after.finish(&version, at, now)?;
+            if after != before {
+                save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+            }
+            tx.execute("DELETE FROM leases WHERE secret = ?1", params![id.as_str()])
+                .map_err(|e| sql_err(path, "write", e))?;
+            tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
@@ -1007,7 +1163,7 @@ impl SecretStore for SqliteStore {
         let claim = claim.clone();
         // One IMMEDIATE transaction: the snapshot check, the pending put and
         // the lease commit together or not at all.
-        self.run(move |inner, conn| {
+        self.run_durable(move |inner, conn| {
             let path = &inner.path;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -1077,6 +1233,29 @@ impl SecretStore for SqliteStore {
     async fn release(&self, id: &SecretId, owner: &Owner) -> Result<(), StoreError> {
         let id = id.clone();
         let owner = owner.clone();
+        // After a finished rotation (finishSecret dropped the lease) there
+        // is nothing to delete: a read on this thread says so without
+        // taking the write lock or another thread.
+        let held = {
+            let free = match self.inner.conn.try_lock() {
+                Ok(conn) => Some(conn),
+                Err(std::sync::TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            free.map(|conn| {
+                conn.query_row(
+                    "SELECT 1 FROM leases WHERE secret = ?1 AND owner = ?2",
+                    params![id.as_str(), owner.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map(|row| row.is_some())
+                .unwrap_or(true)
+            })
+        };
+        if held == Some(false) {
+            return Ok(());
+        }
         self.run(move |inner, conn| {
             conn.execute(
                 "DELETE FROM leases WHERE secret = ?1 AND owner = ?2",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rotaplan::rotate::{Attempt, Rotator, RunSummary};
+use rotaplan::rotate::{Rotator, RunSummary};
 use rotaplan::store::SecretStore;
 use rotaplan::target::Target;
 use rotaplan::RotationRules;
@@ -25,6 +25,11 @@ pub struct Args {
     /// finish, then exits 0.
     #[arg(long)]
     watch: bool,
+    /// Rotate up to N secrets at once (default 4), over one store client.
+    /// A slow target holds back only its own secret, each step for at most
+    /// `--step-timeout`.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: u16,
     #[command(flatten)]
     exec: ExecArgs,
     #[command(flatten)]
@@ -37,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 impl StoreCommand for Args {
     async fn execute<S: SecretStore + Clone + 'static>(self, store: &S, format: Format) -> anyhow::Result<ExitCode> {
-        let rotator = rotator(store, &self.exec);
+        let rotator = rotator(store, &self.exec).jobs(usize::from(self.jobs));
         if self.watch {
             return watch(&rotator, format).await;
         }
@@ -51,28 +56,19 @@ impl StoreCommand for Args {
     }
 }
 
-/// One pass of the scheduler: everything due at `now`, one secret at a
-/// time; stops between secrets once `stop` is set.
+/// One pass of the scheduler: everything due at `now`, `--jobs` secrets at
+/// a time; starts no new rotation once `stop` is set. Only a store that
+/// cannot list at all fails the pass; anything about one secret fails that
+/// secret.
 async fn run_once<S: SecretStore, T: Target>(
     rotator: &Rotator<S, T>,
     now: DateTime<Utc>,
     stop: Option<&AtomicBool>,
 ) -> anyhow::Result<RunSummary> {
     let report = rotator.due(now).await.map_err(plain)?;
-    let mut summary = RunSummary::default();
-    summary.failed = report.errors;
-    for due in &report.due {
-        if stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
-            break;
-        }
-        match rotator.rotate_due(due).await {
-            Ok(Attempt::Rotated(o)) => summary.rotated.push(o),
-            Ok(Attempt::Skipped(skip)) => summary.skipped.push((due.id.clone(), skip)),
-            Err(e) => summary.failed.push((due.id.clone(), e)),
-            Ok(_) => {}
-        }
-    }
-    Ok(summary)
+    Ok(rotator
+        .rotate_all(report, || stop.is_some_and(|s| s.load(Ordering::SeqCst)))
+        .await)
 }
 
 /// The run summary: text lines, or `{"rotated", "skipped", "failed"}`.
@@ -108,6 +104,10 @@ fn print_summary(summary: &RunSummary, format: Format) -> anyhow::Result<()> {
 /// update` while we sleep are picked up within the hour.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
 
+/// The sleep after a pass that could not list the store, or before a
+/// secret that failed is tried again.
+const RETRY_SLEEP: Duration = Duration::from_secs(60);
+
 /// Rotates what is due, sleeps until the next window opens, repeats. On
 /// SIGTERM or SIGINT the rotation in progress finishes (its remaining steps
 /// bounded by the step time-out), then it exits 0.
@@ -128,12 +128,22 @@ async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Forma
     }
     let mut failed = false;
     while !stop.load(Ordering::SeqCst) {
-        let summary = run_once(rotator, Utc::now(), Some(&stop)).await?;
-        failed |= !summary.failed.is_empty();
-        if !(summary.rotated.is_empty() && summary.skipped.is_empty() && summary.failed.is_empty()) {
-            print_summary(&summary, format)?;
-        }
-        let sleep = next_opening(rotator).await.unwrap_or(MAX_SLEEP).min(MAX_SLEEP);
+        // A store that cannot even list (down, locked) fails this pass, not
+        // the scheduler: it says so and tries again in a minute.
+        let sleep = match run_once(rotator, Utc::now(), Some(&stop)).await {
+            Ok(summary) => {
+                failed |= !summary.failed.is_empty();
+                if !(summary.rotated.is_empty() && summary.skipped.is_empty() && summary.failed.is_empty()) {
+                    print_summary(&summary, format)?;
+                }
+                next_opening(rotator).await.unwrap_or(MAX_SLEEP).min(MAX_SLEEP)
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("error: {e}");
+                RETRY_SLEEP
+            }
+        };
         eprintln!("plan run --watch: next pass in {}s", sleep.as_secs());
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
@@ -146,12 +156,17 @@ async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Forma
 }
 
 /// How long until the earliest next window of any secret opens (at least
-/// one second). A failed secret stays due; it is retried after a minute
-/// rather than in a tight loop.
+/// one second; a minute when the store cannot list); `None` when nothing
+/// will open. A
+/// failed secret stays due; it is retried after a minute rather than in a
+/// tight loop.
 async fn next_opening<S: SecretStore, T: Target>(rotator: &Rotator<S, T>) -> Option<Duration> {
     let now = Utc::now();
     let mut earliest: Option<chrono::DateTime<Utc>> = None;
-    for d in rotator.store().list().await.ok()? {
+    let Ok(all) = rotator.store().list().await else {
+        return Some(RETRY_SLEEP);
+    };
+    for d in all {
         let Some(r) = &d.rotation else { continue };
         if d.is_deleted() {
             continue;
