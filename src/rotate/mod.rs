@@ -99,8 +99,8 @@ pub use error::RotateError;
 pub use schedule::{Due, DueReport, RunSummary};
 
 use crate::store::{
-    Claim, Claimed, Description, Owner, PasswordPolicy, SecretId, SecretStore, SecretValue, Skip, Stage, StoreError,
-    Strategy, Token, VersionId, VersionRef,
+    Claim, Claimed, Description, Outcome, Owner, PasswordPolicy, SecretId, SecretStore, SecretValue, Skip, Stage,
+    StoreError, Strategy, Token, VersionId, VersionRef,
 };
 use crate::target::{Step, StepContext, Target};
 
@@ -448,7 +448,25 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # }).unwrap();
     /// ```
     pub async fn rotate(&self, id: &SecretId, token: &Token) -> Result<RotationOutcome, RotateError> {
-        self.drive(id, token, None).await
+        let result = self.drive(id, token, None).await;
+        if let Err(e) = &result {
+            self.record_failure(id, token, e).await;
+        }
+        result
+    }
+
+    /// Ends the attempt of `token` as failed in the store's history; a
+    /// failure to record is a warning, never the rotation's outcome.
+    async fn record_failure(&self, id: &SecretId, token: &Token, e: &RotateError) {
+        let step = e.step().map(Step::as_str);
+        let text = e.to_string();
+        let recorded = self
+            .store
+            .end_attempt(id, token, Outcome::Failed, step, Some(&text))
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(secret = %id, error = %e, "could not record the failed rotation");
+        }
     }
 
     /// The retry loop over whole attempts; with an owner, its lease is
@@ -683,6 +701,11 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 .await
                 .with_context(ctx)?;
         }
+        if let Ok(token) = Token::new(pending.as_str()) {
+            if let Err(e) = self.store.end_attempt(id, &token, Outcome::Cancelled, None, None).await {
+                tracing::warn!(secret = %id, error = %e, "could not record the cancelled rotation");
+            }
+        }
         Ok(pending.clone())
     }
 
@@ -759,6 +782,10 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         };
         let token = Token::new(version.as_str()).with_context(ctx)?;
         let result = self.drive(id, &token, Some(&owner)).await;
+        if let Err(e) = &result {
+            // Recorded before the lease goes, so the next run finds it.
+            self.record_failure(id, &token, e).await;
+        }
         // Let go either way: a failed rotation is resumed by the next run
         // (or cancelled), not left to wait for the lease to lapse.
         if let Err(e) = self.store.release(id, &owner).await {

@@ -12,6 +12,9 @@
 //!   each with a random 24-byte nonce and the secret id + version id as
 //!   associated data, so a ciphertext moved to another row fails to decrypt.
 //!   The key is never stored in the file.
+//! - Table `history` (one row per rotation attempt, see
+//!   [`AttemptRecord`](super::AttemptRecord)), written in the claim's and
+//!   the finish's transactions; added to older files when they are opened.
 //! - A new file is created with mode 0600.
 
 use std::fmt;
@@ -26,11 +29,12 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use super::claim::{decide, expiry, lease_lost, Decision};
+use super::history::sql as history;
 use super::rules::{secret_not_found, Record, VersionRec};
 use super::StoreError;
 use super::{
-    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
-    SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
+    AttemptRecord, Claim, Claimed, Deletion, Description, Lease, Outcome, Owner, PutOutcome, RotationConfig, SecretId,
+    SecretStore, SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
 
 /// The environment variable [`MasterKey::from_env`] reads (64 hex digits).
@@ -524,6 +528,17 @@ impl SqliteStore {
         id: &SecretId,
         f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
+        self.write_then(id, f, |_| Ok(())).await
+    }
+
+    /// [`SqliteStore::write`], running `also` in the same transaction when
+    /// `f` changed the secret.
+    async fn write_then<R: Send + 'static>(
+        &self,
+        id: &SecretId,
+        f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, StoreError> + Send + 'static,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()> + Send + 'static,
+    ) -> Result<R, StoreError> {
         let id = id.clone();
         self.run(move |inner, conn| {
             let tx = conn
@@ -543,6 +558,7 @@ impl SqliteStore {
             let out = f(inner, &mut after, now)?;
             if after != before {
                 save(&tx, &before, &after).map_err(|e| sql_err(&inner.path, "write", e))?;
+                also(&tx).map_err(|e| sql_err(&inner.path, "write", e))?;
                 tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
             }
             Ok(out)
@@ -580,6 +596,8 @@ impl Inner {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sql_err(&self.path, "initialize", e))?;
         tx.execute_batch(SCHEMA)
+            .map_err(|e| sql_err(&self.path, "initialize", e))?;
+        tx.execute_batch(history::SCHEMA)
             .map_err(|e| sql_err(&self.path, "initialize", e))?;
         let check: Option<Vec<u8>> = tx
             .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0))
@@ -839,6 +857,7 @@ fn save(
 }
 
 fn delete_rows(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<()> {
+    history::delete(tx, id)?;
     tx.execute("DELETE FROM leases WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM stages WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM versions WHERE secret = ?1", params![id.as_str()])?;
@@ -999,7 +1018,60 @@ impl SecretStore for SqliteStore {
     async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), StoreError> {
         to_nanos(at)?;
         let version = version.clone();
-        self.write(id, move |_, rec, now| rec.finish(&version, at, now)).await
+        let token = Token::new(version.as_str())?;
+        let id2 = id.clone();
+        // The record's end and the stage moves commit together.
+        self.write_then(
+            id,
+            move |_, rec, now| rec.finish(&version, at, now),
+            move |tx| history::end(tx, &id2, &token, Outcome::Succeeded, None, None, at),
+        )
+        .await
+    }
+
+    async fn history(&self, id: &SecretId, limit: usize) -> Result<Vec<AttemptRecord>, StoreError> {
+        let id = id.clone();
+        self.run(move |inner, conn| {
+            let tx = conn.transaction().map_err(|e| sql_err(&inner.path, "begin", e))?;
+            history::newest(&tx, &id, limit).map_err(|e| sql_err(&inner.path, "read", e))
+        })
+        .await
+    }
+
+    async fn end_attempt(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        outcome: Outcome,
+        step: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let id = id.clone();
+        let token = token.clone();
+        let step = step.map(str::to_owned);
+        let error = error.map(str::to_owned);
+        self.run(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let exists = tx
+                .query_row(
+                    "SELECT 1 FROM secrets WHERE name = ?1",
+                    params![id.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(|e| sql_err(path, "read", e))?
+                .is_some();
+            if exists {
+                history::end(&tx, &id, &token, outcome, step.as_deref(), error.as_deref(), Utc::now())
+                    .map_err(|e| sql_err(path, "write", e))?;
+                tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
@@ -1028,7 +1100,11 @@ impl SecretStore for SqliteStore {
             let mut after = before.clone();
             let claimed = match decide(&before, lease.as_ref(), &claim, now)? {
                 Decision::Skip(skip) => return Ok(Claimed::Skipped(skip)),
-                Decision::Resume(v) => Claimed::Resumed(v),
+                Decision::Resume(v) => {
+                    let token = Token::new(v.as_str())?;
+                    history::resumed(&tx, &id, &token, &claim.owner, now).map_err(|e| sql_err(path, "write", e))?;
+                    Claimed::Resumed(v)
+                }
                 Decision::Start => {
                     let version = VersionId::from(&claim.token);
                     let value = &claim.value;
@@ -1040,6 +1116,8 @@ impl SecretStore for SqliteStore {
                         || inner.seal(&id, &version, value),
                     )?;
                     save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+                    history::started(&tx, &id, &claim.token, &claim.owner, now)
+                        .map_err(|e| sql_err(path, "write", e))?;
                     Claimed::Started(out.version)
                 }
             };
