@@ -85,6 +85,7 @@ parameters, the OS random source).
 tracing events carry ids, stages and step names, never values.
 */
 
+mod audit;
 mod error;
 mod schedule;
 
@@ -94,6 +95,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tracing::Instrument;
 
+pub use audit::{audit, AuditOptions, AuditReport, Finding, Rule as AuditRule, Verdict, STUCK_AFTER};
 pub(crate) use error::ErrorContext;
 pub use error::RotateError;
 pub use schedule::{Due, DueReport, RunSummary};

@@ -33,8 +33,8 @@ pub struct StoreArgs {
     /// Endpoint URL for `--store aws` (a local test server, say).
     #[arg(long, global = true, env = "ROTAPLAN_ENDPOINT_URL")]
     endpoint_url: Option<String>,
-    /// Output format of `secret get|describe|list`, `due`, `run` and
-    /// `rotate`: `text` or `json`.
+    /// Output format of `secret get|describe|list|history`, `due`, `run`,
+    /// `rotate` and `audit`: `text` or `json` (`audit` also `sarif`).
     #[arg(
         long = "format",
         id = "output_format",
@@ -52,6 +52,8 @@ pub enum Format {
     Text,
     /// One JSON document on standard output.
     Json,
+    /// A SARIF 2.1.0 log (`plan audit` only).
+    Sarif,
 }
 
 /// How rotations run: `plan rotate` and `plan run`.
@@ -103,6 +105,11 @@ pub trait StoreCommand {
         false
     }
 
+    /// The `--format`s the command prints.
+    fn formats(&self) -> &'static [Format] {
+        &[Format::Text, Format::Json]
+    }
+
     async fn execute<S: SecretStore + Clone + 'static>(self, store: &S, format: Format) -> anyhow::Result<ExitCode>;
 }
 
@@ -114,6 +121,9 @@ pub fn run(args: StoreArgs, cmd: impl StoreCommand) -> anyhow::Result<ExitCode> 
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    if !cmd.formats().contains(&args.format) {
+        bail!("this command has no `--format sarif`; use `text` or `json`");
+    }
     rt.block_on(async {
         let outcome = match args.store.split_once(':').unwrap_or((&args.store, "")) {
             ("sqlite", path) => {
