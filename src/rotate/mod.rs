@@ -87,6 +87,7 @@ tracing events carry ids, stages and step names, never values.
 
 mod audit;
 mod error;
+mod event;
 mod schedule;
 
 use std::fmt;
@@ -98,6 +99,7 @@ use tracing::Instrument;
 pub use audit::{audit, AuditOptions, AuditReport, Finding, Rule as AuditRule, Verdict, STUCK_AFTER};
 pub(crate) use error::ErrorContext;
 pub use error::RotateError;
+pub use event::{EventKind, RotationEvent};
 pub use schedule::{Due, DueReport, RunSummary};
 
 use crate::store::{
@@ -268,7 +270,11 @@ pub struct Rotator<S, T> {
     step_timeout: Duration,
     retry: RetryPolicy,
     on_retry: Option<RetryHook>,
+    on_event: Option<EventHook>,
 }
+
+/// Called with each rotation event.
+type EventHook = std::sync::Arc<dyn Fn(RotationEvent) + Send + Sync>;
 
 /// Called before each retry: the secret, the attempt that failed, its error.
 type RetryHook = std::sync::Arc<dyn Fn(&SecretId, u32, &RotateError) + Send + Sync>;
@@ -282,6 +288,7 @@ impl<S: fmt::Debug, T: fmt::Debug> fmt::Debug for Rotator<S, T> {
             .field("step_timeout", &self.step_timeout)
             .field("retry", &self.retry)
             .field("on_retry", &self.on_retry.is_some())
+            .field("on_event", &self.on_event.is_some())
             .finish()
     }
 }
@@ -307,6 +314,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             step_timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             on_retry: None,
+            on_event: None,
         }
     }
 
@@ -382,6 +390,42 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// How long a claim's lease lasts between renewals: twice the step
     /// time-out plus the longest retry backoff, so a live owner, which
     /// renews before every step, never lets it lapse.
+    /// Calls `hook` with each [`RotationEvent`] of a claimed rotation
+    /// ([`Rotator::rotate_exclusive`], [`Rotator::resume`],
+    /// [`Rotator::rotate_due`], [`Rotator::run_due`]), in order, on the
+    /// rotating task: the hook should hand the event off (a channel) rather
+    /// than do slow work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::target::NoopTarget;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("k")?;
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("v"))), None).await?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&seen);
+    /// let rotator = Rotator::new(&store, NoopTarget).on_event(move |e| log.lock().unwrap().push(e.kind.as_str()));
+    /// rotator.rotate_exclusive(&id).await?;
+    /// assert_eq!(*seen.lock().unwrap(), ["RotationStarted", "RotationSucceeded"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn on_event(mut self, hook: impl Fn(RotationEvent) + Send + Sync + 'static) -> Rotator<S, T> {
+        self.on_event = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    fn emit(&self, event: RotationEvent) {
+        if let Some(hook) = &self.on_event {
+            hook(event);
+        }
+    }
+
     fn lease_ttl(&self) -> Duration {
         self.step_timeout
             .saturating_mul(2)
@@ -775,18 +819,40 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             self.lease_ttl(),
         );
         claim.resume_only = resume_only;
-        let version = match self.store.claim(id, &claim).await.with_context(ctx)? {
+        let (version, resumed) = match self.store.claim(id, &claim).await.with_context(ctx)? {
             Claimed::Skipped(skip) => {
                 tracing::info!(secret = %id, reason = %skip, "rotation skipped");
                 return Ok(Attempt::Skipped(skip));
             }
-            Claimed::Started(v) | Claimed::Resumed(v) => v,
+            Claimed::Started(v) => (v, false),
+            Claimed::Resumed(v) => (v, true),
         };
         let token = Token::new(version.as_str()).with_context(ctx)?;
+        if resumed && self.on_event.is_some() {
+            // The claim ended a dead owner's attempt as abandoned (a failed
+            // one had already ended as failed).
+            let history = self.store.history(id, 2).await.unwrap_or_default();
+            if let Some(old) = history
+                .get(1)
+                .filter(|a| a.outcome == Outcome::Abandoned && a.token == token)
+            {
+                let mut e = RotationEvent::new(EventKind::RotationAbandoned, id, &old.token);
+                e.time = old.ended.unwrap_or(e.time);
+                self.emit(e);
+            }
+        }
+        self.emit(RotationEvent::new(EventKind::RotationStarted, id, &token));
         let result = self.drive(id, &token, Some(&owner)).await;
-        if let Err(e) = &result {
-            // Recorded before the lease goes, so the next run finds it.
-            self.record_failure(id, &token, e).await;
+        match &result {
+            Ok(_) => self.emit(RotationEvent::new(EventKind::RotationSucceeded, id, &token)),
+            Err(e) => {
+                // Recorded before the lease goes, so the next run finds it.
+                self.record_failure(id, &token, e).await;
+                let mut event = RotationEvent::new(EventKind::RotationFailed, id, &token);
+                event.step = e.step().map(|s| s.as_str().to_owned());
+                event.error = Some(e.to_string());
+                self.emit(event);
+            }
         }
         // Let go either way: a failed rotation is resumed by the next run
         // (or cancelled), not left to wait for the lease to lapse.

@@ -17,6 +17,8 @@ mod calendar;
 mod check;
 #[cfg(feature = "sqlite")]
 mod due;
+#[cfg(feature = "sqlite")]
+mod event;
 mod explain;
 #[cfg(feature = "sqlite")]
 mod key;

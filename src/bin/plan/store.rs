@@ -73,6 +73,21 @@ pub struct ExecArgs {
     /// variables: never the master key, key file or AWS credentials.
     #[arg(long = "target-env", value_name = "NAME")]
     target_env: Vec<String>,
+    /// Run PROG once per rotation event (started, succeeded, failed,
+    /// abandoned) with the event as one JSON object on its standard input,
+    /// in the environment of a `command:` target (`--target-env` included).
+    /// Its failure or time-out (10s) is a warning; it never holds up or
+    /// changes a rotation.
+    #[arg(long, value_name = "PROG")]
+    on_event: Option<PathBuf>,
+}
+
+impl ExecArgs {
+    /// The `--on-event` queue, if asked for.
+    pub fn events(&self) -> Option<crate::event::Events> {
+        let prog = self.on_event.clone()?;
+        Some(crate::event::Events::start(prog, self.target_env.clone()))
+    }
 }
 
 fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
