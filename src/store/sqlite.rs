@@ -506,6 +506,82 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// Re-encrypts every value of the store at `path` and its key check
+    /// under `new`, in one transaction: a crash at any moment leaves the
+    /// file entirely under one key, the old or the new. Returns how many
+    /// values were re-encrypted. Neither key is written anywhere.
+    ///
+    /// # Errors
+    ///
+    /// - the errors of [`SqliteStore::open_existing`] (a key error if `old`
+    ///   does not open the store);
+    /// - a key error if `new` is `old`, or a value does not decrypt under
+    ///   `old` (nothing is changed then);
+    /// - [`StoreError::is_busy`] if another process holds the file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::store::{MasterKey, SecretId, SecretStore, SecretValue, SqliteStore, Token, VersionRef};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("s.db");
+    /// let (old, new) = (MasterKey::from_bytes([1; 32]), MasterKey::from_bytes([2; 32]));
+    /// let id = SecretId::new("k")?;
+    /// SqliteStore::open(&path, old.clone())?.create(&id, Some((&Token::generate(), &SecretValue::from("v"))), None).await?;
+    /// assert_eq!(SqliteStore::rekey(&path, old.clone(), &new)?, 1);
+    /// assert!(SqliteStore::open_existing(&path, old).unwrap_err().is_key());
+    /// let store = SqliteStore::open_existing(&path, new)?;
+    /// assert_eq!(store.get_value(&id, &VersionRef::current()).await?.value.expose_str(), Some("v"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn rekey(path: impl AsRef<Path>, old: MasterKey, new: &MasterKey) -> Result<usize, StoreError> {
+        if *old.0 == *new.0 {
+            return Err(StoreError::key("the new key is the key the store already has"));
+        }
+        let store = SqliteStore::open_existing(path, old)?;
+        let inner = &store.inner;
+        let path = &inner.path;
+        let next = Inner {
+            conn: Mutex::new(Connection::open_in_memory().map_err(|e| sql_err(path, "open", e))?),
+            cipher: new.cipher(),
+            path: path.clone(),
+        };
+        let mut conn = inner.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_err(path, "begin", e))?;
+        let rows: Vec<(String, String, Vec<u8>)> = {
+            let mut stmt = tx
+                .prepare("SELECT secret, version, value FROM versions")
+                .map_err(|e| sql_err(path, "read", e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| sql_err(path, "read", e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| sql_err(path, "read", e))?
+        };
+        for (secret, version, blob) in &rows {
+            let id = SecretId::new(secret.as_str())?;
+            let v = VersionId::new(version.as_str())?;
+            let aad = aad(&id, &v);
+            let plain = inner
+                .decrypt(blob, &aad)
+                .map_err(|_| StoreError::decrypt(format!("version `{v}` of secret `{id}`")))?;
+            let sealed = next.encrypt(&plain, &aad)?;
+            tx.execute(
+                "UPDATE versions SET value = ?3 WHERE secret = ?1 AND version = ?2",
+                params![secret, version, sealed],
+            )
+            .map_err(|e| sql_err(path, "write", e))?;
+        }
+        let check = next.encrypt(KEY_CHECK, b"key_check")?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'key_check'", params![check])
+            .map_err(|e| sql_err(path, "write", e))?;
+        tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+        Ok(rows.len())
+    }
+
     /// Runs `f` on the connection off the async runtime's threads.
     async fn run<R: Send + 'static>(
         &self,
