@@ -360,3 +360,40 @@ fn exit_codes() {
         );
     }
 }
+
+/// `plan audit` over 10,000 secrets (run with `--ignored`; prints the time).
+#[test]
+#[ignore]
+fn audit_ten_thousand_secrets() {
+    use rotaplan::store::{MasterKey, RotationConfig, SecretId, SecretStore, SecretValue, SqliteStore, Token};
+    let d = setup("10k");
+    let dir = &d.0;
+    let store = SqliteStore::open(dir.join("rotaplan.sqlite"), MasterKey::from_hex(KEY_HEX).unwrap()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let start = std::time::Instant::now();
+    rt.block_on(async {
+        let cfg = RotationConfig::new("rate(30 days)");
+        for i in 0..10_000 {
+            let id = SecretId::new(format!("app{i:05}/db")).unwrap();
+            store
+                .create(&id, Some((&Token::generate(), &SecretValue::from("v"))), Some(&cfg))
+                .await
+                .unwrap();
+            if i % 2 == 0 {
+                store.mark_rotated(&id, Utc::now()).await.unwrap();
+            }
+        }
+    });
+    eprintln!("filled in {:?}", start.elapsed());
+    let start = std::time::Instant::now();
+    let out = plan(dir, &["audit", "--max-interval", "90d", "--format", "json"]);
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(report["summary"]["secrets"], 10_000);
+    assert_eq!(report["summary"]["by_rule"]["never-rotated"], 5_000);
+    eprintln!("plan audit over 10,000 secrets: {took:?}");
+}
