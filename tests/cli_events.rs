@@ -280,3 +280,34 @@ fn taking_over_a_killed_rotation_tells_abandoned() {
         "one token throughout: {evs:?}"
     );
 }
+
+#[test]
+fn watch_tells_the_hook_too_and_delivers_before_it_stops() {
+    let d = setup("watch");
+    let dir = &d.0;
+    let hook = recorder(dir);
+    ok(
+        dir,
+        &["secret", "create", "k", "--generate", "--schedule", "rate(1 day)"],
+    );
+    let mut child = cmd(
+        dir,
+        &["run", "--watch", "--on-event", &hook, "--target-env", "HOOK_OUT"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let start = Instant::now();
+    while events(dir).len() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(20), "events: {:?}", events(dir));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert_eq!(kinds_of(&events(dir), "k"), ["RotationStarted", "RotationSucceeded"]);
+}
