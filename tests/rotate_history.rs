@@ -251,3 +251,68 @@ fn a_rotation_with_an_explicit_token_is_recorded_too() {
         assert_eq!(h[1].error.as_deref(), Some(err.to_string().as_str()));
     });
 }
+
+/// A target that, in setSecret, lets another run take the rotation over
+/// (as if our lease had lapsed) and then fails.
+struct TakenOver<'a> {
+    store: &'a MemoryStore,
+    thief: Owner,
+}
+
+impl Target for TakenOver<'_> {
+    async fn set_secret(
+        &self,
+        ctx: &StepContext<'_>,
+        _pending: &SecretValue,
+        _current: &SecretValue,
+    ) -> Result<(), TargetError> {
+        let id = ctx.secret;
+        let ours = self.store.history(id, 1).await.unwrap().remove(0);
+        self.store.release(id, &Owner::new(ours.owner)).await.unwrap();
+        let d = self.store.describe(id).await.unwrap();
+        let mut claim = Claim::new(
+            Token::generate(),
+            SecretValue::from(""),
+            d.version_with(&Stage::current()).cloned(),
+            d.last_rotated,
+            self.thief.clone(),
+            Duration::from_secs(600),
+        );
+        claim.resume_only = true;
+        assert!(matches!(
+            self.store.claim(id, &claim).await.unwrap(),
+            Claimed::Resumed(_)
+        ));
+        Err(TargetError::failed("lost the lease"))
+    }
+    async fn test_secret(&self, _ctx: &StepContext<'_>, _pending: &SecretValue) -> Result<(), TargetError> {
+        Ok(())
+    }
+}
+
+/// A run that fails after another took its rotation over does not end the
+/// other's running attempt.
+#[test]
+fn a_failure_after_a_take_over_leaves_the_new_owners_attempt_alone() {
+    let store = MemoryStore::new();
+    let id = SecretId::new("k").unwrap();
+    let thief = Owner::new("elsewhere:1:1:n");
+    rt().block_on(async {
+        store
+            .create(&id, Some((&Token::generate(), &SecretValue::from("v1"))), None)
+            .await
+            .unwrap();
+        let target = TakenOver {
+            store: &store,
+            thief: thief.clone(),
+        };
+        Rotator::new(&store, target)
+            .retry(RetryPolicy::none())
+            .rotate_exclusive(&id)
+            .await
+            .unwrap_err();
+        let h = store.history(&id, 5).await.unwrap();
+        assert_eq!(outcomes(&h), [Outcome::Running, Outcome::Abandoned]);
+        assert_eq!(h[0].owner, thief.as_str());
+    });
+}

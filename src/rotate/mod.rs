@@ -846,8 +846,16 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         match &result {
             Ok(_) => self.emit(RotationEvent::new(EventKind::RotationSucceeded, id, &token)),
             Err(e) => {
-                // Recorded before the lease goes, so the next run finds it.
-                self.record_failure(id, &token, e).await;
+                // Recorded before the lease goes, so the next run finds it;
+                // unless another run took the rotation over (our lease
+                // lapsed), whose running attempt is not ours to end.
+                let newest = self.store.history(id, 1).await.ok().and_then(|h| h.into_iter().next());
+                let taken_over = newest.is_some_and(|a| a.outcome == Outcome::Running && a.owner != owner.as_str());
+                if taken_over {
+                    tracing::warn!(secret = %id, "rotation failed after another run took it over");
+                } else {
+                    self.record_failure(id, &token, e).await;
+                }
                 let mut event = RotationEvent::new(EventKind::RotationFailed, id, &token);
                 event.step = e.step().map(|s| s.as_str().to_owned());
                 event.error = Some(e.to_string());
