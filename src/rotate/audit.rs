@@ -5,6 +5,10 @@
 //! the rotation rules, the last rotation date, the versions and stages, and
 //! the rotation history ([`SecretStore::history`]). Secrets scheduled for
 //! deletion are listed apart and not judged.
+//!
+//! `stuck` and `failing` read the history, which the AWS store does not
+//! keep: there `failing` never fires, and a pending rotation counts as
+//! stuck (no attempt recorded) even while a run holds its lease.
 
 use std::fmt;
 

@@ -61,6 +61,14 @@ reason; an abandoned rotation (its owner died, or failed and let go) is
 resumed with its own token. [`Rotator::cancel`] gives a failed rotation up,
 like CancelRotateSecret.
 
+# History, events, audit
+
+The local stores record every claimed attempt ([`SecretStore::history`]);
+the driver ends a failed one with its step and error text and a cancelled
+one ([`SecretStore::end_attempt`]). [`Rotator::on_event`] hears each
+rotation start, succeed, fail or take over an abandoned one. [`audit`]
+judges every secret of a store against the rotation rules ([`AuditRule`]).
+
 # Values
 
 A secret whose AWSCURRENT value is a JSON object with a `"password"` string
