@@ -1,6 +1,9 @@
 //! `--max-interval`: the longest gap between two rotations, computed from
 //! the schedule (for `plan check` and `plan audit`).
 
+// Only the `check` and `rotate` features ask for the gap.
+#![cfg_attr(not(any(feature = "check", feature = "rotate")), allow(dead_code))]
+
 use std::fmt;
 use std::str::FromStr;
 

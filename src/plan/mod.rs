@@ -119,6 +119,7 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike};
 pub use error::PlanError;
 pub use flexible::FlexibleWindow;
 pub use ics::{Event, IcsWriter};
+#[cfg(any(feature = "check", feature = "rotate"))]
 pub(crate) use interval::exceeds_interval;
 pub use interval::{MaxInterval, ParseIntervalError};
 pub use iter::{Occurrences, Windows};
