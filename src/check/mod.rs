@@ -115,7 +115,6 @@ Plain lists get the Secrets Manager rules unless a profile is given.
 */
 
 mod cloudformation;
-mod interval;
 mod json;
 mod lists;
 mod output;
@@ -130,7 +129,7 @@ mod yaml;
 
 use std::fmt;
 
-pub use interval::MaxInterval;
+pub use crate::plan::MaxInterval;
 pub use output::{Format, Report};
 pub use pos::Pos;
 pub use walk::{walk, FileKind, Walked};
@@ -152,7 +151,7 @@ pub struct Options {
     max_interval: Option<MaxInterval>,
 }
 
-pub use interval::ParseIntervalError;
+pub use crate::plan::ParseIntervalError;
 
 impl Options {
     /// Each value by the rules of its resource; no interval policy.

@@ -7,7 +7,6 @@ use std::str::FromStr;
 use crate::expr::{Profile, Schedule};
 use crate::plan::{RotationRules, WindowDuration};
 
-use super::interval;
 use super::pos::{Lines, Pos};
 use super::resolve::Choice;
 use super::tree::{Kind, Node};
@@ -386,7 +385,7 @@ pub(crate) fn expression(
             }
             if profile == Profile::SecretsManager {
                 if let Some(max) = opts.max_interval {
-                    if let Some(d) = interval::exceeds(&c.schedule, max) {
+                    if let Some(d) = crate::plan::exceeds_interval(&c.schedule, max) {
                         e.errors.push(Diagnostic::new(Rule::MaxInterval, start, d));
                     }
                 }
@@ -430,7 +429,7 @@ fn rotation(
                     };
                     effective = Schedule::parse(&rate).ok();
                     if let (Some(max), Some(s)) = (opts.max_interval, &effective) {
-                        if let Some(d) = interval::exceeds(s, max) {
+                        if let Some(d) = crate::plan::exceeds_interval(s, max) {
                             e.errors.push(Diagnostic::new(Rule::MaxInterval, e.pos, d));
                         }
                     }

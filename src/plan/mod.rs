@@ -107,6 +107,7 @@ apart. See the crate's README for measurements.
 mod error;
 mod flexible;
 mod ics;
+mod interval;
 mod iter;
 mod offsets;
 mod search;
@@ -118,6 +119,9 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike};
 pub use error::PlanError;
 pub use flexible::FlexibleWindow;
 pub use ics::{Event, IcsWriter};
+#[cfg(any(feature = "check", feature = "rotate"))]
+pub(crate) use interval::exceeds_interval;
+pub use interval::{MaxInterval, ParseIntervalError};
 pub use iter::{Occurrences, Windows};
 pub use window::{RotationRules, Window, WindowDuration};
 pub use zone::{Zone, ZoneOffset};

@@ -90,6 +90,27 @@ impl RotateError {
         RotateError::new(Inner::Context(message.into(), self))
     }
 
+    /// The rotation step the error happened in (`createSecret`, …), read
+    /// from the context layers (or a step's time-out), outermost first.
+    pub(crate) fn step(&self) -> Option<crate::target::Step> {
+        let named = |s: &str| {
+            crate::target::Step::ALL
+                .into_iter()
+                .find(|step| s == step.as_str() || s.ends_with(&format!(": {}", step.as_str())))
+        };
+        let mut err = self;
+        loop {
+            match &*err.inner {
+                Inner::Context(msg, inner) => match named(msg) {
+                    Some(step) => return Some(step),
+                    None => err = inner,
+                },
+                Inner::Timeout { what, .. } => return named(what),
+                _ => return None,
+            }
+        }
+    }
+
     fn leaf(&self) -> Leaf<'_> {
         let mut err = self;
         loop {
@@ -402,6 +423,20 @@ mod tests {
         let err = RotateError::from(StoreError::rotation_in_progress("db/main", "abc"));
         assert!(err.is_rotation_in_progress() && !err.is_busy() && !err.is_transient());
         assert!(err.to_string().contains("`abc`"));
+    }
+
+    #[test]
+    fn step_is_read_from_the_context() {
+        use crate::target::Step;
+        let err = RotateError::from(TargetError::failed("x"))
+            .context("setSecret")
+            .context("rotating secret `a`");
+        assert_eq!(err.step(), Some(Step::Set));
+        let renew = RotateError::from(StoreError::invalid("lease lost")).context("rotating secret `a`: testSecret");
+        assert_eq!(renew.step(), Some(Step::Test));
+        let timeout = RotateError::timeout("finishSecret", Duration::from_secs(1)).context("rotating secret `a`");
+        assert_eq!(timeout.step(), Some(Step::Finish));
+        assert_eq!(RotateError::invalid("x").context("rotating secret `a`").step(), None);
     }
 
     #[test]

@@ -61,6 +61,14 @@ reason; an abandoned rotation (its owner died, or failed and let go) is
 resumed with its own token. [`Rotator::cancel`] gives a failed rotation up,
 like CancelRotateSecret.
 
+# History, events, audit
+
+The local stores record every claimed attempt ([`SecretStore::history`]);
+the driver ends a failed one with its step and error text and a cancelled
+one ([`SecretStore::end_attempt`]). [`Rotator::on_event`] hears each
+rotation start, succeed, fail or take over an abandoned one. [`audit`]
+judges every secret of a store against the rotation rules ([`AuditRule`]).
+
 # Values
 
 A secret whose AWSCURRENT value is a JSON object with a `"password"` string
@@ -85,7 +93,9 @@ parameters, the OS random source).
 tracing events carry ids, stages and step names, never values.
 */
 
+mod audit;
 mod error;
+mod event;
 mod schedule;
 
 use std::fmt;
@@ -94,13 +104,15 @@ use std::time::Duration;
 use chrono::Utc;
 use tracing::Instrument;
 
+pub use audit::{audit, AuditOptions, AuditReport, Finding, Rule as AuditRule, Verdict, STUCK_AFTER};
 pub(crate) use error::ErrorContext;
 pub use error::RotateError;
+pub use event::{EventKind, RotationEvent};
 pub use schedule::{Due, DueReport, RunSummary};
 
 use crate::store::{
-    Claim, Claimed, Description, Owner, PasswordPolicy, SecretId, SecretStore, SecretValue, Skip, Stage, StoreError,
-    Strategy, Token, VersionId, VersionRef,
+    Claim, Claimed, Description, Outcome, Owner, PasswordPolicy, SecretId, SecretStore, SecretValue, Skip, Stage,
+    StoreError, Strategy, Token, VersionId, VersionRef,
 };
 use crate::target::{Step, StepContext, Target};
 
@@ -267,7 +279,11 @@ pub struct Rotator<S, T> {
     retry: RetryPolicy,
     on_retry: Option<RetryHook>,
     jobs: usize,
+    on_event: Option<EventHook>,
 }
+
+/// Called with each rotation event.
+type EventHook = std::sync::Arc<dyn Fn(RotationEvent) + Send + Sync>;
 
 /// Called before each retry: the secret, the attempt that failed, its error.
 type RetryHook = std::sync::Arc<dyn Fn(&SecretId, u32, &RotateError) + Send + Sync>;
@@ -282,6 +298,7 @@ impl<S: fmt::Debug, T: fmt::Debug> fmt::Debug for Rotator<S, T> {
             .field("retry", &self.retry)
             .field("on_retry", &self.on_retry.is_some())
             .field("jobs", &self.jobs)
+            .field("on_event", &self.on_event.is_some())
             .finish()
     }
 }
@@ -308,6 +325,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             retry: RetryPolicy::default(),
             on_retry: None,
             jobs: 1,
+            on_event: None,
         }
     }
 
@@ -399,6 +417,42 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         self
     }
 
+    /// Calls `hook` with each [`RotationEvent`] of a claimed rotation
+    /// ([`Rotator::rotate_exclusive`], [`Rotator::resume`],
+    /// [`Rotator::rotate_due`], [`Rotator::run_due`]), in order, on the
+    /// rotating task: the hook should hand the event off (a channel) rather
+    /// than do slow work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::target::NoopTarget;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("k")?;
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("v"))), None).await?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&seen);
+    /// let rotator = Rotator::new(&store, NoopTarget).on_event(move |e| log.lock().unwrap().push(e.kind.as_str()));
+    /// rotator.rotate_exclusive(&id).await?;
+    /// assert_eq!(*seen.lock().unwrap(), ["RotationStarted", "RotationSucceeded"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn on_event(mut self, hook: impl Fn(RotationEvent) + Send + Sync + 'static) -> Rotator<S, T> {
+        self.on_event = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    fn emit(&self, event: RotationEvent) {
+        if let Some(hook) = &self.on_event {
+            hook(event);
+        }
+    }
+
     /// How long a claim's lease lasts between renewals: twice the step
     /// time-out and the longest retry backoff, so a live owner, which
     /// renews before any step once the lease is half a step time-out old,
@@ -472,7 +526,25 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// # }).unwrap();
     /// ```
     pub async fn rotate(&self, id: &SecretId, token: &Token) -> Result<RotationOutcome, RotateError> {
-        self.drive(id, token, None).await
+        let result = self.drive(id, token, None).await;
+        if let Err(e) = &result {
+            self.record_failure(id, token, e).await;
+        }
+        result
+    }
+
+    /// Ends the attempt of `token` as failed in the store's history; a
+    /// failure to record is a warning, never the rotation's outcome.
+    async fn record_failure(&self, id: &SecretId, token: &Token, e: &RotateError) {
+        let step = e.step().map(Step::as_str);
+        let text = e.to_string();
+        let recorded = self
+            .store
+            .end_attempt(id, token, Outcome::Failed, step, Some(&text))
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(secret = %id, error = %e, "could not record the failed rotation");
+        }
     }
 
     /// The retry loop over whole attempts; with an owner, its lease is
@@ -713,6 +785,11 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                 .await
                 .with_context(ctx)?;
         }
+        if let Ok(token) = Token::new(pending.as_str()) {
+            if let Err(e) = self.store.end_attempt(id, &token, Outcome::Cancelled, None, None).await {
+                tracing::warn!(secret = %id, error = %e, "could not record the cancelled rotation");
+            }
+        }
         Ok(pending.clone())
     }
 
@@ -760,7 +837,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
         // answer was lost is resumed by the next, not skipped as another's.
         let owner = Owner::this_process();
         let mut attempt = 1;
-        let (version, claimed_at) = loop {
+        let (version, claimed_at, resumed) = loop {
             let claimed_at = std::time::Instant::now();
             let tried = tokio::time::timeout(
                 self.step_timeout,
@@ -773,7 +850,8 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
                     tracing::info!(secret = %id, reason = %skip, "rotation skipped");
                     return Ok(Attempt::Skipped(skip));
                 }
-                Ok(Claimed::Started(v) | Claimed::Resumed(v)) => break (v, claimed_at),
+                Ok(Claimed::Started(v)) => break (v, claimed_at, false),
+                Ok(Claimed::Resumed(v)) => break (v, claimed_at, true),
                 Err(err) if err.is_transient() && attempt < self.retry.max_attempts => {
                     if let Some(hook) = &self.on_retry {
                         hook(id, attempt, &err);
@@ -791,11 +869,44 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             }
         };
         let token = Token::new(version.as_str()).with_context(ctx)?;
+        if resumed && self.on_event.is_some() {
+            // The claim ended a dead owner's attempt as abandoned (a failed
+            // one had already ended as failed).
+            let history = self.store.history(id, 2).await.unwrap_or_default();
+            if let Some(old) = history
+                .get(1)
+                .filter(|a| a.outcome == Outcome::Abandoned && a.token == token)
+            {
+                let mut e = RotationEvent::new(EventKind::RotationAbandoned, id, &old.token);
+                e.time = old.ended.unwrap_or(e.time);
+                self.emit(e);
+            }
+        }
+        self.emit(RotationEvent::new(EventKind::RotationStarted, id, &token));
         let held = Held {
             owner: owner.clone(),
             written: std::sync::Mutex::new(claimed_at),
         };
         let result = self.drive(id, &token, Some(&held)).await;
+        match &result {
+            Ok(_) => self.emit(RotationEvent::new(EventKind::RotationSucceeded, id, &token)),
+            Err(e) => {
+                // Recorded before the lease goes, so the next run finds it;
+                // unless another run took the rotation over (our lease
+                // lapsed), whose running attempt is not ours to end.
+                let newest = self.store.history(id, 1).await.ok().and_then(|h| h.into_iter().next());
+                let taken_over = newest.is_some_and(|a| a.outcome == Outcome::Running && a.owner != owner.as_str());
+                if taken_over {
+                    tracing::warn!(secret = %id, "rotation failed after another run took it over");
+                } else {
+                    self.record_failure(id, &token, e).await;
+                }
+                let mut event = RotationEvent::new(EventKind::RotationFailed, id, &token);
+                event.step = e.step().map(|s| s.as_str().to_owned());
+                event.error = Some(e.to_string());
+                self.emit(event);
+            }
+        }
         // Let go either way: a failed rotation is resumed by the next run
         // (or cancelled), not left to wait for the lease to lapse. (The
         // SQLite store already dropped a finished rotation's lease in

@@ -7,11 +7,12 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 
 use super::claim::{decide, expiry, lease_lost, Decision};
+use super::history::Log;
 use super::rules::{secret_not_found, Record};
 use super::StoreError;
 use super::{
-    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
-    SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
+    AttemptRecord, Claim, Claimed, Deletion, Description, Lease, Outcome, Owner, PutOutcome, RotationConfig, SecretId,
+    SecretStore, SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
 
 /// A secret store in process memory. Nothing survives the process; values
@@ -38,6 +39,9 @@ pub struct MemoryStore {
     secrets: Mutex<BTreeMap<SecretId, Record<SecretValue>>>,
     // Locked only while `secrets` is held, so claims are atomic.
     leases: Mutex<HashMap<SecretId, Lease>>,
+    // Locked only while `secrets` is held, so a claim or a finish and its
+    // record are one step.
+    history: Mutex<HashMap<SecretId, Log>>,
 }
 
 impl fmt::Debug for MemoryStore {
@@ -71,6 +75,10 @@ impl MemoryStore {
 
     /// Runs `f` on the live record of `id`, purging it first if its recovery
     /// window has passed.
+    fn history_lock(&self) -> MutexGuard<'_, HashMap<SecretId, Log>> {
+        self.history.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn with<R>(
         &self,
         id: &SecretId,
@@ -107,6 +115,7 @@ impl SecretStore for MemoryStore {
         }
         let d = rec.describe();
         map.insert(id.clone(), rec);
+        self.history_lock().remove(id);
         Ok(d)
     }
 
@@ -172,7 +181,9 @@ impl SecretStore for MemoryStore {
         match date {
             Some(d) => Ok(d),
             None => {
-                self.lock().remove(id);
+                let mut map = self.lock();
+                map.remove(id);
+                self.history_lock().remove(id);
                 Ok(now)
             }
         }
@@ -193,7 +204,19 @@ impl SecretStore for MemoryStore {
     }
 
     async fn finish_rotation(&self, id: &SecretId, version: &VersionId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.with(id, |rec, now| rec.finish(version, at, now))
+        self.with(id, |rec, now| {
+            let before = rec.clone();
+            rec.finish(version, at, now)?;
+            if *rec != before {
+                if let Ok(token) = Token::new(version.as_str()) {
+                    self.history_lock()
+                        .entry(id.clone())
+                        .or_default()
+                        .end(&token, Outcome::Succeeded, None, None, at);
+                }
+            }
+            Ok(())
+        })
     }
 
     async fn claim(&self, id: &SecretId, claim: &Claim) -> Result<Claimed, StoreError> {
@@ -204,6 +227,12 @@ impl SecretStore for MemoryStore {
                 Decision::Skip(skip) => Ok(Claimed::Skipped(skip)),
                 Decision::Resume(v) => {
                     leases.insert(id.clone(), lease);
+                    if let Ok(token) = Token::new(v.as_str()) {
+                        self.history_lock()
+                            .entry(id.clone())
+                            .or_default()
+                            .resumed(&token, &claim.owner, now);
+                    }
                     Ok(Claimed::Resumed(v))
                 }
                 Decision::Start => {
@@ -216,6 +245,10 @@ impl SecretStore for MemoryStore {
                         || Ok(value.clone()),
                     )?;
                     leases.insert(id.clone(), lease);
+                    self.history_lock()
+                        .entry(id.clone())
+                        .or_default()
+                        .started(&claim.token, &claim.owner, now);
                     Ok(Claimed::Started(out.version))
                 }
             }
@@ -238,6 +271,29 @@ impl SecretStore for MemoryStore {
         let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
         if leases.get(id).is_some_and(|l| &l.owner == owner) {
             leases.remove(id);
+        }
+        Ok(())
+    }
+
+    async fn history(&self, id: &SecretId, limit: usize) -> Result<Vec<AttemptRecord>, StoreError> {
+        let _map = self.lock();
+        Ok(self.history_lock().get(id).map(|l| l.newest(limit)).unwrap_or_default())
+    }
+
+    async fn end_attempt(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        outcome: Outcome,
+        step: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let map = self.lock();
+        if map.contains_key(id) {
+            self.history_lock()
+                .entry(id.clone())
+                .or_default()
+                .end(token, outcome, step, error, Utc::now());
         }
         Ok(())
     }

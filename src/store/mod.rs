@@ -11,6 +11,7 @@
 mod aws;
 mod claim;
 mod error;
+mod history;
 mod memory;
 mod password;
 mod rules;
@@ -35,6 +36,7 @@ pub use aws::{AwsSecretsManager, TAG_DURATION, TAG_LAST_ROTATED, TAG_LEASE, TAG_
 pub(crate) use claim::{no_pending, CANDIDATE_STAGE};
 pub use claim::{Claim, Claimed, Lease, Owner, Skip, LOCK_STAGE};
 pub use error::StoreError;
+pub use history::{AttemptRecord, Outcome, HISTORY_LIMIT};
 pub use memory::MemoryStore;
 pub use password::PasswordPolicy;
 #[cfg(feature = "sqlite")]
@@ -1155,6 +1157,43 @@ pub trait SecretStore: Send + Sync {
     ///
     /// Store failures only.
     fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The newest `limit` rotation attempts on `id`, newest first (see
+    /// [`AttemptRecord`]). The local stores record an attempt in the same
+    /// atomic step as its claim and its finish, and keep the last
+    /// [`HISTORY_LIMIT`]. The default (the AWS store) keeps no history.
+    ///
+    /// # Errors
+    ///
+    /// Store failures only; an unknown secret has an empty history.
+    fn history(
+        &self,
+        id: &SecretId,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AttemptRecord>, StoreError>> + Send {
+        let _ = (id, limit);
+        async { Ok(Vec::new()) }
+    }
+
+    /// Ends the newest `running` attempt of `token` on `id` with `outcome`
+    /// (the driver calls it with [`Outcome::Failed`], the step and the
+    /// error's text, or [`Outcome::Cancelled`]). With no running attempt
+    /// of that token, an ended record is added. The default does nothing.
+    ///
+    /// # Errors
+    ///
+    /// Store failures only.
+    fn end_attempt(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        outcome: Outcome,
+        step: Option<&str>,
+        error: Option<&str>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = (id, token, outcome, step, error);
+        async { Ok(()) }
+    }
 }
 
 macro_rules! forward_store {
@@ -1193,6 +1232,10 @@ macro_rules! forward_store {
             fn release(&self, id: &SecretId, owner: &Owner) -> impl Future<Output = Result<(), StoreError>> + Send {
                 (**self).release(id, owner)
             }
+            fn history(&self, id: &SecretId, limit: usize)
+                -> impl Future<Output = Result<Vec<AttemptRecord>, StoreError>> + Send { (**self).history(id, limit) }
+            fn end_attempt(&self, id: &SecretId, token: &Token, outcome: Outcome, step: Option<&str>, error: Option<&str>)
+                -> impl Future<Output = Result<(), StoreError>> + Send { (**self).end_attempt(id, token, outcome, step, error) }
         }
     )*};
 }

@@ -21,6 +21,9 @@
 //!   each with a random 24-byte nonce and the secret id + version id as
 //!   associated data, so a ciphertext moved to another row fails to decrypt.
 //!   The key is never stored in the file.
+//! - Table `history` (one row per rotation attempt, see
+//!   [`AttemptRecord`](super::AttemptRecord)), written in the claim's and
+//!   the finish's transactions; added to older files when they are opened.
 //! - A new file is created with mode 0600.
 
 use std::fmt;
@@ -35,11 +38,12 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use super::claim::{decide, expiry, lease_lost, Decision};
+use super::history::sql as history;
 use super::rules::{secret_not_found, Record, VersionRec};
 use super::StoreError;
 use super::{
-    Claim, Claimed, Deletion, Description, Lease, Owner, PutOutcome, RotationConfig, SecretId, SecretStore,
-    SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
+    AttemptRecord, Claim, Claimed, Deletion, Description, Lease, Outcome, Owner, PutOutcome, RotationConfig, SecretId,
+    SecretStore, SecretValue, SecretVersion, Stage, Token, VersionId, VersionRef,
 };
 
 /// The environment variable [`MasterKey::from_env`] reads (64 hex digits).
@@ -583,6 +587,87 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// Re-encrypts every value of the store at `path` and its key check
+    /// under `new`, in one transaction: a crash at any moment leaves the
+    /// file entirely under one key, the old or the new. Returns how many
+    /// values were re-encrypted. Neither key is written anywhere.
+    ///
+    /// # Errors
+    ///
+    /// - the errors of [`SqliteStore::open_existing`] (a key error if `old`
+    ///   does not open the store);
+    /// - a key error if `new` is `old`, or a value does not decrypt under
+    ///   `old` (nothing is changed then);
+    /// - [`StoreError::is_busy`] if another process holds the file.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rotaplan::store::{MasterKey, SecretId, SecretStore, SecretValue, SqliteStore, Token, VersionRef};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("s.db");
+    /// let (old, new) = (MasterKey::from_bytes([1; 32]), MasterKey::from_bytes([2; 32]));
+    /// let id = SecretId::new("k")?;
+    /// SqliteStore::open(&path, old.clone())?.create(&id, Some((&Token::generate(), &SecretValue::from("v"))), None).await?;
+    /// assert_eq!(SqliteStore::rekey(&path, old.clone(), &new)?, 1);
+    /// assert!(SqliteStore::open_existing(&path, old).unwrap_err().is_key());
+    /// let store = SqliteStore::open_existing(&path, new)?;
+    /// assert_eq!(store.get_value(&id, &VersionRef::current()).await?.value.expose_str(), Some("v"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn rekey(path: impl AsRef<Path>, old: MasterKey, new: &MasterKey) -> Result<usize, StoreError> {
+        if *old.0 == *new.0 {
+            return Err(StoreError::key("the new key is the key the store already has"));
+        }
+        let store = SqliteStore::open_existing(path, old)?;
+        let inner = &store.inner;
+        let path = &inner.path;
+        let next = Inner {
+            conn: Mutex::new(Connection::open_in_memory().map_err(|e| sql_err(path, "open", e))?),
+            cipher: new.cipher(),
+            path: path.clone(),
+            wal: None,
+        };
+        let mut conn = inner.lock();
+        // The caller may throw the old key away once this returns: the
+        // commit must be on disk by then, in WAL mode too.
+        conn.execute_batch("PRAGMA synchronous = FULL")
+            .map_err(|e| sql_err(path, "configure", e))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_err(path, "begin", e))?;
+        let rows: Vec<(String, String, Vec<u8>)> = {
+            let mut stmt = tx
+                .prepare("SELECT secret, version, value FROM versions")
+                .map_err(|e| sql_err(path, "read", e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| sql_err(path, "read", e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| sql_err(path, "read", e))?
+        };
+        for (secret, version, blob) in &rows {
+            let id = SecretId::new(secret.as_str())?;
+            let v = VersionId::new(version.as_str())?;
+            let aad = aad(&id, &v);
+            let plain = inner
+                .decrypt(blob, &aad)
+                .map_err(|_| StoreError::decrypt(format!("version `{v}` of secret `{id}`")))?;
+            let sealed = next.encrypt(&plain, &aad)?;
+            tx.execute(
+                "UPDATE versions SET value = ?3 WHERE secret = ?1 AND version = ?2",
+                params![secret, version, sealed],
+            )
+            .map_err(|e| sql_err(path, "write", e))?;
+        }
+        let check = next.encrypt(KEY_CHECK, b"key_check")?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'key_check'", params![check])
+            .map_err(|e| sql_err(path, "write", e))?;
+        tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+        Ok(rows.len())
+    }
+
     /// Runs `f` on the connection off the async runtime's threads.
     async fn run<R: Send + 'static>(
         &self,
@@ -643,6 +728,17 @@ impl SqliteStore {
         id: &SecretId,
         f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
+        self.write_then(id, f, |_| Ok(())).await
+    }
+
+    /// [`SqliteStore::write`], running `also` in the same transaction when
+    /// `f` changed the secret.
+    async fn write_then<R: Send + 'static>(
+        &self,
+        id: &SecretId,
+        f: impl FnOnce(&Inner, &mut Record<Vec<u8>>, DateTime<Utc>) -> Result<R, StoreError> + Send + 'static,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()> + Send + 'static,
+    ) -> Result<R, StoreError> {
         let id = id.clone();
         self.run_durable(move |inner, conn| {
             let tx = conn
@@ -662,6 +758,7 @@ impl SqliteStore {
             let out = f(inner, &mut after, now)?;
             if after != before {
                 save(&tx, &before, &after).map_err(|e| sql_err(&inner.path, "write", e))?;
+                also(&tx).map_err(|e| sql_err(&inner.path, "write", e))?;
                 tx.commit().map_err(|e| sql_err(&inner.path, "commit", e))?;
             }
             Ok(out)
@@ -712,6 +809,8 @@ impl Inner {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sql_err(&self.path, "initialize", e))?;
         tx.execute_batch(SCHEMA)
+            .map_err(|e| sql_err(&self.path, "initialize", e))?;
+        tx.execute_batch(history::SCHEMA)
             .map_err(|e| sql_err(&self.path, "initialize", e))?;
         let check: Option<Vec<u8>> = tx
             .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0))
@@ -971,6 +1070,7 @@ fn save(
 }
 
 fn delete_rows(tx: &rusqlite::Transaction<'_>, id: &SecretId) -> rusqlite::Result<()> {
+    history::delete(tx, id)?;
     tx.execute("DELETE FROM leases WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM stages WHERE secret = ?1", params![id.as_str()])?;
     tx.execute("DELETE FROM versions WHERE secret = ?1", params![id.as_str()])?;
@@ -1132,6 +1232,7 @@ impl SecretStore for SqliteStore {
         to_nanos(at)?;
         let id = id.clone();
         let version = version.clone();
+        let token = Token::new(version.as_str())?;
         // The rotation ends here, and with it its lease (which protects only
         // a pending rotation): dropped in the same transaction, so the
         // driver's release after it writes nothing.
@@ -1149,10 +1250,58 @@ impl SecretStore for SqliteStore {
             after.finish(&version, at, now)?;
             if after != before {
                 save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+                // The record's end commits with the stage moves.
+                history::end(&tx, &id, &token, Outcome::Succeeded, None, None, at)
+                    .map_err(|e| sql_err(path, "write", e))?;
             }
             tx.execute("DELETE FROM leases WHERE secret = ?1", params![id.as_str()])
                 .map_err(|e| sql_err(path, "write", e))?;
             tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn history(&self, id: &SecretId, limit: usize) -> Result<Vec<AttemptRecord>, StoreError> {
+        let id = id.clone();
+        self.run(move |inner, conn| {
+            let tx = conn.transaction().map_err(|e| sql_err(&inner.path, "begin", e))?;
+            history::newest(&tx, &id, limit).map_err(|e| sql_err(&inner.path, "read", e))
+        })
+        .await
+    }
+
+    async fn end_attempt(
+        &self,
+        id: &SecretId,
+        token: &Token,
+        outcome: Outcome,
+        step: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let id = id.clone();
+        let token = token.clone();
+        let step = step.map(str::to_owned);
+        let error = error.map(str::to_owned);
+        self.run(move |inner, conn| {
+            let path = &inner.path;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| sql_err(path, "begin", e))?;
+            let exists = tx
+                .query_row(
+                    "SELECT 1 FROM secrets WHERE name = ?1",
+                    params![id.as_str()],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(|e| sql_err(path, "read", e))?
+                .is_some();
+            if exists {
+                history::end(&tx, &id, &token, outcome, step.as_deref(), error.as_deref(), Utc::now())
+                    .map_err(|e| sql_err(path, "write", e))?;
+                tx.commit().map_err(|e| sql_err(path, "commit", e))?;
+            }
             Ok(())
         })
         .await
@@ -1184,7 +1333,11 @@ impl SecretStore for SqliteStore {
             let mut after = before.clone();
             let claimed = match decide(&before, lease.as_ref(), &claim, now)? {
                 Decision::Skip(skip) => return Ok(Claimed::Skipped(skip)),
-                Decision::Resume(v) => Claimed::Resumed(v),
+                Decision::Resume(v) => {
+                    let token = Token::new(v.as_str())?;
+                    history::resumed(&tx, &id, &token, &claim.owner, now).map_err(|e| sql_err(path, "write", e))?;
+                    Claimed::Resumed(v)
+                }
                 Decision::Start => {
                     let version = VersionId::from(&claim.token);
                     let value = &claim.value;
@@ -1196,6 +1349,8 @@ impl SecretStore for SqliteStore {
                         || inner.seal(&id, &version, value),
                     )?;
                     save(&tx, &before, &after).map_err(|e| sql_err(path, "write", e))?;
+                    history::started(&tx, &id, &claim.token, &claim.owner, now)
+                        .map_err(|e| sql_err(path, "write", e))?;
                     Claimed::Started(out.version)
                 }
             };

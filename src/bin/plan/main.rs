@@ -11,10 +11,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[cfg(feature = "sqlite")]
+mod audit;
+#[cfg(feature = "sqlite")]
 mod calendar;
 mod check;
 #[cfg(feature = "sqlite")]
 mod due;
+#[cfg(feature = "sqlite")]
+mod event;
 mod explain;
 #[cfg(feature = "sqlite")]
 mod key;
@@ -65,6 +69,12 @@ enum Command {
     /// Secrets another run rotated or is rotating are reported as skipped.
     #[cfg(feature = "sqlite")]
     Run(run::Args),
+    /// One compliance verdict per secret (rotation on, schedule within
+    /// `--max-interval`, no missed window, not older than `--max-age`, not
+    /// stuck, not failing, rotated at all): exit 0 if all comply, 1 on a
+    /// finding, 2 on usage or store errors. `--format text|json|sarif`.
+    #[cfg(feature = "sqlite")]
+    Audit(audit::Args),
     /// Master keys for the SQLite store.
     #[cfg(feature = "sqlite")]
     Key(key::Args),
@@ -86,6 +96,8 @@ fn main() -> ExitCode {
         Some(Command::Calendar(args)) => calendar::run(args),
         #[cfg(feature = "sqlite")]
         Some(Command::Run(args)) => run::run(args),
+        #[cfg(feature = "sqlite")]
+        Some(Command::Audit(args)) => audit::run(args),
         #[cfg(feature = "sqlite")]
         Some(Command::Key(args)) => key::run(args),
         None => upcoming::run(cli.upcoming),

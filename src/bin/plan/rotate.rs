@@ -44,7 +44,12 @@ impl StoreCommand for Args {
             store: _,
         } = self;
         let id = SecretId::new(name).map_err(plain)?;
+        let events = exec.events();
         let rotator = rotator(store, &exec);
+        let rotator = match &events {
+            Some(ev) => ev.attach(rotator),
+            None => rotator,
+        };
         if cancel {
             let version = rotator.cancel(&id).await.map_err(plain)?;
             if format == Format::Json {
@@ -55,15 +60,17 @@ impl StoreCommand for Args {
             return Ok(ExitCode::SUCCESS);
         }
         let attempt = match token {
-            Some(t) => Attempt::Rotated(
-                rotator
-                    .rotate(&id, &Token::new(t).map_err(plain)?)
-                    .await
-                    .map_err(plain)?,
-            ),
-            None if resume => rotator.resume(&id).await.map_err(plain)?,
-            None => rotator.rotate_exclusive(&id).await.map_err(plain)?,
+            Some(t) => match Token::new(t) {
+                Ok(t) => rotator.rotate(&id, &t).await.map(Attempt::Rotated),
+                Err(e) => Err(e.into()),
+            },
+            None if resume => rotator.resume(&id).await,
+            None => rotator.rotate_exclusive(&id).await,
         };
+        if let Some(ev) = events {
+            ev.finish().await;
+        }
+        let attempt = attempt.map_err(plain)?;
         match (&attempt, format) {
             (Attempt::Rotated(o), Format::Json) => print_json(&outcome_json(o))?,
             (Attempt::Rotated(o), Format::Text) => {

@@ -42,11 +42,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 impl StoreCommand for Args {
     async fn execute<S: SecretStore + Clone + 'static>(self, store: &S, format: Format) -> anyhow::Result<ExitCode> {
+        let events = self.exec.events();
         let rotator = rotator(store, &self.exec).jobs(usize::from(self.jobs));
-        if self.watch {
-            return watch(&rotator, format).await;
+        let rotator = match &events {
+            Some(ev) => ev.attach(rotator),
+            None => rotator,
+        };
+        // The events queued by the end are delivered before we exit.
+        let summary = if self.watch {
+            watch(&rotator, format).await.map(|()| None)
+        } else {
+            run_once(&rotator, self.now.unwrap_or_else(Utc::now), None)
+                .await
+                .map(Some)
+        };
+        if let Some(ev) = events {
+            ev.finish().await;
         }
-        let summary = run_once(&rotator, self.now.unwrap_or_else(Utc::now), None).await?;
+        let Some(summary) = summary? else {
+            return Ok(ExitCode::SUCCESS);
+        };
         print_summary(&summary, format)?;
         Ok(if summary.failed.is_empty() {
             ExitCode::SUCCESS
@@ -111,7 +126,7 @@ const RETRY_SLEEP: Duration = Duration::from_secs(60);
 /// Rotates what is due, sleeps until the next window opens, repeats. On
 /// SIGTERM or SIGINT the rotation in progress finishes (its remaining steps
 /// bounded by the step time-out), then it exits 0.
-async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Format) -> anyhow::Result<ExitCode> {
+async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Format) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let wake = Arc::new(tokio::sync::Notify::new());
     {
@@ -152,7 +167,7 @@ async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Forma
     }
     eprintln!("plan run --watch: stopped by signal");
     let _ = failed; // failures were reported as they happened
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// How long until the earliest next window of any secret opens (at least

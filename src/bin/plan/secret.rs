@@ -12,6 +12,7 @@ use rotaplan::{RotationRules, Schedule, WindowDuration};
 
 use crate::store::{self, plain, ts, Format, StoreArgs, StoreCommand};
 
+mod history;
 mod show;
 
 /// Arguments of `plan secret`.
@@ -84,6 +85,15 @@ enum Command {
     },
     /// List secrets.
     List,
+    /// Show a secret's rotation attempts, newest first (outcome, step and
+    /// error of each).
+    History {
+        /// The secret's name.
+        name: String,
+        /// How many attempts to list.
+        #[arg(short = 'n', default_value_t = 20)]
+        count: usize,
+    },
     /// Change a secret's rotation rules (checked before they are stored).
     Update {
         /// The secret's name.
@@ -251,6 +261,7 @@ impl StoreCommand for Command {
             } => show::get(store, name, stage, version_id, show, format).await,
             Command::Describe { name, count } => show::describe(store, name, count, format).await,
             Command::List => show::list(store, format).await,
+            Command::History { name, count } => history::history(store, name, count, format).await,
             Command::Delete {
                 name,
                 recovery_window_days,

@@ -37,8 +37,8 @@ pub struct StoreArgs {
     /// shared by every rotation of the run; 0 for no limit).
     #[arg(long, global = true, env = "ROTAPLAN_MAX_WRITES_PER_SECOND", default_value_t = 40.0)]
     max_writes_per_second: f64,
-    /// Output format of `secret get|describe|list`, `due`, `run` and
-    /// `rotate`: `text` or `json`.
+    /// Output format of `secret get|describe|list|history`, `due`, `run`,
+    /// `rotate` and `audit`: `text` or `json` (`audit` also `sarif`).
     #[arg(
         long = "format",
         id = "output_format",
@@ -56,6 +56,8 @@ pub enum Format {
     Text,
     /// One JSON document on standard output.
     Json,
+    /// A SARIF 2.1.0 log (`plan audit` only).
+    Sarif,
 }
 
 /// How rotations run: `plan rotate` and `plan run`.
@@ -75,6 +77,21 @@ pub struct ExecArgs {
     /// variables: never the master key, key file or AWS credentials.
     #[arg(long = "target-env", value_name = "NAME")]
     target_env: Vec<String>,
+    /// Run PROG once per rotation event (started, succeeded, failed,
+    /// abandoned) with the event as one JSON object on its standard input,
+    /// in the environment of a `command:` target (`--target-env` included).
+    /// Its failure or time-out (10s) is a warning; it never holds up or
+    /// changes a rotation.
+    #[arg(long, value_name = "PROG")]
+    on_event: Option<PathBuf>,
+}
+
+impl ExecArgs {
+    /// The `--on-event` queue, if asked for.
+    pub fn events(&self) -> Option<crate::event::Events> {
+        let prog = self.on_event.clone()?;
+        Some(crate::event::Events::start(prog, self.target_env.clone()))
+    }
 }
 
 fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
@@ -107,6 +124,11 @@ pub trait StoreCommand {
         false
     }
 
+    /// The `--format`s the command prints.
+    fn formats(&self) -> &'static [Format] {
+        &[Format::Text, Format::Json]
+    }
+
     async fn execute<S: SecretStore + Clone + 'static>(self, store: &S, format: Format) -> anyhow::Result<ExitCode>;
 }
 
@@ -118,6 +140,9 @@ pub fn run(args: StoreArgs, cmd: impl StoreCommand) -> anyhow::Result<ExitCode> 
         .enable_all()
         .build()
         .context("starting the runtime")?;
+    if !cmd.formats().contains(&args.format) {
+        bail!("this command has no `--format sarif`; use `text` or `json`");
+    }
     rt.block_on(async {
         let outcome = match args.store.split_once(':').unwrap_or((&args.store, "")) {
             ("sqlite", path) => {

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use chrono::Utc;
-use rotaplan::store::{Description, SecretId, SecretStore, Stage, VersionId, VersionRef};
+use rotaplan::store::{AttemptRecord, Description, SecretId, SecretStore, Stage, VersionId, VersionRef};
 use rotaplan::Schedule;
 
 use crate::store::{plain, print_json, rules_of, ts, upcoming, Format};
@@ -65,10 +65,15 @@ pub async fn describe<S: SecretStore>(
 ) -> anyhow::Result<ExitCode> {
     let id = SecretId::new(name).map_err(plain)?;
     let d = store.describe(&id).await.map_err(plain)?;
+    let last = store.history(&id, 1).await.map_err(plain)?.into_iter().next();
     if format == Format::Json {
-        print_json(&description_json(&d))?;
+        let mut json = description_json(&d);
+        json["last_attempt"] = last
+            .as_ref()
+            .map_or(serde_json::Value::Null, super::history::attempt_json);
+        print_json(&json)?;
     } else {
-        print_description(&d, count);
+        print_description(&d, count, last.as_ref());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -125,11 +130,14 @@ fn description_json(d: &Description) -> serde_json::Value {
     })
 }
 
-fn print_description(d: &Description, count: usize) {
+fn print_description(d: &Description, count: usize, last: Option<&AttemptRecord>) {
     println!("secret        {}", d.id);
     println!("created       {}", ts(d.created));
     println!("last changed  {}", ts(d.last_changed));
     println!("last rotated  {}", d.last_rotated.map_or("never".to_string(), ts));
+    if let Some(a) = last {
+        println!("last attempt  {}", super::history::attempt_line(a));
+    }
     if let Some(t) = d.deletion_date {
         println!("deletion      scheduled for {}", ts(t));
     }

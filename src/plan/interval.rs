@@ -1,5 +1,8 @@
 //! `--max-interval`: the longest gap between two rotations, computed from
-//! the schedule.
+//! the schedule (for `plan check` and `plan audit`).
+
+// Only the `check` and `rotate` features ask for the gap.
+#![cfg_attr(not(any(feature = "check", feature = "rotate")), allow(dead_code))]
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,13 +15,13 @@ use crate::expr::{RateUnit, Schedule};
 /// `90d`, `12h`, `1d12h`, `2w`, `30m`.
 ///
 /// ```
-/// use rotaplan::check::MaxInterval;
+/// use rotaplan::plan::MaxInterval;
 ///
 /// let m: MaxInterval = "1d12h".parse()?;
 /// assert_eq!(m.minutes(), 36 * 60);
 /// assert_eq!(m.to_string(), "1d12h");
 /// assert_eq!("36h".parse::<MaxInterval>()?.to_string(), "1d12h");
-/// # Ok::<(), rotaplan::check::ParseIntervalError>(())
+/// # Ok::<(), rotaplan::plan::ParseIntervalError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MaxInterval(u64);
@@ -27,8 +30,8 @@ impl MaxInterval {
     /// The interval in minutes.
     ///
     /// ```
-    /// assert_eq!("2h".parse::<rotaplan::check::MaxInterval>()?.minutes(), 120);
-    /// # Ok::<(), rotaplan::check::ParseIntervalError>(())
+    /// assert_eq!("2h".parse::<rotaplan::plan::MaxInterval>()?.minutes(), 120);
+    /// # Ok::<(), rotaplan::plan::ParseIntervalError>(())
     /// ```
     pub fn minutes(self) -> u64 {
         self.0
@@ -38,7 +41,7 @@ impl MaxInterval {
 /// Why a `--max-interval` value was refused.
 ///
 /// ```
-/// let err = "90".parse::<rotaplan::check::MaxInterval>().unwrap_err();
+/// let err = "90".parse::<rotaplan::plan::MaxInterval>().unwrap_err();
 /// assert!(err.to_string().starts_with("invalid interval `90`"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +115,7 @@ fn human(minutes: i64) -> String {
 ///
 /// A cron is walked day by day over 230 years (a few milliseconds), and a
 /// big template repeats the same few schedules: answers are remembered.
-pub(crate) fn exceeds(schedule: &Schedule, max: MaxInterval) -> Option<String> {
+pub(crate) fn exceeds_interval(schedule: &Schedule, max: MaxInterval) -> Option<String> {
     use std::cell::RefCell;
     use std::collections::HashMap;
     thread_local! {
@@ -196,7 +199,7 @@ mod tests {
     use crate::expr::Profile;
 
     fn gap(expr: &str, max: &str) -> Option<String> {
-        exceeds(
+        exceeds_interval(
             &Schedule::parse_with(expr, Profile::EventBridge).unwrap(),
             max.parse().unwrap(),
         )
