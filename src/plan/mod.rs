@@ -87,8 +87,10 @@ exist twice. rotaplan's policy (spec "Time zones"):
 The `cron` crate skips gap times; other schedulers fire twice in overlaps.
 `shifted` lets a caller tell when the policy moved an occurrence.
 
-Planning many occurrences in one IANA zone, [`Zone`] (a `chrono_tz` zone
-with its offset changes precomputed) gives the same answers for less.
+For an IANA zone, [`Zone`] is the type to use: a `chrono_tz` zone with its
+offset changes precomputed, which gives the same answers for less (about
+2× the instructions of `Utc` per next occurrence, against 2.9× through the
+bare `chrono_tz::Tz`), after a one-time table build per zone and process.
 
 # Speed
 

@@ -38,9 +38,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let tz = args.tz;
+    // Zone precomputes the offset changes: each occurrence is one lookup.
+    let zone = rotaplan::plan::Zone::new(tz);
     let from = args
         .from
-        .map_or_else(|| Utc::now().with_timezone(&tz), |t| t.with_timezone(&tz));
+        .map_or_else(|| Utc::now().with_timezone(&zone), |t| t.with_timezone(&zone));
     let s = &checked.schedule;
     let mut out = String::new();
     let _ = writeln!(out, "{s}");

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use rotaplan::expr::{Profile, Schedule};
-use rotaplan::plan::{Event, FlexibleWindow, IcsWriter, RotationRules, Window, WindowDuration, Windows};
+use rotaplan::plan::{Event, FlexibleWindow, IcsWriter, RotationRules, Window, WindowDuration, Windows, Zone};
 
 /// Output formats.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -85,13 +85,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {} (column {})", w.message(), w.column());
     }
     let tz = args.tz;
+    // Zone precomputes the offset changes: every window below is one
+    // lookup, not a search of the tz database.
+    let zone = Zone::new(tz);
     let from = args
         .from
-        .map_or_else(|| Utc::now().with_timezone(&tz), |t| t.with_timezone(&tz));
+        .map_or_else(|| Utc::now().with_timezone(&zone), |t| t.with_timezone(&zone));
     let schedule = checked.schedule;
     // Secrets Manager's window rules apply to its profile only: EventBridge
     // rules have no window, Scheduler a flexible one in minutes.
-    let (windows, length): (Windows<Tz>, Length) = if secrets_manager {
+    let (windows, length): (Windows<Zone>, Length) = if secrets_manager {
         let rules = match RotationRules::new(schedule.clone(), args.duration) {
             Ok(r) => r,
             Err(err) => {
@@ -152,17 +155,17 @@ struct Plan<'a> {
     schedule: &'a Schedule,
     profile: Profile,
     tz: Tz,
-    from: &'a DateTime<Tz>,
+    from: &'a DateTime<Zone>,
     length: Length,
 }
 
 /// RFC 3339 to the second: `Z` in UTC, the numeric offset elsewhere.
-fn instant(t: &DateTime<Tz>, tz: Tz) -> String {
+fn instant(t: &DateTime<Zone>, tz: Tz) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, tz == chrono_tz::UTC)
 }
 
 /// "in 20d 8h", "in 3h 15m", "in 45m".
-fn until(from: &DateTime<Tz>, to: &DateTime<Tz>) -> String {
+fn until(from: &DateTime<Zone>, to: &DateTime<Zone>) -> String {
     let total = (*to - *from).num_minutes().max(0);
     let (d, h, m) = (total / 1440, total / 60 % 24, total % 60);
     if d > 0 {
@@ -190,7 +193,7 @@ impl Plan<'_> {
     ///
     /// `complete` is false when the list ended before `asked` windows
     /// because the schedule has no more occurrences before the end of 2199.
-    fn json(&self, out: &mut impl Write, windows: impl Iterator<Item = Window<Tz>>, asked: usize) -> io::Result<()> {
+    fn json(&self, out: &mut impl Write, windows: impl Iterator<Item = Window<Zone>>, asked: usize) -> io::Result<()> {
         let string = |s: &str| serde_json::to_string(s).map_err(io::Error::other);
         writeln!(out, "{{")?;
         writeln!(out, "  \"expression\": {},", string(&self.schedule.to_string())?)?;
@@ -220,7 +223,7 @@ impl Plan<'_> {
     /// iCalendar: one VEVENT per window, in UTC, or with `TZID` local times
     /// and a `VTIMEZONE` covering the windows (found by a first pass over
     /// them, which holds nothing).
-    fn ics<W: Write>(&self, out: W, windows: impl Iterator<Item = Window<Tz>> + Clone) -> io::Result<()> {
+    fn ics<W: Write>(&self, out: W, windows: impl Iterator<Item = Window<Zone>> + Clone) -> io::Result<()> {
         let expression = self.schedule.to_string();
         let name = format!("rotaplan: {expression}");
         let stamp = Utc::now();
@@ -248,7 +251,7 @@ impl Plan<'_> {
 
     /// Aligned columns, written as the windows come; the widths are fixed
     /// up front so nothing has to be held back.
-    fn table(&self, out: &mut impl Write, windows: impl Iterator<Item = Window<Tz>>, asked: usize) -> io::Result<()> {
+    fn table(&self, out: &mut impl Write, windows: impl Iterator<Item = Window<Zone>>, asked: usize) -> io::Result<()> {
         let zone = self.tz.name();
         writeln!(out, "{}: {}", self.schedule, self.schedule.describe().in_zone(zone))?;
         let length = match self.length {
