@@ -7,8 +7,9 @@
 //! deletion are listed apart and not judged.
 //!
 //! `stuck` and `failing` read the history, which the AWS store does not
-//! keep: there `failing` never fires, and a pending rotation counts as
-//! stuck (no attempt recorded) even while a run holds its lease.
+//! keep: there `failing` never fires, and a pending version counts as
+//! stuck once it is older than [`STUCK_AFTER`] (a live rotation's lease is
+//! not read).
 
 use std::fmt;
 
@@ -311,6 +312,13 @@ pub(crate) fn judge(d: &Description, last: Option<&crate::store::AttemptRecord>,
     if let Some(pending) = d.version_with(&Stage::pending()).filter(|p| Some(*p) != current) {
         let attempt = last.filter(|a| a.token.as_str() == pending.as_str());
         let why = match attempt {
+            // A store that keeps no history (AWS) still dates the version:
+            // one put less than STUCK_AFTER ago is a rotation under way.
+            None if last.is_none() && at - d.versions[pending].created <= STUCK_AFTER => None,
+            None if last.is_none() => Some(format!(
+                "it was put at {} and no rotation attempt is recorded for it",
+                ts(d.versions[pending].created)
+            )),
             None => Some("no rotation attempt is recorded for it".to_string()),
             Some(a) if a.outcome != Outcome::Running => Some(format!("its last attempt {}", a.outcome)),
             Some(a) if Owner::new(a.owner.as_str()).is_dead() => {
