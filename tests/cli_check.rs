@@ -516,3 +516,29 @@ fn scheduler_rate_unit_mismatch_warns_where_eventbridge_refuses() {
         "",
     );
 }
+
+#[test]
+fn a_walked_template_that_does_not_parse_fails_only_if_it_names_a_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    // A multi-line flow sequence whose closing line sits at its key's
+    // indentation: CloudFormation deploys it, a strict YAML parser refuses.
+    let lenient = "Resources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      Policy: [{\n        \"Effect\": \"Allow\"\n      }]\n";
+    std::fs::write(dir.path().join("api.yaml"), lenient).unwrap();
+    let (out, err, code) = plan_in(dir.path(), &["check"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(out, "checked 0 expressions: 0 invalid\n");
+    assert!(
+        err.starts_with("warning: api.yaml:7:7: cannot parse YAML: ")
+            && err.contains("; left out: it names no schedule\n.: read 0 CloudFormation, 0 Serverless, 0 Terraform files; 0 files of no known kind, 1 file that did not parse and name no schedule left out\n"),
+        "{err}"
+    );
+    // The same file with a schedule in it: we cannot tell what AWS reads.
+    let scheduled = lenient.replace("Policy", "ScheduleExpression: rate(1 day)\n      Policy");
+    std::fs::write(dir.path().join("api.yaml"), scheduled).unwrap();
+    let (out, _, code) = plan_in(dir.path(), &["check"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.starts_with("api.yaml:8:7: error: cannot parse YAML: "), "{out}");
+    // Named on its own, a file that does not parse is an error either way.
+    std::fs::write(dir.path().join("api.yaml"), lenient).unwrap();
+    assert_eq!(plan_in(dir.path(), &["check", "api.yaml"]).2, Some(2));
+}

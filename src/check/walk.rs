@@ -64,6 +64,18 @@ impl FileKind {
     }
 }
 
+/// Whether the file at `path` holds any word a schedule property is read
+/// under (read again: only files that fail to parse get here).
+fn names_a_schedule(path: &str) -> bool {
+    let Ok(content) = std::fs::read(path) else {
+        return true;
+    };
+    let text = String::from_utf8_lossy(&content).to_ascii_lowercase();
+    ["schedule", "rotation", "rate(", "cron("]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
 /// `.tfvars` and `.tfvars.json`: inputs of the `.tf` files of their
 /// directory, read with them.
 fn is_tfvars(lower: &str) -> bool {
@@ -94,6 +106,12 @@ pub struct Walked {
     pub inputs: usize,
     /// Entries that could not be read (permissions, broken links).
     pub io_errors: Vec<String>,
+    /// Files of a known kind that do not parse and name no schedule
+    /// (`schedule`, `rotation`, `rate(`, `cron(` nowhere in their text),
+    /// left out with their syntax error: there is nothing in them for AWS
+    /// to reject on our account, and deploy-time parsers (CloudFormation's)
+    /// accept YAML that strict parsers refuse.
+    pub unparsed: Vec<(String, SyntaxError)>,
 }
 
 impl Walked {
@@ -123,9 +141,14 @@ impl Walked {
             n => format!(" ({n} .tfvars with them)"),
         };
         let left = self.left_out;
+        let plural = |n: usize| if n == 1 { "file" } else { "files" };
+        let unparsed = match self.unparsed.len() {
+            0 => String::new(),
+            n => format!(", {n} {} that did not parse and name no schedule", plural(n)),
+        };
         format!(
-            "read {kinds} files{inputs}; {left} {} of no known kind left out",
-            if left == 1 { "file" } else { "files" }
+            "read {kinds} files{inputs}; {left} {} of no known kind{unparsed} left out",
+            plural(left)
         )
     }
 }
@@ -211,6 +234,7 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
     let results = results.into_inner().unwrap_or_default();
     for ((path, _), result) in candidates.into_iter().zip(results) {
         match result {
+            Some(Ok((_, Err(e)))) if !names_a_schedule(&path) => walked.unparsed.push((path, e)),
             Some(Ok((kind, r))) => walked.files.push((path, kind, r)),
             Some(Err(Some(e))) => walked.io_errors.push(e),
             Some(Err(None)) | None => walked.left_out += 1,

@@ -67,6 +67,9 @@ pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
                 io_failed = true;
             }
             // On standard error: JSON Lines and SARIF keep standard output.
+            for (file, e) in &walked.unparsed {
+                eprintln!("warning: {file}:{}: {e}; left out: it names no schedule", e.pos);
+            }
             eprintln!("{path}: {}", walked.summary());
             for (file, _, result) in walked.files {
                 report.push(file, result);
