@@ -71,9 +71,17 @@ fn names_a_schedule(path: &str) -> bool {
         return true;
     };
     let text = String::from_utf8_lossy(&content).to_ascii_lowercase();
-    ["schedule", "rotation", "rate(", "cron("]
-        .iter()
-        .any(|w| text.contains(w))
+    [
+        "schedule",
+        "rotationrules",
+        "rotation_rules",
+        "automaticallyafterdays",
+        "automatically_after_days",
+        "rate(",
+        "cron(",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 /// `.tfvars` and `.tfvars.json`: inputs of the `.tf` files of their
@@ -107,7 +115,8 @@ pub struct Walked {
     /// Entries that could not be read (permissions, broken links).
     pub io_errors: Vec<String>,
     /// Files of a known kind that do not parse and name no schedule
-    /// (`schedule`, `rotation`, `rate(`, `cron(` nowhere in their text),
+    /// (`schedule`, `RotationRules`, `AutomaticallyAfterDays`, `rate(`,
+    /// `cron(` nowhere in their text, in any case or spelling),
     /// left out with their syntax error: there is nothing in them for AWS
     /// to reject on our account, and deploy-time parsers (CloudFormation's)
     /// accept YAML that strict parsers refuse.
