@@ -21,6 +21,8 @@ mod due;
 mod event;
 mod explain;
 #[cfg(feature = "sqlite")]
+mod metrics;
+#[cfg(feature = "sqlite")]
 mod key;
 mod pipe;
 #[cfg(feature = "sqlite")]
