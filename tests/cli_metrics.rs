@@ -108,11 +108,7 @@ fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
     let mut raw = String::new();
     s.read_to_string(&mut raw)?;
     let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     Ok((status, body.to_owned()))
 }
 
@@ -246,18 +242,19 @@ fn serves_what_the_pass_did() {
     let just_now = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
     mark_rotated(
         dir,
-        &[(ODD, long_ago), ("bad", long_ago), ("slow", long_ago), ("later", just_now)],
+        &[
+            (ODD, long_ago),
+            ("bad", long_ago),
+            ("slow", long_ago),
+            ("later", just_now),
+        ],
     );
     let names = [ODD, "bad", "slow", "later", "no-rules"];
     let before: Vec<String> = names.iter().map(|n| value(dir, n)).collect();
 
     let port = free_port();
     let t0 = Utc::now().timestamp();
-    let (mut plan, rx) = watch(
-        dir,
-        port,
-        &["--retries", "0", "--jobs", "4", "--step-timeout", "5m"],
-    );
+    let (mut plan, rx) = watch(dir, port, &["--retries", "0", "--jobs", "4", "--step-timeout", "5m"]);
     assert_eq!(
         wait_for("/healthz", || get(port, "/healthz").ok()),
         (200, "ok\n".to_owned())
@@ -280,7 +277,9 @@ fn serves_what_the_pass_did() {
     let printed = pass_done(&rx);
     let t1 = Utc::now().timestamp();
     assert!(
-        printed.iter().any(|l| l.starts_with("error: bad: ") && l.contains("setSecret")),
+        printed
+            .iter()
+            .any(|l| l.starts_with("error: bad: ") && l.contains("setSecret")),
         "{printed:?}"
     );
 
@@ -294,10 +293,18 @@ fn serves_what_the_pass_did() {
     assert_eq!(sample(&s, "rotaplan_rotations_in_flight"), 0.0);
     // Steps: each rotated secret ran all four (createSecret a no-op after
     // the claim), the failing one createSecret and setSecret.
-    for (step, n) in [("createSecret", 3.0), ("setSecret", 3.0), ("testSecret", 2.0), ("finishSecret", 2.0)] {
+    for (step, n) in [
+        ("createSecret", 3.0),
+        ("setSecret", 3.0),
+        ("testSecret", 2.0),
+        ("finishSecret", 2.0),
+    ] {
         let count = sample(&s, &format!(r#"rotaplan_step_duration_seconds_count{{step="{step}"}}"#));
         assert_eq!(count, n, "{step}");
-        let inf = sample(&s, &format!(r#"rotaplan_step_duration_seconds_bucket{{step="{step}",le="+Inf"}}"#));
+        let inf = sample(
+            &s,
+            &format!(r#"rotaplan_step_duration_seconds_bucket{{step="{step}",le="+Inf"}}"#),
+        );
         assert_eq!(inf, n, "{step}");
         assert!(sample(&s, &format!(r#"rotaplan_step_duration_seconds_sum{{step="{step}"}}"#)) >= 0.0);
         // Buckets never decrease.
@@ -307,21 +314,37 @@ fn serves_what_the_pass_did() {
                 let le = k
                     .strip_prefix(&format!(r#"rotaplan_step_duration_seconds_bucket{{step="{step}",le=""#))?
                     .strip_suffix("\"}")?;
-                Some((if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap() }, *v))
+                Some((
+                    if le == "+Inf" {
+                        f64::INFINITY
+                    } else {
+                        le.parse().unwrap()
+                    },
+                    *v,
+                ))
             })
             .collect();
         buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-        assert!(buckets.len() > 5 && buckets.windows(2).all(|w| w[0].1 <= w[1].1), "{buckets:?}");
+        assert!(
+            buckets.len() > 5 && buckets.windows(2).all(|w| w[0].1 <= w[1].1),
+            "{buckets:?}"
+        );
     }
     let gauge = |name: &str, secret: &str| sample(&s, &format!(r#"rotaplan_secret_{name}{{secret="{secret}"}}"#));
     // Failed, still due in the window of 2020-01-01 06:00-08:00, overdue.
-    assert_eq!(gauge("next_window_start_seconds", "bad"), utc(2020, 1, 1, 6).timestamp() as f64);
+    assert_eq!(
+        gauge("next_window_start_seconds", "bad"),
+        utc(2020, 1, 1, 6).timestamp() as f64
+    );
     assert_eq!(gauge("last_rotation_seconds", "bad"), long_ago.timestamp() as f64);
     assert_eq!(gauge("overdue", "bad"), 1.0);
     // Rotated in the pass: due next at the first 06:00 after the rotation.
     for name in [ODD, "slow"] {
         let last = gauge("last_rotation_seconds", name);
-        assert!((t0 as f64..=t1 as f64).contains(&last), "{name}: {last} not in {t0}..={t1}");
+        assert!(
+            (t0 as f64..=t1 as f64).contains(&last),
+            "{name}: {last} not in {t0}..={t1}"
+        );
         let last = DateTime::from_timestamp(last as i64, 0).unwrap();
         assert_eq!(
             gauge("next_window_start_seconds", name),
@@ -337,12 +360,18 @@ fn serves_what_the_pass_did() {
     } else {
         utc(just_now.year() + 1, 1, 1, 12)
     };
-    assert_eq!(gauge("next_window_start_seconds", "later"), next_jan1.timestamp() as f64);
+    assert_eq!(
+        gauge("next_window_start_seconds", "later"),
+        next_jan1.timestamp() as f64
+    );
     assert_eq!(gauge("last_rotation_seconds", "later"), just_now.timestamp() as f64);
     assert_eq!(gauge("overdue", "later"), 0.0);
     // No rules, no series; the odd name printed as it is, quoted.
     assert!(!text.contains("no-rules"), "{text}");
-    assert!(text.contains(&format!("rotaplan_secret_overdue{{secret=\"{ODD}\"}} 0\n")), "{text}");
+    assert!(
+        text.contains(&format!("rotaplan_secret_overdue{{secret=\"{ODD}\"}} 0\n")),
+        "{text}"
+    );
     // Every metric has its HELP and TYPE.
     for (name, kind) in [
         ("rotaplan_secret_next_window_start_seconds", "gauge"),
@@ -388,7 +417,11 @@ fn a_bad_metrics_address_or_no_watch_is_a_usage_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("--metrics {addr}: cannot listen")), "{err}");
     assert!(out.stdout.is_empty());
-    assert_eq!(value(dir, "k"), before, "rotated although the metrics address was taken");
+    assert_eq!(
+        value(dir, "k"),
+        before,
+        "rotated although the metrics address was taken"
+    );
 
     let out = cmd(dir, &["run", "--metrics", "127.0.0.1:0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -396,7 +429,9 @@ fn a_bad_metrics_address_or_no_watch_is_a_usage_error() {
     assert!(err.contains("--watch"), "{err}");
     assert_eq!(value(dir, "k"), before);
 
-    let out = cmd(dir, &["run", "--watch", "--metrics", "localhost"]).output().unwrap();
+    let out = cmd(dir, &["run", "--watch", "--metrics", "localhost"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(value(dir, "k"), before);
 }
@@ -413,7 +448,9 @@ fn prometheus() -> Option<(PathBuf, PathBuf)> {
                 std::env::var("CI").as_deref() != Ok("true"),
                 "CI=true: ROTAPLAN_TEST_PROMETHEUS_BIN and ROTAPLAN_TEST_PROMTOOL must be set (scripts/test.sh)"
             );
-            eprintln!("skipped: ROTAPLAN_TEST_PROMETHEUS_BIN / ROTAPLAN_TEST_PROMTOOL not set (scripts/test.sh sets them)");
+            eprintln!(
+                "skipped: ROTAPLAN_TEST_PROMETHEUS_BIN / ROTAPLAN_TEST_PROMTOOL not set (scripts/test.sh sets them)"
+            );
             None
         }
     }
@@ -524,9 +561,15 @@ fn prometheus_scrapes_it_and_promtool_accepts_it() {
         (r#"rotaplan_rotations_total{outcome="failed"}"#, "1"),
         (r#"rotaplan_secret_overdue{secret="bad"}"#, "1"),
         (r#"rotaplan_secret_overdue{secret="good"}"#, "0"),
-        (r#"rotaplan_secret_next_window_start_seconds{secret="bad"}"#, "1577858400"),
+        (
+            r#"rotaplan_secret_next_window_start_seconds{secret="bad"}"#,
+            "1577858400",
+        ),
         (r#"sum(rotaplan_step_duration_seconds_count)"#, "6"),
-        (r#"rotaplan_step_duration_seconds_bucket{step="setSecret",le="+Inf"}"#, "2"),
+        (
+            r#"rotaplan_step_duration_seconds_bucket{step="setSecret",le="+Inf"}"#,
+            "2",
+        ),
         ("rotaplan_rotations_in_flight", "0"),
     ] {
         assert_eq!(query(web, q).as_deref(), Some(want), "{q}: {}", log());

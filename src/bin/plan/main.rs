@@ -21,9 +21,9 @@ mod due;
 mod event;
 mod explain;
 #[cfg(feature = "sqlite")]
-mod metrics;
-#[cfg(feature = "sqlite")]
 mod key;
+#[cfg(feature = "sqlite")]
+mod metrics;
 mod pipe;
 #[cfg(feature = "sqlite")]
 mod rotate;

@@ -252,12 +252,18 @@ fn respond<B>(req: &Request<B>, metrics: &Metrics) -> Response<Full<Bytes>> {
     const TEXT: &str = "text/plain; charset=utf-8";
     let path = req.uri().path();
     if path != "/metrics" && path != "/healthz" {
-        return reply(StatusCode::NOT_FOUND, TEXT, "not found: try /metrics or /healthz\n".into());
+        return reply(
+            StatusCode::NOT_FOUND,
+            TEXT,
+            "not found: try /metrics or /healthz\n".into(),
+        );
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = reply(StatusCode::METHOD_NOT_ALLOWED, TEXT, "only GET and HEAD\n".into());
-        r.headers_mut()
-            .insert(hyper::header::ALLOW, hyper::header::HeaderValue::from_static("GET, HEAD"));
+        r.headers_mut().insert(
+            hyper::header::ALLOW,
+            hyper::header::HeaderValue::from_static("GET, HEAD"),
+        );
         return r;
     }
     if path == "/healthz" {
