@@ -21,6 +21,13 @@
 #   127.0.0.1 and a free port; exported as ROTAPLAN_TEST_LAMBDA_EMULATOR
 #   (host:port) and ROTAPLAN_TEST_CARGO_LAMBDA (the cargo-lambda program,
 #   whose `invoke` the tests use).
+# - Prometheus (Debian's `prometheus` package, installed with apt if
+#   missing): only its programs, exported as ROTAPLAN_TEST_PROMETHEUS_BIN
+#   (the server) and ROTAPLAN_TEST_PROMTOOL. tests/cli_metrics.rs starts the
+#   server itself, since only the test knows the port of the `plan run
+#   --metrics` it scrapes: on 127.0.0.1 and a free port, with a generated
+#   config and its storage in the test's temporary directory, killed by PID
+#   when the test ends. (The package's own service is never started here.)
 # Outside CI a server that cannot be set up is reported and its tests skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -213,11 +220,24 @@ setup_lambda_emulator() {
     export ROTAPLAN_TEST_CARGO_LAMBDA="$PWD/$venv/bin/cargo-lambda"
 }
 
+setup_prometheus() {
+    if [ ! -x /usr/bin/prometheus ] || [ ! -x /usr/bin/promtool ]; then
+        echo "== installing Prometheus (apt)"
+        apt_install prometheus || return 1
+    fi
+    /usr/bin/prometheus --version >/dev/null 2>&1 || return 1
+    /usr/bin/promtool --version >/dev/null 2>&1 || return 1
+    echo "== Prometheus $(/usr/bin/prometheus --version 2>&1 | head -1 | awk '{print $3}') and promtool (the server is started by tests/cli_metrics.rs)"
+    export ROTAPLAN_TEST_PROMETHEUS_BIN=/usr/bin/prometheus
+    export ROTAPLAN_TEST_PROMTOOL=/usr/bin/promtool
+}
+
 command -v python3 >/dev/null || apt_install python3 python3-venv || unavailable "cannot install python3"
 setup_postgres || unavailable "cannot set up PostgreSQL"
 setup_mariadb || unavailable "cannot set up MariaDB"
 setup_moto || unavailable "cannot set up the moto server"
 setup_lambda_emulator || unavailable "cannot set up the cargo-lambda emulator"
+setup_prometheus || unavailable "cannot set up Prometheus"
 
 echo "== cargo test --all-features"
 cargo test --all-features --locked 2>&1

@@ -66,7 +66,8 @@ like CancelRotateSecret.
 The local stores record every claimed attempt ([`SecretStore::history`]);
 the driver ends a failed one with its step and error text and a cancelled
 one ([`SecretStore::end_attempt`]). [`Rotator::on_event`] hears each
-rotation start, succeed, fail or take over an abandoned one. [`audit`]
+rotation start, succeed, fail or take over an abandoned one, and
+[`Rotator::on_step`] each step end, with how long it took. [`audit`]
 judges every secret of a store against the rotation rules ([`AuditRule`]).
 
 # Values
@@ -280,10 +281,14 @@ pub struct Rotator<S, T> {
     on_retry: Option<RetryHook>,
     jobs: usize,
     on_event: Option<EventHook>,
+    on_step: Option<StepHook>,
 }
 
 /// Called with each rotation event.
 type EventHook = std::sync::Arc<dyn Fn(RotationEvent) + Send + Sync>;
+
+/// Called after each step: the secret, the step, how long it took, whether it succeeded.
+type StepHook = std::sync::Arc<dyn Fn(&SecretId, Step, Duration, bool) + Send + Sync>;
 
 /// Called before each retry: the secret, the attempt that failed, its error.
 type RetryHook = std::sync::Arc<dyn Fn(&SecretId, u32, &RotateError) + Send + Sync>;
@@ -299,6 +304,7 @@ impl<S: fmt::Debug, T: fmt::Debug> fmt::Debug for Rotator<S, T> {
             .field("on_retry", &self.on_retry.is_some())
             .field("jobs", &self.jobs)
             .field("on_event", &self.on_event.is_some())
+            .field("on_step", &self.on_step.is_some())
             .finish()
     }
 }
@@ -326,6 +332,7 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             on_retry: None,
             jobs: 1,
             on_event: None,
+            on_step: None,
         }
     }
 
@@ -444,6 +451,40 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
     /// ```
     pub fn on_event(mut self, hook: impl Fn(RotationEvent) + Send + Sync + 'static) -> Rotator<S, T> {
         self.on_event = Some(std::sync::Arc::new(hook));
+        self
+    }
+
+    /// Calls `hook` after each step this rotator runs (createSecret,
+    /// setSecret, testSecret, finishSecret; a retried rotation runs its
+    /// steps again), with the secret, the step, how long it took (a step
+    /// that timed out: the time-out) and whether it succeeded; on the
+    /// rotating task, so it should be quick (a metrics histogram, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use rotaplan::rotate::Rotator;
+    /// use rotaplan::store::{MemoryStore, SecretId, SecretStore, SecretValue, Token};
+    /// use rotaplan::target::NoopTarget;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new();
+    /// let id = SecretId::new("k")?;
+    /// store.create(&id, Some((&Token::generate(), &SecretValue::from("v"))), None).await?;
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&seen);
+    /// let rotator = Rotator::new(&store, NoopTarget)
+    ///     .on_step(move |_id, step, _took, ok| log.lock().unwrap().push((step.as_str(), ok)));
+    /// rotator.rotate(&id, &Token::generate()).await?;
+    /// assert_eq!(
+    ///     *seen.lock().unwrap(),
+    ///     [("createSecret", true), ("setSecret", true), ("testSecret", true), ("finishSecret", true)]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn on_step(mut self, hook: impl Fn(&SecretId, Step, Duration, bool) + Send + Sync + 'static) -> Rotator<S, T> {
+        self.on_step = Some(std::sync::Arc::new(hook));
         self
     }
 
@@ -1001,10 +1042,14 @@ impl<S: SecretStore, T: Target> Rotator<S, T> {
             result
         }
         .instrument(span);
+        let started = std::time::Instant::now();
         let result = match tokio::time::timeout(self.step_timeout, work).await {
             Ok(r) => r,
             Err(_) => Err(RotateError::timeout(step.as_str(), self.step_timeout)),
         };
+        if let Some(hook) = &self.on_step {
+            hook(id, step, started.elapsed(), result.is_ok());
+        }
         result
             .map_err(|e| if e.is_timeout() { e } else { e.context(step.as_str()) })
             .with_context(|| format!("rotating secret `{id}`"))

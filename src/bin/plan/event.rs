@@ -46,10 +46,15 @@ impl Events {
         &self,
         rotator: Rotator<S, T>,
     ) -> Rotator<S, T> {
+        rotator.on_event(self.hook())
+    }
+
+    /// What queues an event, for a hook that also does other things.
+    pub fn hook(&self) -> impl Fn(RotationEvent) + Send + Sync + 'static {
         let tx = self.tx.clone();
-        rotator.on_event(move |e| {
+        move |e| {
             let _ = tx.send(Some(e));
-        })
+        }
     }
 
     /// Waits for the events queued so far to be delivered.

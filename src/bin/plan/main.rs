@@ -22,6 +22,8 @@ mod event;
 mod explain;
 #[cfg(feature = "sqlite")]
 mod key;
+#[cfg(feature = "sqlite")]
+mod metrics;
 mod pipe;
 #[cfg(feature = "sqlite")]
 mod rotate;

@@ -6,13 +6,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use rotaplan::rotate::{Rotator, RunSummary};
 use rotaplan::store::SecretStore;
 use rotaplan::target::Target;
-use rotaplan::RotationRules;
 
-use crate::store::{self, outcome_json, plain, print_json, rotator, ExecArgs, Format, StoreArgs, StoreCommand};
+use crate::metrics::{Metrics, SecretPlan};
+use crate::store::{
+    self, outcome_json, plain, print_json, rotator, rules_of, ExecArgs, Format, StoreArgs, StoreCommand,
+};
 
 /// Arguments of `plan run`.
 #[derive(clap::Args)]
@@ -30,13 +32,28 @@ pub struct Args {
     /// `--step-timeout`.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: u16,
+    /// With `--watch`: serve Prometheus metrics on ADDR (e.g.
+    /// `127.0.0.1:9464`), `GET /metrics`, and `ok` on `GET /healthz`. Each
+    /// secret's next window start, last rotation and whether it is overdue;
+    /// rotations by outcome, step durations, rotations in flight. Binds
+    /// only ADDR; a bind failure exits 2 before anything runs.
+    #[arg(long, value_name = "ADDR", requires = "watch")]
+    metrics: Option<std::net::SocketAddr>,
+    /// The bound `--metrics` listener.
+    #[arg(skip)]
+    listener: Option<std::net::TcpListener>,
     #[command(flatten)]
     exec: ExecArgs,
     #[command(flatten)]
     store: StoreArgs,
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+    // Bound before the store is even opened: a bad address is a usage
+    // error (exit 2), never a half-started scheduler.
+    if let Some(addr) = args.metrics {
+        args.listener = Some(crate::metrics::bind(addr)?);
+    }
     store::run(args.store.clone(), args)
 }
 
@@ -44,13 +61,33 @@ impl StoreCommand for Args {
     async fn execute<S: SecretStore + Clone + 'static>(self, store: &S, format: Format) -> anyhow::Result<ExitCode> {
         let events = self.exec.events();
         let rotator = rotator(store, &self.exec).jobs(usize::from(self.jobs));
-        let rotator = match &events {
-            Some(ev) => ev.attach(rotator),
-            None => rotator,
+        let metrics = match self.listener {
+            Some(listener) => {
+                let metrics = Arc::new(Metrics::new());
+                crate::metrics::serve(listener, Arc::clone(&metrics))?;
+                Some(metrics)
+            }
+            None => None,
+        };
+        let rotator = match (&events, &metrics) {
+            (Some(ev), None) => ev.attach(rotator),
+            (queue, Some(m)) => {
+                let queue = queue.as_ref().map(|ev| ev.hook());
+                let (m, m2) = (Arc::clone(m), Arc::clone(m));
+                rotator
+                    .on_event(move |e| {
+                        m.event(&e);
+                        if let Some(queue) = &queue {
+                            queue(e);
+                        }
+                    })
+                    .on_step(move |_, step, took, _| m2.step(step, took))
+            }
+            (None, None) => rotator,
         };
         // The events queued by the end are delivered before we exit.
         let summary = if self.watch {
-            watch(&rotator, format).await.map(|()| None)
+            watch(&rotator, format, metrics.as_deref()).await.map(|()| None)
         } else {
             run_once(&rotator, self.now.unwrap_or_else(Utc::now), None)
                 .await
@@ -126,7 +163,11 @@ const RETRY_SLEEP: Duration = Duration::from_secs(60);
 /// Rotates what is due, sleeps until the next window opens, repeats. On
 /// SIGTERM or SIGINT the rotation in progress finishes (its remaining steps
 /// bounded by the step time-out), then it exits 0.
-async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Format) -> anyhow::Result<()> {
+async fn watch<S: SecretStore, T: Target>(
+    rotator: &Rotator<S, T>,
+    format: Format,
+    metrics: Option<&Metrics>,
+) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let wake = Arc::new(tokio::sync::Notify::new());
     {
@@ -148,10 +189,22 @@ async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Forma
         let sleep = match run_once(rotator, Utc::now(), Some(&stop)).await {
             Ok(summary) => {
                 failed |= !summary.failed.is_empty();
+                if let Some(m) = metrics {
+                    m.skipped(summary.skipped.len());
+                }
                 if !(summary.rotated.is_empty() && summary.skipped.is_empty() && summary.failed.is_empty()) {
                     print_summary(&summary, format)?;
                 }
-                next_opening(rotator).await.unwrap_or(MAX_SLEEP).min(MAX_SLEEP)
+                let now = Utc::now();
+                match plan(rotator, now).await {
+                    Some(plans) => {
+                        if let Some(m) = metrics {
+                            m.set_secrets(&plans);
+                        }
+                        next_opening(&plans, now).unwrap_or(MAX_SLEEP).min(MAX_SLEEP)
+                    }
+                    None => RETRY_SLEEP,
+                }
             }
             Err(e) => {
                 failed = true;
@@ -170,34 +223,48 @@ async fn watch<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, format: Forma
     Ok(())
 }
 
-/// How long until the earliest next window of any secret opens (at least
-/// one second; a minute when the store cannot list); `None` when nothing
-/// will open. A
-/// failed secret stays due; it is retried after a minute rather than in a
-/// tight loop.
-async fn next_opening<S: SecretStore, T: Target>(rotator: &Rotator<S, T>) -> Option<Duration> {
-    let now = Utc::now();
-    let mut earliest: Option<chrono::DateTime<Utc>> = None;
-    let Ok(all) = rotator.store().list().await else {
-        return Some(RETRY_SLEEP);
-    };
+/// Where each secret with (valid) rotation rules stands at `now`: the
+/// window it is due in next, as `plan due` judges it (a secret never
+/// rotated is due from `now` to the end of the day); `None` when the store
+/// cannot list.
+async fn plan<S: SecretStore, T: Target>(rotator: &Rotator<S, T>, now: DateTime<Utc>) -> Option<Vec<SecretPlan>> {
+    let all = rotator.store().list().await.ok()?;
+    let mut plans = Vec::new();
     for d in all {
-        let Some(r) = &d.rotation else { continue };
+        let Some(rules) = d.rotation.as_ref().and_then(rules_of) else {
+            continue;
+        };
         if d.is_deleted() {
             continue;
         }
-        let Ok(schedule) = rotaplan::Schedule::parse(&r.schedule) else {
-            continue;
+        let window = match d.last_rotated {
+            Some(last) => rules.next_window(Some(&last), &last).map(|w| (w.start, w.end)),
+            None => {
+                let day_end = (now.date_naive() + chrono::Duration::days(1))
+                    .and_time(NaiveTime::MIN)
+                    .and_utc();
+                Some((now, day_end))
+            }
         };
-        let window = r.duration.as_deref().and_then(|w| w.parse().ok());
-        let Ok(rules) = RotationRules::new(schedule, window) else {
-            continue;
-        };
-        let start = match d.last_rotated {
-            Some(last) => rules.next_window(Some(&last), &last).map(|w| w.start),
-            None => Some(now),
-        };
-        let Some(mut start) = start else { continue };
+        // No window after the last rotation (past 2199): nothing to plan.
+        let Some((start, end)) = window else { continue };
+        plans.push(SecretPlan {
+            id: d.id.clone(),
+            window_start: start,
+            last_rotated: d.last_rotated,
+            overdue: now >= end,
+        });
+    }
+    Some(plans)
+}
+
+/// How long from `now` until the earliest next window of any secret opens
+/// (at least one second); `None` when nothing will open. A failed secret
+/// stays due; it is retried after a minute rather than in a tight loop.
+fn next_opening(plans: &[SecretPlan], now: DateTime<Utc>) -> Option<Duration> {
+    let mut earliest: Option<DateTime<Utc>> = None;
+    for p in plans {
+        let mut start = p.window_start;
         if start <= now {
             start = now + chrono::Duration::seconds(60); // still due: failed, retry later
         }
