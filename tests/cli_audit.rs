@@ -5,64 +5,19 @@
 //! exit codes and the SARIF log (against the official 2.1.0 schema) are
 //! checked against what was built.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
 use serde_json::Value;
 
-struct Dir(PathBuf);
+mod cli_util;
 
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-const KEY_HEX: &str = "4d6173746572206b6579206f6620746865207465737473206f6e6c7921212121";
-
-fn cmd(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_plan"));
-    c.args(args)
-        .current_dir(dir)
-        .env("ROTAPLAN_KEY_FILE", dir.join("master.key"))
-        .env_remove("ROTAPLAN_MASTER_KEY")
-        .env_remove("ROTAPLAN_STORE");
-    c
-}
-
-fn plan(dir: &Path, args: &[&str]) -> Output {
-    cmd(dir, args).output().unwrap()
-}
-
-#[track_caller]
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = plan(dir, args);
-    assert!(
-        out.status.success(),
-        "plan {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn chmod(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn json(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
-}
+use cli_util::store::{chmod, cmd, json, ok_text as ok, plan, Dir, KEY_HEX};
 
 fn setup(name: &str) -> Dir {
-    let dir = std::env::temp_dir().join(format!("rotaplan-audit-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("master.key"), KEY_HEX).unwrap();
-    chmod(&dir.join("master.key"), 0o600);
-    Dir(dir)
+    Dir::with_key("audit", name)
 }
 
 fn create(dir: &Path, name: &str, schedule: Option<&str>) {

@@ -3,40 +3,25 @@
 //! environment; a hook that fails, hangs or prints a lot is a warning and
 //! never changes a rotation.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-struct Dir(PathBuf);
+mod cli_util;
 
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-const KEY_HEX: &str = "4d6173746572206b6579206f6620746865207465737473206f6e6c7921212121";
+use cli_util::store::{chmod, Dir};
 
 fn setup(name: &str) -> Dir {
-    let dir = std::env::temp_dir().join(format!("rotaplan-events-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("master.key"), KEY_HEX).unwrap();
-    chmod(&dir.join("master.key"), 0o600);
-    Dir(dir)
+    Dir::with_key("events", name)
 }
 
+/// `plan ARGS`, with a variable the hook writes to and one no hook may see.
 fn cmd(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_plan"));
-    c.args(args)
-        .current_dir(dir)
-        .env("ROTAPLAN_KEY_FILE", dir.join("master.key"))
-        .env("HOOK_OUT", dir.join("events.jsonl"))
-        .env("SECRET_LOOKING_VAR", "do-not-pass-me")
-        .env_remove("ROTAPLAN_MASTER_KEY")
-        .env_remove("ROTAPLAN_STORE");
+    let mut c = cli_util::store::cmd(dir, args);
+    c.env("HOOK_OUT", dir.join("events.jsonl"))
+        .env("SECRET_LOOKING_VAR", "do-not-pass-me");
     c
 }
 
@@ -49,11 +34,6 @@ fn ok(dir: &Path, args: &[&str]) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn chmod(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn script(dir: &Path, name: &str, body: &str) -> String {

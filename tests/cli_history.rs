@@ -3,76 +3,19 @@
 //! `kill -9` at random moments (every finished rotation has its `succeeded`
 //! record, no record claims a rotation that did not finish).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-struct Dir(PathBuf);
+mod cli_util;
 
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!("rotaplan-history-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-const KEY_HEX: &str = "4d6173746572206b6579206f6620746865207465737473206f6e6c7921212121";
-
-fn cmd(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_plan"));
-    c.args(args)
-        .current_dir(dir)
-        .env("ROTAPLAN_KEY_FILE", dir.join("master.key"))
-        .env_remove("ROTAPLAN_MASTER_KEY")
-        .env_remove("ROTAPLAN_STORE");
-    c
-}
-
-fn plan(dir: &Path, args: &[&str]) -> Output {
-    cmd(dir, args).output().unwrap()
-}
-
-#[track_caller]
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = plan(dir, args);
-    assert!(
-        out.status.success(),
-        "plan {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use cli_util::store::{chmod, cmd, json, ok_text as ok, plan, Dir};
 
 #[track_caller]
 fn fails(dir: &Path, args: &[&str]) -> String {
     let out = plan(dir, args);
     assert!(!out.status.success(), "plan {args:?} succeeded");
     String::from_utf8(out.stderr).unwrap()
-}
-
-fn json(s: &str) -> serde_json::Value {
-    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
-}
-
-fn chmod(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn key(dir: &Path) {
-    std::fs::write(dir.join("master.key"), KEY_HEX).unwrap();
-    chmod(&dir.join("master.key"), 0o600);
 }
 
 /// A target that takes `delay` seconds per step and accepts everything.
@@ -155,9 +98,8 @@ fn history_survives_kill_9_at_random_moments() {
     let mut seen_pending = 0;
     let mut seen_abandoned = 0;
     for trial in 0..16u64 {
-        let d = Dir::new(&format!("kill{trial}"));
+        let d = Dir::with_key("history", &format!("kill{trial}"));
         let dir = d.path();
-        key(dir);
         let target = slow_target(dir, "0.05");
         let mut firsts = Vec::new();
         for i in 0..3 {
@@ -219,9 +161,8 @@ fn history_survives_kill_9_at_random_moments() {
 
 #[test]
 fn history_and_describe_show_a_failure_and_its_cancel() {
-    let d = Dir::new("fail");
+    let d = Dir::with_key("history", "fail");
     let dir = d.path();
-    key(dir);
     ok(
         dir,
         &[

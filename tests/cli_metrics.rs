@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -18,12 +18,12 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use rotaplan::store::{MasterKey, SecretId, SecretStore, SqliteStore};
 use serde_json::Value;
 
-struct Dir(PathBuf);
+mod cli_util;
 
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+use cli_util::store::{chmod, cmd, ok, Dir, KEY_HEX};
+
+fn setup(name: &str) -> Dir {
+    Dir::with_key("metrics", name)
 }
 
 /// A child process killed (and reaped) when the test ends, however it ends.
@@ -36,45 +36,8 @@ impl Drop for Proc {
     }
 }
 
-const KEY_HEX: &str = "4d6173746572206b6579206f6620746865207465737473206f6e6c7921212121";
-
 /// How long any one wait for the scheduler or Prometheus may take.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn setup(name: &str) -> Dir {
-    let dir = std::env::temp_dir().join(format!("rotaplan-metrics-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("master.key"), KEY_HEX).unwrap();
-    chmod(&dir.join("master.key"), 0o600);
-    Dir(dir)
-}
-
-fn chmod(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-fn cmd(dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_plan"));
-    c.args(args)
-        .current_dir(dir)
-        .env("ROTAPLAN_KEY_FILE", dir.join("master.key"))
-        .env_remove("ROTAPLAN_MASTER_KEY")
-        .env_remove("ROTAPLAN_STORE");
-    c
-}
-
-#[track_caller]
-fn ok(dir: &Path, args: &[&str]) -> Output {
-    let out = cmd(dir, args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "plan {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 fn value(dir: &Path, name: &str) -> String {
     let out = ok(dir, &["secret", "get", name, "--show", "--format", "json"]);

@@ -3,6 +3,8 @@
 
 use std::process::{Command, Output};
 
+pub mod store;
+
 /// `plan ARGS`, run to completion.
 pub fn plan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_plan"))
