@@ -94,7 +94,8 @@ fn fleet(dir: &Path) -> String {
         .status()
         .unwrap();
     let _ = child.wait();
-    (Utc::now() + chrono::Duration::days(3)).to_rfc3339_opts(SecondsFormat::Secs, true)
+    // A second more, so that cutting to whole seconds leaves three full days.
+    (Utc::now() + chrono::Duration::days(3) + chrono::Duration::seconds(1)).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn findings(report: &Value) -> Vec<(String, Vec<String>)> {

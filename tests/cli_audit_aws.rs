@@ -142,7 +142,8 @@ fn build(f: &Fleet) -> String {
         .status()
         .unwrap();
     let _ = child.wait();
-    (Utc::now() + chrono::Duration::days(3)).to_rfc3339_opts(SecondsFormat::Secs, true)
+    // A second more, so that cutting to whole seconds leaves three full days.
+    (Utc::now() + chrono::Duration::days(3) + chrono::Duration::seconds(1)).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[test]
