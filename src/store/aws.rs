@@ -207,8 +207,6 @@ struct Active {
     /// The secret as this store last saw or wrote it; `None` after a write
     /// whose effect the store did not apply itself (read again on demand).
     description: Option<Description>,
-    /// When this owner's lease runs out (implicit or in the tag).
-    expires: DateTime<Utc>,
     /// Whether this owner wrote [`TAG_LEASE`] (so release must remove it).
     lease_tag: bool,
     /// Values read or written during the rotation, by version.
@@ -1307,7 +1305,6 @@ impl SecretStore for AwsSecretsManager {
                         owner: claim.owner.clone(),
                         version: p.clone(),
                         description: Some(d),
-                        expires: claim.expires(now),
                         lease_tag: true,
                         values: HashMap::new(),
                     },
@@ -1422,7 +1419,6 @@ impl SecretStore for AwsSecretsManager {
                         owner: claim.owner.clone(),
                         version: mine.clone(),
                         description: Some(d),
-                        expires: claim.expires(now),
                         lease_tag: false,
                         values: HashMap::from([(mine.clone(), (now, claim.value.clone()))]),
                     },
@@ -1440,12 +1436,8 @@ impl SecretStore for AwsSecretsManager {
         // needs no read first: no one else can have taken it over.
         let held = self.with_active(id, |a| (a.owner == *owner).then(|| a.version.clone()));
         if let Some(Some(version)) = held {
-            let until = expiry(now, ttl);
-            self.write_lease(id, owner, Some(&version), until).await?;
-            self.with_active(id, |a| {
-                a.expires = until;
-                a.lease_tag = true;
-            });
+            self.write_lease(id, owner, Some(&version), expiry(now, ttl)).await?;
+            self.with_active(id, |a| a.lease_tag = true);
             return Ok(());
         }
         match self.lease(id).await? {
