@@ -64,13 +64,9 @@ impl FileKind {
     }
 }
 
-/// Whether the file at `path` holds any word a schedule property is read
-/// under (read again: only files that fail to parse get here).
-fn names_a_schedule(path: &str) -> bool {
-    let Ok(content) = std::fs::read(path) else {
-        return true;
-    };
-    let text = String::from_utf8_lossy(&content).to_ascii_lowercase();
+/// Whether `content` holds any word a schedule property is read under.
+fn names_a_schedule(content: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(content).to_ascii_lowercase();
     [
         "schedule",
         "rotationrules",
@@ -213,7 +209,9 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
         }
     }
     let next = AtomicUsize::new(0);
-    type Slot = Option<Result<(FileKind, Result<Vec<Entry>, SyntaxError>), Option<String>>>;
+    // The kind, what the check gave, and whether a file that did not
+    // parse names no schedule (asked while its content is at hand).
+    type Slot = Option<Result<(FileKind, Result<Vec<Entry>, SyntaxError>, bool), Option<String>>>;
     let results: Mutex<Vec<Slot>> = Mutex::new((0..candidates.len()).map(|_| None).collect());
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -230,7 +228,11 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
                     Ok(content) => {
                         match kind.or_else(|| FileKind::is_template(&content).then_some(FileKind::CloudFormation)) {
                             None => Err(None),
-                            Some(kind) => Ok((kind, check(Some(path), &content, opts, Some(&modules)))),
+                            Some(kind) => {
+                                let r = check(Some(path), &content, opts, Some(&modules));
+                                let quiet = r.is_err() && !names_a_schedule(&content);
+                                Ok((kind, r, quiet))
+                            }
                         }
                     }
                 };
@@ -243,8 +245,8 @@ pub fn walk<S: AsRef<str>>(dirs: &[S], opts: &Options) -> Walked {
     let results = results.into_inner().unwrap_or_default();
     for ((path, _), result) in candidates.into_iter().zip(results) {
         match result {
-            Some(Ok((_, Err(e)))) if !names_a_schedule(&path) => walked.unparsed.push((path, e)),
-            Some(Ok((kind, r))) => walked.files.push((path, kind, r)),
+            Some(Ok((_, Err(e), true))) => walked.unparsed.push((path, e)),
+            Some(Ok((kind, r, _))) => walked.files.push((path, kind, r)),
             Some(Err(Some(e))) => walked.io_errors.push(e),
             Some(Err(None)) | None => walked.left_out += 1,
         }
